@@ -1,0 +1,55 @@
+"""The platform's libraries: what departments have shared about truth, with gaps and lag."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class DataQuality:
+    """Per-cell chance that a value is unknown or stale, and the mean days until it is corrected."""
+
+    missing: float
+    stale: float
+    update_lag_days: float
+
+
+class Library:
+    """A copy of truth per field, where some cells are unknown and some hold an outdated value.
+
+    A stale cell holds a value copied from another entity: plausible but wrong. Each day every
+    unknown or stale cell is corrected with probability 1 - exp(-1 / update_lag_days).
+    """
+
+    def __init__(self, truth: Mapping[str, np.ndarray], quality: DataQuality,
+                 *, rng: np.random.Generator) -> None:
+        self.quality = quality
+        self.values: dict[str, np.ndarray] = {}
+        self.known: dict[str, np.ndarray] = {}
+        for name, column in truth.items():
+            n = len(column)
+            stale = rng.random(n) < quality.stale
+            value = column.copy()
+            value[stale] = column[rng.integers(0, n, size=int(stale.sum()))]
+            self.values[name] = value
+            self.known[name] = rng.random(n) >= quality.missing
+
+    def refresh(self, truth: Mapping[str, np.ndarray], days: float,
+                *, rng: np.random.Generator) -> int:
+        """Correct cells after ``days`` of data sharing; return how many were corrected."""
+        p = 1.0 - np.exp(-days / self.quality.update_lag_days)
+        corrected = 0
+        for name, column in truth.items():
+            wrong = ~self.known[name] | (self.values[name] != column)
+            fix = wrong & (rng.random(len(column)) < p)
+            self.values[name][fix] = column[fix]
+            self.known[name][fix] = True
+            corrected += int(fix.sum())
+        return corrected
+
+    def wrong_cells(self, truth: Mapping[str, np.ndarray]) -> int:
+        """Cells that are unknown or differ from truth."""
+        return sum(int((~self.known[k] | (self.values[k] != v)).sum()) for k, v in truth.items())

@@ -1,0 +1,68 @@
+"""YAML with the file, line and column of every key, so errors can point at them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from datafiles.errors import UserError
+
+KeyPath = tuple[str | int, ...]
+Origin = tuple[str, int | None, int | None]  # file (or "--set ..."), line, column
+MAX_FILE_BYTES = 1_000_000
+
+
+def format_key(key: KeyPath) -> str:
+    """``("policies", 1, "id")`` -> ``policies[1].id``."""
+    out = ""
+    for part in key:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, dict[KeyPath, Origin]]:
+    """Parse one YAML file; return its data and the line and column of every key."""
+    if not path.is_file():
+        hint = "check the path; relative paths are taken from the file that names them"
+        raise UserError.one("file not found", file=str(path), hint=hint)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UserError.one(
+            "file too large", file=str(path), expected=f"at most {max_bytes:,} bytes",
+            found=f"{size:,} bytes", hint="split it into one file per policy or rule group",
+        )
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError.one("not UTF-8 text", file=str(path), found=str(exc)) from None
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise UserError.one(
+            f"not valid YAML: {getattr(exc, 'problem', None) or type(exc).__name__}",
+            file=str(path),
+            line=mark.line + 1 if mark else None,
+            column=mark.column + 1 if mark else None,
+            hint="check indentation and that every 'key: value' has a space after the colon",
+        ) from None
+    origins: dict[KeyPath, Origin] = {}
+    if node is not None:
+        _walk_marks(node, (), str(path), origins)
+    return data, origins
+
+
+def _walk_marks(node: yaml.Node, key: KeyPath, file: str, out: dict[KeyPath, Origin]) -> None:
+    out[key] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            child = (*key, k.value)
+            _walk_marks(v, child, file, out)
+            out[(*child, "<value>")] = out[child]
+            out[child] = (file, k.start_mark.line + 1, k.start_mark.column + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            _walk_marks(v, (*key, i), file, out)

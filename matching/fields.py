@@ -1,0 +1,60 @@
+"""The typed field registry: what each column of a library means, its type, unit and codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from datafiles import read_yaml, validate
+
+FieldType = Literal["int", "float", "bool", "code"]
+DTYPES: dict[str, np.dtype] = {
+    "int": np.dtype(np.int64),
+    "float": np.dtype(np.float64),
+    "bool": np.dtype(np.bool_),
+    "code": np.dtype(np.int16),
+}
+
+
+class FieldSpec(BaseModel):
+    """One attribute of an entity; a code field stores the index of its value in ``codes``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: FieldType
+    unit: str = ""
+    description: str = ""
+    codes: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _codes_match_type(self) -> FieldSpec:
+        if (self.type == "code") != bool(self.codes):
+            raise ValueError("a field has codes if and only if its type is 'code'")
+        return self
+
+    def code(self, label: str) -> int:
+        return self.codes.index(label)
+
+
+class Registry(BaseModel):
+    """All fields of one entity kind (enterprise or person), shared by libraries and populations."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    entity: Annotated[str, Field(pattern=r"^(enterprise|person)$")]
+    fields: dict[str, FieldSpec]
+
+    def __getitem__(self, name: str) -> FieldSpec:
+        return self.fields[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.fields
+
+
+def load_registry(path: str | Path) -> Registry:
+    """Read a registry file; a UserError names any fault by file, line and key."""
+    data, origins = read_yaml(Path(path))
+    return validate(Registry, data, origins, str(path))

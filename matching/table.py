@@ -1,0 +1,31 @@
+"""A columnar library as the platform holds it: one array per field and a mask of known values."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Table:
+    """Rows are entities. ``known[name]`` is False where the library has no value (unknown).
+
+    A field absent from ``known`` is known for every row.
+    """
+
+    columns: Mapping[str, np.ndarray]
+    known: Mapping[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        sizes = {len(v) for v in self.columns.values()} | {len(v) for v in self.known.values()}
+        if len(sizes) > 1:
+            raise ValueError(f"columns differ in length: {sorted(sizes)}")
+
+    def __len__(self) -> int:
+        return len(next(iter(self.columns.values()))) if self.columns else 0
+
+    def known_mask(self, name: str) -> np.ndarray:
+        mask = self.known.get(name)
+        return np.ones(len(self), dtype=bool) if mask is None else mask

@@ -1,0 +1,38 @@
+"""citytwin: rehearse city policy in a synthetic city whose ground truth is known.
+
+Public API::
+
+    import twin
+    scenario = twin.load_scenario("scenarios/skeleton.yaml", {"city.scale": 0.002})
+    result = twin.run(scenario)
+    print(result.summary_table())
+    result.write("runs/my-run")
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+try:
+    __version__ = version("citytwin")
+except PackageNotFoundError:  # running from a source tree that was not installed
+    __version__ = "0.0.0"
+
+# Loaded on first use, so that agents/ and sensors/ can import twin's core (clock, rng, city)
+# without pulling in the runner.
+_API = {
+    "load_scenario": "twin.scenario_loader",
+    "run": "twin.run",
+    "RunResult": "twin.results",
+    "Scenario": "twin.scenario",
+    "UserError": "datafiles",
+}
+__all__ = ["__version__", *_API]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _API:
+        return getattr(import_module(_API[name]), name)
+    raise AttributeError(f"module 'twin' has no attribute {name!r}")

@@ -1,0 +1,91 @@
+"""The ``twin`` command: run and validate scenarios."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from datafiles import UserError
+
+EXIT_BAD_INPUT = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own errors also exit 2, with a hint
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"error: {message}\n  hint: see '{self.prog} --help'\n")
+        sys.exit(EXIT_BAD_INPUT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from twin import __version__
+
+    parser = _Parser(prog="twin", description="citytwin: rehearse city policy before it "
+                     "meets real people.")
+    parser.add_argument("--version", action="version", version=f"citytwin {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = sub.add_parser("run", help="run a scenario and write its run folder")
+    run.add_argument("scenario", type=Path, help="scenario file (YAML)")
+    run.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="KEY.PATH=VALUE", help="override a scenario value (repeatable)")
+    run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    val = sub.add_parser("validate", help="check scenario files and the files they name")
+    val.add_argument("files", type=Path, nargs="+")
+    val.add_argument("--set", dest="overrides", action="append", default=[],
+                     metavar="KEY.PATH=VALUE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"run": _run, "validate": _validate}[args.command](args)
+    except UserError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from twin.run import run
+    from twin.scenario_loader import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    out = args.out or Path("runs") / scenario.name
+    started = time.perf_counter()
+    with tqdm(total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet,
+              file=sys.stderr) as bar:
+        result = run(scenario, on_day=lambda n: bar.update(1))
+    result.write(out)
+    print(result.summary_table())
+    print(f"\n{scenario.days} days simulated in {time.perf_counter() - started:.1f} s; "
+          f"results in {out}/")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from twin.run import load_inputs
+    from twin.scenario_loader import load_scenario
+
+    problems = []
+    for path in args.files:
+        try:
+            load_inputs(load_scenario(path, args.overrides))
+            print(f"ok: {path}")
+        except UserError as exc:
+            problems += exc.problems
+    if problems:
+        raise UserError(problems)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,185 @@
+"""The city model: truth -> observe -> decide (systems under test) -> act, on one clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import mesa
+import numpy as np
+import pyarrow as pa
+
+from agents.dispatch import TownshipDispatch
+from agents.enterprises import generate_enterprises
+from agents.libraries import DataQuality, Library
+from agents.policy_office import PolicyOffice, Uptake
+from agents.residents import generate_residents
+from agents.treasury import Route
+from alerting import FIRED, AlertEngine, Rule
+from matching import Matcher, Policy, Table, evaluate_policy
+from sensors.devices import deploy
+from sensors.faults import delivered, spikes
+from sensors.incidents import gas_leaks
+from sensors.signals import gas_lel
+from twin.city import build_city
+from twin.clock import DAY, Clock
+from twin.eventlog import EventLog
+from twin.rng import Streams
+from twin.scenario import LibraryQuality, Scenario
+
+MATCHES = {"policy_id": pa.string(), "entity": pa.int64(), "matched_at": pa.float64(),
+           "delivery": pa.string(), "amount_fen": pa.int64(), "truly_eligible": pa.bool_()}
+PAYMENTS = {"policy_id": pa.string(), "entity": pa.int64(), "amount_fen": pa.int64(),
+            "matched_at": pa.float64(), "started_at": pa.float64(), "settled_at": pa.float64(),
+            "status": pa.string(), "truly_eligible": pa.bool_()}
+ALERTS = {"alert_id": pa.int64(), "rule": pa.string(), "device": pa.int64(),
+          "township": pa.int32(), "kind": pa.string(), "at": pa.float64(),
+          "value": pa.float64(), "active_since": pa.float64()}
+DISPATCHES = {"alert_id": pa.int64(), "device": pa.int64(), "township": pa.int32(),
+              "fired_at": pa.float64(), "assigned_at": pa.float64(),
+              "on_site_at": pa.float64(), "done_at": pa.float64()}
+
+
+class CityModel(mesa.Model):
+    """A synthetic Ningbo running one scenario.
+
+    Each day the libraries catch up with truth, the matching engine decides on the libraries
+    alone, and policy offices act on its decisions. Every report interval the devices report,
+    the alerting engine evaluates, and dispatch sends grid workers to what fired.
+    """
+
+    def __init__(self, scenario: Scenario, policies: Sequence[Policy], rules: Sequence[Rule],
+                 *, on_day: Callable[[int], None] | None = None) -> None:
+        self.streams = Streams(scenario.seed)
+        super().__init__(rng=self.streams.generator("mesa"))
+        self.params, self.on_day = scenario, on_day  # `scenario` is taken by Mesa
+        self.clock = Clock(scenario.start)
+        self.logs = {"matches": EventLog(MATCHES), "payments": EventLog(PAYMENTS),
+                     "alerts": EventLog(ALERTS), "dispatches": EventLog(DISPATCHES)}
+        self._build_truth()
+        self._build_platform(policies, rules)
+        self._build_responders()
+        self.clock.env.process(self.calendar())
+        self.clock.env.process(self.sensing_network())
+
+    # -- set-up --------------------------------------------------------------------------
+
+    def _build_truth(self) -> None:
+        s, g = self.params, self.streams.generator
+        self.city = build_city(scale=s.city.scale, residents=s.city.residents,
+                               enterprises=s.city.enterprises, communities=s.city.communities,
+                               rng=g("city"))
+        where = (self.city.community_weight, self.city.community_district)
+        self.population = {
+            "person": generate_residents(self.city.residents, *where, s.start, rng=g("residents")),
+            "enterprise": generate_enterprises(self.city.enterprises, *where, s.start,
+                                               rng=g("enterprises")),
+        }
+        n_devices = max(1, round(s.sensing.devices * s.city.scale))
+        self.devices = deploy(n_devices, s.sensing.device_type, self.city.community_weight,
+                              self.city.community_township, rng=g("devices"))
+        self.incidents = gas_leaks(n_devices, s.duration, s.sensing.incidents_per_device_year,
+                                   s.sensing.incident_duration, rng=g("incidents"))
+
+    def _build_platform(self, policies: Sequence[Policy], rules: Sequence[Rule]) -> None:
+        g = self.streams.generator
+        self._library_rng = g("libraries")
+        self.libraries = {
+            target: Library(self.population[target].library_columns(),
+                            _quality(getattr(self.params.libraries, target)),
+                            rng=self._library_rng)
+            for target in ("person", "enterprise")
+        }
+        self.matcher = Matcher(policies)
+        self.alert_engine = AlertEngine(rules, self.devices.device_type,
+                                        lookback=self.params.sensing.report_interval)
+        self._alert_ids = 0
+        self.truth = {t: Table(p.library_columns()) for t, p in self.population.items()}
+
+    def _build_responders(self) -> None:
+        s, g = self.params, self.streams.generator
+        route = Route(s.treasury.route, s.treasury.direct_processing,
+                      s.treasury.layered_levels, s.treasury.layered_level_delay)
+        uptake = Uptake(s.delivery.confirm_probability, s.delivery.confirm_delay,
+                        s.delivery.apply_probability, s.delivery.apply_delay)
+        self.offices = {}
+        for policy in self.matcher.policies:
+            pop = self.population[policy.spec.target]
+            truly = evaluate_policy(policy, self.truth[policy.spec.target]).eligible
+            self.offices[policy.id] = PolicyOffice(
+                self, policy.id, policy.spec.delivery, account_valid=pop.bank_account_valid,
+                truly_eligible=truly, route=route, uptake=uptake, rng=g(f"delivery/{policy.id}"),
+                matches=self.logs["matches"], payments=self.logs["payments"])
+        dispatch_rng = g("dispatch")
+        self.dispatch = [
+            TownshipDispatch(self, t, s.response.workers_per_township,
+                             travel_seconds=s.response.travel_time,
+                             handling_seconds=s.response.handling_time,
+                             rng=dispatch_rng, log=self.logs["dispatches"])
+            for t in range(self.city.n_townships)
+        ]
+
+    # -- the daily recipe ----------------------------------------------------------------
+
+    def step(self) -> None:
+        """One day: libraries catch up, the matching engine decides, policy offices act."""
+        if self.steps > 1:
+            self.refresh_libraries(days=1.0)
+        self.match_and_deliver()
+
+    def refresh_libraries(self, days: float) -> None:
+        for target, library in self.libraries.items():
+            library.refresh(self.population[target].library_columns(), days,
+                            rng=self._library_rng)
+
+    def match_and_deliver(self) -> None:
+        today = self.clock.today
+        for target, library in self.libraries.items():
+            table = Table(library.values, library.known)
+            for match in self.matcher.evaluate(table, target, today):
+                self.offices[match.policy_id].deliver(match.eligible, match.amount)
+
+    # -- processes on the clock ------------------------------------------------------------
+
+    def calendar(self):
+        """The day turns at midnight: the Mesa model takes one step per simulated day."""
+        while True:
+            self.step()
+            if self.on_day is not None:
+                self.on_day(self.steps)
+            yield self.clock.env.timeout(DAY)
+
+    def sensing_network(self):
+        """Every report interval each device reports (some readings are lost or spurious); the
+        alert engine evaluates on the platform's clock; dispatch answers what fired."""
+        s, g = self.params.sensing, self.streams.generator
+        signal_rng, fault_rng, net_rng = g("signals"), g("faults"), g("transport")
+        index = np.arange(self.devices.size)
+        while True:
+            t = self.clock.now
+            values = gas_lel(self.incidents, self.devices.size, t, noise=s.noise, rng=signal_rng)
+            values = spikes(values, s.spike_probability, rng=fault_rng)
+            ok = delivered(self.devices.size, s.dropout, rng=net_rng)
+            self.alert_engine.ingest(index[ok], np.full(int(ok.sum()), t), values[ok])
+            self._act_on_alerts(self.alert_engine.tick(t))
+            yield self.clock.env.timeout(s.report_interval)
+
+    def _act_on_alerts(self, transitions) -> None:
+        log = self.logs["alerts"]
+        for i in range(len(transitions)):
+            device = int(transitions.device[i])
+            township = int(self.devices.township[device])
+            self._alert_ids += 1
+            log.append(alert_id=self._alert_ids,
+                       rule=self.alert_engine.rules[transitions.rule[i]].alert,
+                       device=device, township=township, kind=str(transitions.kind[i]),
+                       at=float(transitions.at[i]), value=float(transitions.value[i]),
+                       active_since=float(transitions.active_since[i]))
+            if transitions.kind[i] == FIRED:
+                self.dispatch[township].dispatch(self._alert_ids, device, float(transitions.at[i]))
+
+    def run(self) -> None:
+        self.clock.env.run(until=self.params.duration)
+
+
+def _quality(q: LibraryQuality) -> DataQuality:
+    return DataQuality(q.missing, q.stale, q.update_lag / DAY)

@@ -1,0 +1,115 @@
+"""The scenario schema: every parameter of a run, typed, with units, validated once at load."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from datafiles import Duration
+from twin import ningbo
+
+
+class _PathMarker:
+    """Marks a field holding a file path; the loader resolves it against the file that wrote it."""
+
+
+IS_PATH = _PathMarker()
+FilePath = Annotated[Path, IS_PATH, PlainSerializer(str, return_type=str, when_used="json")]
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CityParams(Section):
+    """The synthetic Ningbo; figures are the real city's, populations are multiplied by scale."""
+
+    scale: Annotated[float, Field(gt=0.0, le=1.0)] = 0.001
+    residents: Annotated[int, Field(gt=0)] = ningbo.RESIDENTS
+    enterprises: Annotated[int, Field(gt=0)] = ningbo.MARKET_ENTITIES
+    communities: Annotated[int, Field(ge=156)] = ningbo.COMMUNITIES
+
+
+class LibraryQuality(Section):
+    """How the platform's library differs from truth: unknown values, stale values, refresh lag."""
+
+    fields: FilePath
+    missing: Share = 0.05
+    stale: Share = 0.05
+    update_lag: Duration = 30 * 86_400.0
+
+
+class Libraries(Section):
+    person: LibraryQuality
+    enterprise: LibraryQuality
+
+
+class Delivery(Section):
+    """How beneficiaries act: confirm a push, or apply unprompted, with a chance and a delay."""
+
+    confirm_probability: Share = 0.8
+    confirm_delay: Duration = 2 * 86_400.0
+    apply_probability: Share = 0.4
+    apply_delay: Duration = 10 * 86_400.0
+
+
+class Treasury(Section):
+    """The route money takes: direct (treasury to account) or layered (quota level by level)."""
+
+    route: Literal["direct", "layered"] = "direct"
+    direct_processing: Duration = 600.0
+    layered_levels: Annotated[int, Field(ge=1, le=6)] = 4
+    layered_level_delay: Duration = 3 * 86_400.0
+
+
+class Sensing(Section):
+    """One sensor type deployed over communities, with injected incidents and faults."""
+
+    rules: FilePath
+    device_type: Literal["gas"] = "gas"
+    devices: Annotated[int, Field(ge=0)] = 300_000
+    report_interval: Duration = 300.0
+    incidents_per_device_year: Annotated[float, Field(ge=0.0)] = 0.5
+    incident_duration: Duration = 7_200.0
+    noise: Annotated[float, Field(ge=0.0)] = 1.0
+    spike_probability: Share = 1e-4
+    dropout: Share = 0.01
+    detection_grace: Duration = 900.0
+
+
+class Response(Section):
+    """Grid workers answering alerts: per township, with travel and handling times."""
+
+    workers_per_township: Annotated[int, Field(ge=1)] = 2
+    travel_time: Duration = 1_200.0
+    handling_time: Duration = 1_800.0
+
+
+class Scenario(Section):
+    """One run of the twin: a city, its libraries, policies, payment route, sensing and response."""
+
+    name: str
+    description: str = ""
+    seed: int
+    start: dt.date
+    duration: Duration
+    city: CityParams = CityParams()
+    libraries: Libraries
+    policies: list[FilePath] = []
+    delivery: Delivery = Delivery()
+    treasury: Treasury = Treasury()
+    sensing: Sensing
+    response: Response = Response()
+
+    @property
+    def days(self) -> int:
+        return int(-(-self.duration // 86_400))
+
+    def to_json_dict(self) -> dict:
+        """The fully resolved scenario, in the form a scenario file would write it."""
+        return self.model_dump(mode="json")

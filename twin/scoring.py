@@ -1,0 +1,123 @@
+"""Score a finished run against ground truth: the summary and the daily table."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from twin import metrics as m
+from twin.clock import DAY
+from twin.model import CityModel
+
+
+def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
+    """Every metric of the run, overall and per policy, each as {value, unit}."""
+    per_policy = {p.id: _policy_arrays(model, p, tables) for p in model.matcher.policies}
+    joined = {k: np.concatenate([a[k] for a in per_policy.values()] or [np.zeros(0)])
+              for k in ("eligible", "matched", "paid", "matched_fen", "paid_fen", "wait")}
+    metrics = {**_money(joined), **_alerts(model, tables)}
+    return {
+        "scenario": model.params.name,
+        "seed": model.params.seed,
+        "days": model.params.days,
+        "metrics": _with_units(metrics),
+        "policies": {pid: _with_units(_money(a)) for pid, a in per_policy.items()},
+    }
+
+
+def _policy_arrays(model: CityModel, policy, tables: dict[str, pa.Table]) -> dict:
+    n = model.population[policy.spec.target].size
+    office = model.offices[policy.id]
+    ended = model.clock.date_at(model.params.duration - 1)
+    in_run = policy.spec.valid_from <= ended and (
+        policy.spec.valid_to is None or policy.spec.valid_to >= model.params.start)
+    eligible = office.truly_eligible & in_run
+    matches = _rows(tables["matches"], policy.id)
+    payments = _rows(tables["payments"], policy.id)
+    paid_rows = payments.filter(pc.equal(payments["status"], "paid"))
+    matched = np.zeros(n, bool)
+    matched[matches["entity"].to_numpy()] = True
+    paid = np.zeros(n, bool)
+    paid[paid_rows["entity"].to_numpy()] = True
+    eligible_from = max(0.0, model.clock.seconds_at(policy.spec.valid_from))
+    return {
+        "eligible": eligible, "matched": matched, "paid": paid,
+        "matched_fen": matches["amount_fen"].to_numpy(),
+        "paid_fen": paid_rows["amount_fen"].to_numpy(),
+        "wait": paid_rows["settled_at"].to_numpy() - eligible_from,
+    }
+
+
+def _rows(table: pa.Table, policy_id: str) -> pa.Table:
+    return table.filter(pc.equal(table["policy_id"], policy_id))
+
+
+def _money(a: dict) -> dict:
+    return {
+        "eligible": int(a["eligible"].sum()),
+        "matched": int(a["matched"].sum()),
+        "paid": int(a["paid"].sum()),
+        "amount_paid": float(np.sum(a["paid_fen"], dtype=np.int64)) / 100.0,
+        "coverage": m.coverage(a["eligible"], a["paid"]),
+        "payout_rate": m.payout_rate(a["matched_fen"], a["paid_fen"]),
+        "exclusion_error": m.exclusion_error(a["eligible"], a["matched"]),
+        "inclusion_error": m.inclusion_error(a["eligible"], a["matched"]),
+        "time_to_money_p50": m.quantile(a["wait"], 0.5),
+        "time_to_money_p95": m.quantile(a["wait"], 0.95),
+    }
+
+
+def _alerts(model: CityModel, tables: dict[str, pa.Table]) -> dict:
+    fired = tables["alerts"].filter(pc.equal(tables["alerts"]["kind"], "fired"))
+    inc = model.incidents
+    first, hit = m.incident_detections(
+        inc.device, inc.onset, inc.end, fired["device"].to_numpy(), fired["at"].to_numpy(),
+        model.params.sensing.detection_grace)
+    detected = ~np.isnan(first)
+    d = tables["dispatches"]
+    response = d["on_site_at"].to_numpy() - d["fired_at"].to_numpy()
+    return {
+        "incidents": int(inc.size),
+        "alerts_fired": int(fired.num_rows),
+        "false_alarms": int((~hit).sum()),
+        "alert_precision": m.share(hit.sum(), len(hit)),
+        "alert_recall": m.share(detected.sum(), inc.size),
+        "detection_delay_p50": m.quantile(first[detected] - inc.onset[detected], 0.5),
+        "detection_delay_p95": m.quantile(first[detected] - inc.onset[detected], 0.95),
+        "response_time_p50": m.quantile(response, 0.5),
+        "response_time_p95": m.quantile(response, 0.95),
+    }
+
+
+COUNT_UNITS = {"eligible": "entities", "matched": "entities", "paid": "entities",
+               "amount_paid": "yuan", "incidents": "incidents", "alerts_fired": "alerts",
+               "false_alarms": "alerts"}
+
+
+def _with_units(values: dict) -> dict:
+    return {k: {"value": v, "unit": m.METRICS[k].unit if k in m.METRICS else COUNT_UNITS[k]}
+            for k, v in values.items()}
+
+
+def daily(model: CityModel, tables: dict[str, pa.Table]) -> pa.Table:
+    """One row per simulated day: what was matched, paid, alerted and answered that day."""
+    days = model.params.days
+    paid = tables["payments"].filter(pc.equal(tables["payments"]["status"], "paid"))
+    fired = tables["alerts"].filter(pc.equal(tables["alerts"]["kind"], "fired"))
+
+    def per_day(times: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        idx = np.minimum((np.asarray(times) // DAY).astype(np.int64), days - 1)
+        return np.bincount(idx, weights=weights, minlength=days)[:days]
+
+    return pa.table({
+        "day": np.arange(days, dtype=np.int32),
+        "date": [model.clock.date_at(d * DAY) for d in range(days)],
+        "matched": per_day(tables["matches"]["matched_at"].to_numpy()).astype(np.int64),
+        "paid": per_day(paid["settled_at"].to_numpy()).astype(np.int64),
+        "amount_paid_yuan": per_day(paid["settled_at"].to_numpy(),
+                                    paid["amount_fen"].to_numpy().astype(float)) / 100.0,
+        "incidents": per_day(model.incidents.onset).astype(np.int64),
+        "alerts_fired": per_day(fired["at"].to_numpy()).astype(np.int64),
+        "workers_on_site": per_day(tables["dispatches"]["on_site_at"].to_numpy()).astype(np.int64),
+    })
