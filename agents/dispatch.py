@@ -13,9 +13,17 @@ from twin.eventlog import EventLog
 class TownshipDispatch(mesa.Agent):
     """Holds the township's grid workers; every alert it receives gets a worker, in turn."""
 
-    def __init__(self, model: mesa.Model, township: int, workers: int, *,
-                 travel_seconds: float, handling_seconds: float,
-                 rng: np.random.Generator, log: EventLog) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        township: int,
+        workers: int,
+        *,
+        travel_seconds: float,
+        handling_seconds: float,
+        rng: np.random.Generator,
+        log: EventLog,
+    ) -> None:
         super().__init__(model)
         self.township = township
         self.workers = simpy.Resource(model.clock.env, capacity=workers)
@@ -24,10 +32,24 @@ class TownshipDispatch(mesa.Agent):
 
     def dispatch(self, alert_id: int, device: int, fired_at: float) -> None:
         def report(assigned: float, on_site: float, done: float) -> None:
-            self.log.append(alert_id=alert_id, device=device, township=self.township,
-                            fired_at=fired_at, assigned_at=assigned, on_site_at=on_site,
-                            done_at=done)
+            self.log.append(
+                alert_id=alert_id,
+                device=device,
+                township=self.township,
+                fired_at=fired_at,
+                assigned_at=assigned,
+                on_site_at=on_site,
+                done_at=done,
+            )
 
         env = self.model.clock.env
-        env.process(grid_worker_response(env, self.workers, self.travel_seconds,
-                                         self.handling_seconds, rng=self.stream, report=report))
+        env.process(
+            grid_worker_response(
+                env,
+                self.workers,
+                self.travel_seconds,
+                self.handling_seconds,
+                rng=self.stream,
+                report=report,
+            )
+        )

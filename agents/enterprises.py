@@ -7,8 +7,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-INDUSTRIES = ("agriculture", "manufacturing", "construction", "trade", "transport",
-              "hospitality", "it", "research", "services")
+INDUSTRIES = (
+    "agriculture",
+    "manufacturing",
+    "construction",
+    "trade",
+    "transport",
+    "hospitality",
+    "it",
+    "research",
+    "services",
+)
 INDUSTRY_SHARE = (0.02, 0.25, 0.06, 0.35, 0.05, 0.07, 0.06, 0.04, 0.10)  # assumption
 SIZE_CLASSES = ("micro", "small", "medium", "large")
 SIZE_SHARE = (0.82, 0.14, 0.035, 0.005)  # assumption, near national SME census shares
@@ -38,14 +47,25 @@ class Enterprises:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the enterprise library records, by registry field name."""
-        return {"district": self.district, "industry": self.industry,
-                "size_class": self.size_class, "employees": self.employees,
-                "revenue": self.revenue, "founded_year": self.founded_year,
-                "high_tech": self.high_tech}
+        return {
+            "district": self.district,
+            "industry": self.industry,
+            "size_class": self.size_class,
+            "employees": self.employees,
+            "revenue": self.revenue,
+            "founded_year": self.founded_year,
+            "high_tech": self.high_tech,
+        }
 
 
-def generate_enterprises(n: int, community_weight: np.ndarray, community_district: np.ndarray,
-                         start: dt.date, *, rng: np.random.Generator) -> Enterprises:
+def generate_enterprises(
+    n: int,
+    community_weight: np.ndarray,
+    community_district: np.ndarray,
+    start: dt.date,
+    *,
+    rng: np.random.Generator,
+) -> Enterprises:
     """Draw n enterprises: place, industry, size class, then staff and revenue given size."""
     community = rng.choice(len(community_weight), size=n, p=community_weight).astype(np.int32)
     industry = rng.choice(len(INDUSTRIES), size=n, p=INDUSTRY_SHARE).astype(np.int16)

@@ -8,10 +8,15 @@ import numpy as np
 import simpy
 
 
-def grid_worker_response(env: simpy.Environment, workers: simpy.Resource,
-                         travel_seconds: float, handling_seconds: float,
-                         *, rng: np.random.Generator,
-                         report: Callable[[float, float, float], None]) -> Generator:
+def grid_worker_response(
+    env: simpy.Environment,
+    workers: simpy.Resource,
+    travel_seconds: float,
+    handling_seconds: float,
+    *,
+    rng: np.random.Generator,
+    report: Callable[[float, float, float], None],
+) -> Generator:
     """An alert waits for one of the township's grid workers, who travels to the site, handles
     it and reports the times assigned, on site and done."""
     travel = rng.exponential(travel_seconds)

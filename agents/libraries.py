@@ -24,8 +24,9 @@ class Library:
     unknown or stale cell is corrected with probability 1 - exp(-1 / update_lag_days).
     """
 
-    def __init__(self, truth: Mapping[str, np.ndarray], quality: DataQuality,
-                 *, rng: np.random.Generator) -> None:
+    def __init__(
+        self, truth: Mapping[str, np.ndarray], quality: DataQuality, *, rng: np.random.Generator
+    ) -> None:
         self.quality = quality
         self.values: dict[str, np.ndarray] = {}
         self.known: dict[str, np.ndarray] = {}
@@ -37,8 +38,9 @@ class Library:
             self.values[name] = value
             self.known[name] = rng.random(n) >= quality.missing
 
-    def refresh(self, truth: Mapping[str, np.ndarray], days: float,
-                *, rng: np.random.Generator) -> int:
+    def refresh(
+        self, truth: Mapping[str, np.ndarray], days: float, *, rng: np.random.Generator
+    ) -> int:
         """Correct cells after ``days`` of data sharing; return how many were corrected."""
         p = 1.0 - np.exp(-days / self.quality.update_lag_days)
         corrected = 0

@@ -25,10 +25,20 @@ class PolicyOffice(mesa.Agent):
     """Delivers a policy to each newly matched entity once: auto pays at once, push waits for a
     confirmation, apply waits for the beneficiary to apply; then the treasury pays."""
 
-    def __init__(self, model: mesa.Model, policy_id: str, delivery: str, *,
-                 account_valid: np.ndarray, truly_eligible: np.ndarray, route: Route,
-                 uptake: Uptake, rng: np.random.Generator, matches: EventLog,
-                 payments: EventLog) -> None:
+    def __init__(
+        self,
+        model: mesa.Model,
+        policy_id: str,
+        delivery: str,
+        *,
+        account_valid: np.ndarray,
+        truly_eligible: np.ndarray,
+        route: Route,
+        uptake: Uptake,
+        rng: np.random.Generator,
+        matches: EventLog,
+        payments: EventLog,
+    ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery = policy_id, delivery
         self.account_valid, self.truly_eligible = account_valid, truly_eligible
@@ -43,18 +53,29 @@ class PolicyOffice(mesa.Agent):
         env = self.model.clock.env
         for row in rows.tolist():
             fen = round(float(amount_yuan[row]) * 100)
-            self.matches.append(policy_id=self.policy_id, entity=row, matched_at=env.now,
-                                delivery=self.delivery, amount_fen=fen,
-                                truly_eligible=bool(self.truly_eligible[row]))
+            self.matches.append(
+                policy_id=self.policy_id,
+                entity=row,
+                matched_at=env.now,
+                delivery=self.delivery,
+                amount_fen=fen,
+                truly_eligible=bool(self.truly_eligible[row]),
+            )
             if self.delivery == "auto":
                 self._pay(row, fen, env.now)
             else:
                 push = self.delivery == "push"
                 p = self.uptake.confirm_probability if push else self.uptake.apply_probability
                 d = self.uptake.confirm_delay_seconds if push else self.uptake.apply_delay_seconds
-                env.process(beneficiary_confirms(
-                    env, p, d, rng=self.stream,
-                    confirmed=lambda row=row, fen=fen, at=env.now: self._pay(row, fen, at)))
+                env.process(
+                    beneficiary_confirms(
+                        env,
+                        p,
+                        d,
+                        rng=self.stream,
+                        confirmed=lambda row=row, fen=fen, at=env.now: self._pay(row, fen, at),
+                    )
+                )
         return len(rows)
 
     def _pay(self, row: int, fen: int, matched_at: float) -> None:
@@ -62,9 +83,19 @@ class PolicyOffice(mesa.Agent):
         started = env.now
 
         def settle(at: float, status: str) -> None:
-            self.payments.append(policy_id=self.policy_id, entity=row, amount_fen=fen,
-                                 matched_at=matched_at, started_at=started, settled_at=at,
-                                 status=status, truly_eligible=bool(self.truly_eligible[row]))
+            self.payments.append(
+                policy_id=self.policy_id,
+                entity=row,
+                amount_fen=fen,
+                matched_at=matched_at,
+                started_at=started,
+                settled_at=at,
+                status=status,
+                truly_eligible=bool(self.truly_eligible[row]),
+            )
 
-        env.process(treasury_payment(env, self.route, bool(self.account_valid[row]),
-                                     rng=self.stream, settle=settle))
+        env.process(
+            treasury_payment(
+                env, self.route, bool(self.account_valid[row]), rng=self.stream, settle=settle
+            )
+        )

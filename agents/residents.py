@@ -8,8 +8,17 @@ from dataclasses import dataclass
 import numpy as np
 
 # Age profile in bands (lower bound, share): an assumption near Ningbo's 2020 census shape.
-AGE_BANDS = ((0, 0.11), (15, 0.10), (25, 0.18), (35, 0.16), (45, 0.17), (55, 0.14),
-             (65, 0.11), (80, 0.03), (100, 0.0))
+AGE_BANDS = (
+    (0, 0.11),
+    (15, 0.10),
+    (25, 0.18),
+    (35, 0.16),
+    (45, 0.17),
+    (55, 0.14),
+    (65, 0.11),
+    (80, 0.03),
+    (100, 0.0),
+)
 DEGREES = ("none", "college", "bachelor", "master", "phd")
 # Share of each degree among adults 22-59 and 60+ (assumption).
 DEGREE_SHARE_WORKING = (0.62, 0.15, 0.18, 0.045, 0.005)
@@ -39,13 +48,24 @@ class Residents:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the person library records, by registry field name."""
-        return {"age": self.age, "district": self.district, "degree": self.degree,
-                "graduation_year": self.graduation_year, "registration": self.registration,
-                "renting": self.renting}
+        return {
+            "age": self.age,
+            "district": self.district,
+            "degree": self.degree,
+            "graduation_year": self.graduation_year,
+            "registration": self.registration,
+            "renting": self.renting,
+        }
 
 
-def generate_residents(n: int, community_weight: np.ndarray, community_district: np.ndarray,
-                       start: dt.date, *, rng: np.random.Generator) -> Residents:
+def generate_residents(
+    n: int,
+    community_weight: np.ndarray,
+    community_district: np.ndarray,
+    start: dt.date,
+    *,
+    rng: np.random.Generator,
+) -> Residents:
     """Draw n residents: place, age, then degree, registration and housing given age."""
     community = rng.choice(len(community_weight), size=n, p=community_weight).astype(np.int32)
     age = _draw_ages(n, rng=rng)

@@ -19,9 +19,14 @@ class Route:
     level_delay_seconds: float = 0.0
 
 
-def treasury_payment(env: simpy.Environment, route: Route, account_valid: bool,
-                     *, rng: np.random.Generator,
-                     settle: Callable[[float, str], None]) -> Generator:
+def treasury_payment(
+    env: simpy.Environment,
+    route: Route,
+    account_valid: bool,
+    *,
+    rng: np.random.Generator,
+    settle: Callable[[float, str], None],
+) -> Generator:
     """A payment waits at each budget level (layered route), is processed by the bank, then
     lands in the beneficiary's account - or is returned if the account is invalid."""
     if route.kind == "layered":
@@ -31,8 +36,14 @@ def treasury_payment(env: simpy.Environment, route: Route, account_valid: bool,
     settle(env.now, "paid" if account_valid else "returned")
 
 
-def beneficiary_confirms(env: simpy.Environment, probability: float, mean_delay_seconds: float,
-                         *, rng: np.random.Generator, confirmed: Callable[[], None]) -> Generator:
+def beneficiary_confirms(
+    env: simpy.Environment,
+    probability: float,
+    mean_delay_seconds: float,
+    *,
+    rng: np.random.Generator,
+    confirmed: Callable[[], None],
+) -> Generator:
     """A beneficiary reads a push and, with some probability, confirms it after a while."""
     accepts = rng.random() < probability
     delay = rng.exponential(mean_delay_seconds)

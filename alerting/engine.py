@@ -42,8 +42,14 @@ class Transitions:
         return len(self.device)
 
 
-_EMPTY = Transitions(np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, "<U8"),
-                     np.zeros(0), np.zeros(0), np.zeros(0))
+_EMPTY = Transitions(
+    np.zeros(0, np.int32),
+    np.zeros(0, np.int64),
+    np.zeros(0, "<U8"),
+    np.zeros(0),
+    np.zeros(0),
+    np.zeros(0),
+)
 
 
 @dataclass(frozen=True)
@@ -58,8 +64,13 @@ class IngestReport:
 class AlertEngine:
     """Readings in (``ingest``), clock ticks in (``tick``), transitions out."""
 
-    def __init__(self, rules: Sequence[Rule], device_types: Sequence[str] | np.ndarray,
-                 *, lookback: float = 300.0) -> None:
+    def __init__(
+        self,
+        rules: Sequence[Rule],
+        device_types: Sequence[str] | np.ndarray,
+        *,
+        lookback: float = 300.0,
+    ) -> None:
         self.rules = tuple(rules)
         types = np.asarray(device_types)
         self.n_devices = len(types)
@@ -71,7 +82,10 @@ class AlertEngine:
         self._last_value = np.full(self.n_devices, np.nan)
 
     def ingest(self, device: np.ndarray, ts: np.ndarray, value: np.ndarray) -> IngestReport:
-        """Keep each device's newest sample; unordered and duplicated batches are fine."""
+        """Keep each device's newest sample, whatever the order and batching of arrival.
+
+        Two samples of one device with the same timestamp: the larger value wins.
+        """
         device, ts, value = np.asarray(device), np.asarray(ts, float), np.asarray(value, float)
         known = (device >= 0) & (device < self.n_devices)
         numeric = np.isfinite(value) & np.isfinite(ts)
@@ -81,7 +95,8 @@ class AlertEngine:
         d, t, v = d[order], t[order], v[order]
         last = np.r_[d[1:] != d[:-1], True] if len(d) else np.zeros(0, bool)
         d, t, v = d[last], t[last], v[last]
-        newer = t >= self._last_ts[d]
+        last_t, last_v = self._last_ts[d], self._last_value[d]
+        newer = (t > last_t) | ((t == last_t) & (v > last_v))
         self._last_ts[d[newer]] = t[newer]
         self._last_value[d[newer]] = v[newer]
         return IngestReport(int(ok.sum()), int((~known).sum()), int((known & ~numeric).sum()))
@@ -113,8 +128,14 @@ class AlertEngine:
         state[drop | resolve] = INACTIVE
         dev = np.concatenate([np.flatnonzero(fire), np.flatnonzero(resolve)])
         kind = np.repeat(np.array([FIRED, RESOLVED]), [fire.sum(), resolve.sum()])
-        out = Transitions(np.full(len(dev), i, np.int32), dev.astype(np.int64), kind,
-                          np.full(len(dev), float(now)), self._last_value[dev], since[dev].copy())
+        out = Transitions(
+            np.full(len(dev), i, np.int32),
+            dev.astype(np.int64),
+            kind,
+            np.full(len(dev), float(now)),
+            self._last_value[dev],
+            since[dev].copy(),
+        )
         since[drop | resolve] = np.nan
         return out
 

@@ -14,13 +14,17 @@ from datafiles import Duration, read_yaml, validate
 
 _CONDITION = re.compile(r"^\s*value\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 OPERATORS: dict[str, Callable] = {
-    ">": operator.gt, ">=": operator.ge, "<": operator.lt,
-    "<=": operator.le, "==": operator.eq, "!=": operator.ne,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "<": operator.lt,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
 }
 
 
 class Rule(BaseModel):
-    """One alert rule: devices of a type whose value meets ``condition`` for ``for_`` seconds fire."""
+    """Devices of one type whose value meets ``condition`` for ``for_`` seconds fire."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 

@@ -30,8 +30,11 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, dict
     size = path.stat().st_size
     if size > max_bytes:
         raise UserError.one(
-            "file too large", file=str(path), expected=f"at most {max_bytes:,} bytes",
-            found=f"{size:,} bytes", hint="split it into one file per policy or rule group",
+            "file too large",
+            file=str(path),
+            expected=f"at most {max_bytes:,} bytes",
+            found=f"{size:,} bytes",
+            hint="split it into one file per policy or rule group",
         )
     try:
         text = path.read_text(encoding="utf-8")

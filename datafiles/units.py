@@ -1,4 +1,4 @@
-"""Durations with units, as written in scenario files: ``90s``, ``15m``, ``2h``, ``30d``, ``1h30m``."""
+"""Durations with units, as written in files: ``90s``, ``15m``, ``2h``, ``30d``, ``1h30m``."""
 
 from __future__ import annotations
 

@@ -11,7 +11,9 @@ from datafiles.errors import Problem, UserError, did_you_mean
 from datafiles.locate import KeyPath, Origin, format_key
 
 
-def validate[M: BaseModel](model: type[M], data: Any, origins: dict[KeyPath, Origin], file: str) -> M:
+def validate[M: BaseModel](
+    model: type[M], data: Any, origins: dict[KeyPath, Origin], file: str
+) -> M:
     """``model.model_validate(data)``, or a UserError naming file, line and key of each fault."""
     try:
         return model.model_validate(data)
@@ -29,7 +31,8 @@ def _problem(
     if err["type"] == "extra_forbidden":
         allowed = fields_at(model, loc[:-1])
         return Problem(
-            "unknown key", **where,
+            "unknown key",
+            **where,
             expected="one of: " + ", ".join(allowed) if allowed else None,
             hint=did_you_mean(str(loc[-1]), allowed) or "remove the key or check its spelling",
         )
@@ -40,9 +43,11 @@ def _problem(
     if value_at:
         where.update(file=value_at[0], line=value_at[1], column=value_at[2])
     return Problem(
-        "invalid value", **where,
+        "invalid value",
+        **where,
         expected=err["msg"].removeprefix("Value error, "),
-        found=_short(err.get("input")), hint=_hint(err),
+        found=_short(err.get("input")),
+        hint=_hint(err),
     )
 
 

@@ -158,8 +158,12 @@ class Choose(Node):
 
 
 _COMPARE = {
-    ast.Eq: operator.eq, ast.NotEq: operator.ne, ast.Lt: operator.lt,
-    ast.LtE: operator.le, ast.Gt: operator.gt, ast.GtE: operator.ge,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Lt: operator.lt,
+    ast.LtE: operator.le,
+    ast.Gt: operator.gt,
+    ast.GtE: operator.ge,
 }
 _ARITH = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
 _CALLS: dict[str, tuple[Callable, int, int]] = {  # name: (function, min args, max args)
@@ -176,6 +180,8 @@ def compile_expression(text: str, registry: Registry, *, kind: str) -> Expr:
         raise ExpressionError(f"an expression must be text, found {type(text).__name__}")
     if len(text) > MAX_CHARS:
         raise ExpressionError(f"expression longer than {MAX_CHARS} characters", 1)
+    if _bracket_depth(text) > MAX_DEPTH:
+        raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels", 1)
     try:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
@@ -201,7 +207,8 @@ class _Compiler:
         method = getattr(self, f"_{type(node).__name__}", None)
         if method is None:
             raise ExpressionError(
-                f"'{type(node).__name__}' is not allowed in a policy expression", _col(node),
+                f"'{type(node).__name__}' is not allowed in a policy expression",
+                _col(node),
                 hint="use fields, numbers, text codes, comparisons, and/or/not, in, + - * /, "
                 "min, max, round, clip and 'a if condition else b'",
             )
@@ -247,15 +254,23 @@ class _Compiler:
         op = _ARITH.get(type(node.op))
         if op is None:
             sym = {ast.Pow: "**", ast.Mod: "%", ast.FloorDiv: "//"}.get(type(node.op), "this")
-            raise ExpressionError(f"operator '{sym}' is not allowed", _col(node),
-                                  hint="use + - * / and min, max, round, clip")
-        parts = (self._expect(node.left, depth, "number"), self._expect(node.right, depth, "number"))
+            raise ExpressionError(
+                f"operator '{sym}' is not allowed",
+                _col(node),
+                hint="use + - * / and min, max, round, clip",
+            )
+        parts = (
+            self._expect(node.left, depth, "number"),
+            self._expect(node.right, depth, "number"),
+        )
         return Arith(op, parts)
 
     def _IfExp(self, node: ast.IfExp, depth: int) -> Node:
-        return Choose(self._expect(node.test, depth, "bool"),
-                      self._expect(node.body, depth, "number"),
-                      self._expect(node.orelse, depth, "number"))
+        return Choose(
+            self._expect(node.test, depth, "bool"),
+            self._expect(node.body, depth, "number"),
+            self._expect(node.orelse, depth, "number"),
+        )
 
     def _Call(self, node: ast.Call, depth: int) -> Node:
         name = node.func.id if isinstance(node.func, ast.Name) else None
@@ -263,8 +278,9 @@ class _Compiler:
             raise ExpressionError("only min, max, round and clip may be called", _col(node))
         fn, lo, hi = _CALLS[name]
         if not lo <= len(node.args) <= hi:
-            raise ExpressionError(f"{name} takes {lo} argument(s), found {len(node.args)}",
-                                  _col(node))
+            raise ExpressionError(
+                f"{name} takes {lo} argument(s), found {len(node.args)}", _col(node)
+            )
         return Arith(fn, tuple(self._expect(a, depth, "number") for a in node.args))
 
     def _Compare(self, node: ast.Compare, depth: int) -> Node:
@@ -284,17 +300,19 @@ class _Compiler:
             raise ExpressionError("'is' is not allowed; use == or !=", _col(right))
         b = self.build(right, depth)
         a, b = self._unify(a, b, _col(left)), self._unify(b, a, _col(right))
-        if a.kind != b.kind or a.kind == "bool" and fn not in (operator.eq, operator.ne):
-            raise ExpressionError(f"cannot compare a {_kind_name(a)} with a {_kind_name(b)}",
-                                  _col(left))
+        if a.kind != b.kind or (a.kind == "bool" and fn not in (operator.eq, operator.ne)):
+            raise ExpressionError(
+                f"cannot compare a {_kind_name(a)} with a {_kind_name(b)}", _col(left)
+            )
         if a.kind.startswith("code") and fn not in (operator.eq, operator.ne):
             raise ExpressionError("codes can only be compared with == or != or 'in'", _col(left))
         return Compare(fn, a, b)
 
     def _choices(self, node: ast.AST, item: Node, depth: int) -> tuple[float, ...]:
         if not isinstance(node, ast.Set | ast.List | ast.Tuple) or not node.elts:
-            raise ExpressionError("'in' needs a list of values, e.g. {\"master\", \"phd\"}",
-                                  _col(node))
+            raise ExpressionError(
+                '\'in\' needs a list of values, e.g. {"master", "phd"}', _col(node)
+            )
         values = [self._unify(self.build(e, depth), item, _col(e)) for e in node.elts]
         if any(not isinstance(v, Const) or v.kind != item.kind for v in values):
             raise ExpressionError(f"the values after 'in' must be {_kind_name(item)}s", _col(node))
@@ -305,12 +323,15 @@ class _Compiler:
         if not isinstance(node, _Label):
             return node
         if not other.kind.startswith("code:"):
-            raise ExpressionError(f"text '{node.text}' can only be compared with a coded field", col)
+            raise ExpressionError(
+                f"text '{node.text}' can only be compared with a coded field", col
+            )
         field = other.kind.removeprefix("code:")
         codes = self.registry[field].codes
         if node.text not in codes:
             raise ExpressionError(
-                f"'{node.text}' is not a code of field '{field}'", col,
+                f"'{node.text}' is not a code of field '{field}'",
+                col,
                 hint=did_you_mean(node.text, codes) or "allowed codes: " + ", ".join(codes),
             )
         return Const(float(codes.index(node.text)), other.kind)
@@ -318,8 +339,9 @@ class _Compiler:
     def _expect(self, node: ast.AST, depth: int, kind: str) -> Node:
         built = self.build(node, depth)
         if built.kind != kind:
-            raise ExpressionError(f"expected a {kind} here, found a {_kind_name(built)}",
-                                  _col(node))
+            raise ExpressionError(
+                f"expected a {kind} here, found a {_kind_name(built)}", _col(node)
+            )
         return built
 
 
@@ -330,6 +352,14 @@ class _Label(Node):
     text: str
     col: int
     kind: str = "label"
+
+
+def _bracket_depth(text: str) -> int:
+    depth = deepest = 0
+    for ch in text:
+        depth += (ch in "([{") - (ch in ")]}")
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def _kind_name(node: Node) -> str:

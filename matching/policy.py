@@ -61,7 +61,9 @@ class Policy:
         return self.spec.id
 
     def in_force(self, on: dt.date) -> bool:
-        return self.spec.valid_from <= on and (self.spec.valid_to is None or on <= self.spec.valid_to)
+        return self.spec.valid_from <= on and (
+            self.spec.valid_to is None or on <= self.spec.valid_to
+        )
 
 
 def load_policy(path: str | Path, registries: Mapping[str, Registry]) -> Policy:
@@ -76,11 +78,16 @@ def load_policy(path: str | Path, registries: Mapping[str, Registry]) -> Policy:
         except ExpressionError as exc:
             file, line, col = origins.get((key, "<value>"), (str(path), None, None))
             inline = col is not None and exc.column is not None and "\n" not in getattr(spec, key)
-            problems.append(Problem(
-                str(exc), file=file, line=line,
-                column=col + exc.column - 1 if inline else col,
-                key=key, hint=exc.hint,
-            ))
+            problems.append(
+                Problem(
+                    str(exc),
+                    file=file,
+                    line=line,
+                    column=col + exc.column - 1 if inline else col,
+                    key=key,
+                    hint=exc.hint,
+                )
+            )
     if problems:
         raise UserError(problems)
     return Policy(spec, compiled["eligible"], compiled["amount"], str(path))

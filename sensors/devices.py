@@ -20,8 +20,14 @@ class Devices:
         return len(self.community)
 
 
-def deploy(n: int, device_type: str, community_weight: np.ndarray,
-           community_township: np.ndarray, *, rng: np.random.Generator) -> Devices:
+def deploy(
+    n: int,
+    device_type: str,
+    community_weight: np.ndarray,
+    community_township: np.ndarray,
+    *,
+    rng: np.random.Generator,
+) -> Devices:
     """Place n devices of one type in communities in proportion to their residents."""
     community = rng.choice(len(community_weight), size=n, p=community_weight).astype(np.int32)
     return Devices(

@@ -29,8 +29,14 @@ class Incidents:
         return np.flatnonzero((self.onset <= t) & (t < self.end))
 
 
-def gas_leaks(n_devices: int, horizon_seconds: float, rate_per_device_year: float,
-              median_duration_seconds: float, *, rng: np.random.Generator) -> Incidents:
+def gas_leaks(
+    n_devices: int,
+    horizon_seconds: float,
+    rate_per_device_year: float,
+    median_duration_seconds: float,
+    *,
+    rng: np.random.Generator,
+) -> Incidents:
     """Leaks arrive as a Poisson process over devices; each lasts a lognormal time."""
     count = rng.poisson(n_devices * rate_per_device_year * horizon_seconds / YEAR)
     onset = np.sort(rng.uniform(0.0, horizon_seconds, size=count))

@@ -7,8 +7,9 @@ import numpy as np
 from sensors.incidents import GAS_RAMP_SECONDS, Incidents
 
 
-def gas_lel(incidents: Incidents, n_devices: int, t: float, *, noise: float,
-            rng: np.random.Generator) -> np.ndarray:
+def gas_lel(
+    incidents: Incidents, n_devices: int, t: float, *, noise: float, rng: np.random.Generator
+) -> np.ndarray:
     """%LEL at every device at time t: |noise| in clean air; a leak ramps to its peak."""
     value = np.abs(rng.normal(0.0, noise, size=n_devices))
     active = incidents.active_at(t)

@@ -24,7 +24,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 # without pulling in the runner.
 _API = {
     "load_scenario": "twin.scenario_loader",
-    "run": "twin.run",
+    "run": "twin.runner",
     "RunResult": "twin.results",
     "Scenario": "twin.scenario",
     "UserError": "datafiles",

@@ -67,9 +67,10 @@ def build_city(
     community_township = np.repeat(np.arange(len(town_pop), dtype=np.int16), per_town)
     # Community sizes vary around the township's mean (lognormal, sigma 0.5: an assumption).
     size = rng.lognormal(0.0, 0.5, size=len(community_township))
-    size *= town_pop[community_township] / np.bincount(community_township, weights=size)[
-        community_township
-    ]
+    size *= (
+        town_pop[community_township]
+        / np.bincount(community_township, weights=size)[community_township]
+    )
     return City(
         district_names=names,
         zone_names=tuple(z[0] for z in zones),

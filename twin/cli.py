@@ -23,20 +23,28 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     from twin import __version__
 
-    parser = _Parser(prog="twin", description="citytwin: rehearse city policy before it "
-                     "meets real people.")
+    parser = _Parser(
+        prog="twin", description="citytwin: rehearse city policy before it meets real people."
+    )
     parser.add_argument("--version", action="version", version=f"citytwin {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     run = sub.add_parser("run", help="run a scenario and write its run folder")
     run.add_argument("scenario", type=Path, help="scenario file (YAML)")
-    run.add_argument("--set", dest="overrides", action="append", default=[],
-                     metavar="KEY.PATH=VALUE", help="override a scenario value (repeatable)")
+    run.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a scenario value (repeatable)",
+    )
     run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     val = sub.add_parser("validate", help="check scenario files and the files they name")
     val.add_argument("files", type=Path, nargs="+")
-    val.add_argument("--set", dest="overrides", action="append", default=[],
-                     metavar="KEY.PATH=VALUE")
+    val.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE"
+    )
     return parser
 
 
@@ -55,24 +63,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from twin.run import run
+    from twin.runner import run
     from twin.scenario_loader import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / scenario.name
     started = time.perf_counter()
-    with tqdm(total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet,
-              file=sys.stderr) as bar:
+    with tqdm(
+        total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet, file=sys.stderr
+    ) as bar:
         result = run(scenario, on_day=lambda n: bar.update(1))
     result.write(out)
     print(result.summary_table())
-    print(f"\n{scenario.days} days simulated in {time.perf_counter() - started:.1f} s; "
-          f"results in {out}/")
+    print(
+        f"\n{scenario.days} days simulated in {time.perf_counter() - started:.1f} s; "
+        f"results in {out}/"
+    )
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from twin.run import load_inputs
+    from twin.runner import load_inputs
     from twin.scenario_loader import load_scenario
 
     problems = []

@@ -18,20 +18,25 @@ class Metric:
     formula: str
 
 
-METRICS = {m.name: m for m in (
-    Metric("coverage", "share", "|paid ∩ eligible| / |eligible|"),
-    Metric("payout_rate", "share", "amount paid / amount matched"),
-    Metric("exclusion_error", "share", "|eligible \\ matched| / |eligible|"),
-    Metric("inclusion_error", "share", "|matched \\ eligible| / |matched|"),
-    Metric("time_to_money_p50", "s", "median of (paid_at - eligible_from) over paid"),
-    Metric("time_to_money_p95", "s", "95th percentile of (paid_at - eligible_from) over paid"),
-    Metric("alert_precision", "share", "fired alerts inside an incident window / fired alerts"),
-    Metric("alert_recall", "share", "incidents with an alert inside their window / incidents"),
-    Metric("detection_delay_p50", "s", "median of (first alert - onset) over detected incidents"),
-    Metric("detection_delay_p95", "s", "95th percentile of (first alert - onset)"),
-    Metric("response_time_p50", "s", "median of (worker on site - alert fired)"),
-    Metric("response_time_p95", "s", "95th percentile of (worker on site - alert fired)"),
-)}
+METRICS = {
+    m.name: m
+    for m in (
+        Metric("coverage", "share", "|paid ∩ eligible| / |eligible|"),
+        Metric("payout_rate", "share", "amount paid / amount matched"),
+        Metric("exclusion_error", "share", "|eligible \\ matched| / |eligible|"),
+        Metric("inclusion_error", "share", "|matched \\ eligible| / |matched|"),
+        Metric("time_to_money_p50", "s", "median of (paid_at - eligible_from) over paid"),
+        Metric("time_to_money_p95", "s", "95th percentile of (paid_at - eligible_from) over paid"),
+        Metric("alert_precision", "share", "fired alerts inside an incident window / fired alerts"),
+        Metric("alert_recall", "share", "incidents with an alert inside their window / incidents"),
+        Metric(
+            "detection_delay_p50", "s", "median of (first alert - onset) over detected incidents"
+        ),
+        Metric("detection_delay_p95", "s", "95th percentile of (first alert - onset)"),
+        Metric("response_time_p50", "s", "median of (worker on site - alert fired)"),
+        Metric("response_time_p95", "s", "95th percentile of (worker on site - alert fired)"),
+    )
+}
 
 
 def share(numerator: float, denominator: float) -> float | None:
@@ -65,9 +70,14 @@ def payout_rate(matched_fen: np.ndarray, paid_fen: np.ndarray) -> float | None:
     return share(np.sum(paid_fen, dtype=np.int64), np.sum(matched_fen, dtype=np.int64))
 
 
-def incident_detections(incident_device: np.ndarray, onset: np.ndarray, end: np.ndarray,
-                        alert_device: np.ndarray, alert_at: np.ndarray,
-                        grace: float) -> tuple[np.ndarray, np.ndarray]:
+def incident_detections(
+    incident_device: np.ndarray,
+    onset: np.ndarray,
+    end: np.ndarray,
+    alert_device: np.ndarray,
+    alert_at: np.ndarray,
+    grace: float,
+) -> tuple[np.ndarray, np.ndarray]:
     """Match alerts to incident windows [onset, end + grace] on the same device.
 
     Returns (first alert time per incident, NaN if undetected; True per alert inside a window).
@@ -75,8 +85,11 @@ def incident_detections(incident_device: np.ndarray, onset: np.ndarray, end: np.
     first = np.full(len(onset), np.nan)
     hit = np.zeros(len(alert_at), dtype=bool)
     for i in range(len(onset)):
-        inside = (alert_device == incident_device[i]) & (alert_at >= onset[i]) & (
-            alert_at <= end[i] + grace)
+        inside = (
+            (alert_device == incident_device[i])
+            & (alert_at >= onset[i])
+            & (alert_at <= end[i] + grace)
+        )
         hit |= inside
         if inside.any():
             first[i] = alert_at[inside].min()

@@ -26,17 +26,43 @@ from twin.eventlog import EventLog
 from twin.rng import Streams
 from twin.scenario import LibraryQuality, Scenario
 
-MATCHES = {"policy_id": pa.string(), "entity": pa.int64(), "matched_at": pa.float64(),
-           "delivery": pa.string(), "amount_fen": pa.int64(), "truly_eligible": pa.bool_()}
-PAYMENTS = {"policy_id": pa.string(), "entity": pa.int64(), "amount_fen": pa.int64(),
-            "matched_at": pa.float64(), "started_at": pa.float64(), "settled_at": pa.float64(),
-            "status": pa.string(), "truly_eligible": pa.bool_()}
-ALERTS = {"alert_id": pa.int64(), "rule": pa.string(), "device": pa.int64(),
-          "township": pa.int32(), "kind": pa.string(), "at": pa.float64(),
-          "value": pa.float64(), "active_since": pa.float64()}
-DISPATCHES = {"alert_id": pa.int64(), "device": pa.int64(), "township": pa.int32(),
-              "fired_at": pa.float64(), "assigned_at": pa.float64(),
-              "on_site_at": pa.float64(), "done_at": pa.float64()}
+MATCHES = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "matched_at": pa.float64(),
+    "delivery": pa.string(),
+    "amount_fen": pa.int64(),
+    "truly_eligible": pa.bool_(),
+}
+PAYMENTS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "amount_fen": pa.int64(),
+    "matched_at": pa.float64(),
+    "started_at": pa.float64(),
+    "settled_at": pa.float64(),
+    "status": pa.string(),
+    "truly_eligible": pa.bool_(),
+}
+ALERTS = {
+    "alert_id": pa.int64(),
+    "rule": pa.string(),
+    "device": pa.int64(),
+    "township": pa.int32(),
+    "kind": pa.string(),
+    "at": pa.float64(),
+    "value": pa.float64(),
+    "active_since": pa.float64(),
+}
+DISPATCHES = {
+    "alert_id": pa.int64(),
+    "device": pa.int64(),
+    "township": pa.int32(),
+    "fired_at": pa.float64(),
+    "assigned_at": pa.float64(),
+    "on_site_at": pa.float64(),
+    "done_at": pa.float64(),
+}
 
 
 class CityModel(mesa.Model):
@@ -47,14 +73,24 @@ class CityModel(mesa.Model):
     the alerting engine evaluates, and dispatch sends grid workers to what fired.
     """
 
-    def __init__(self, scenario: Scenario, policies: Sequence[Policy], rules: Sequence[Rule],
-                 *, on_day: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        policies: Sequence[Policy],
+        rules: Sequence[Rule],
+        *,
+        on_day: Callable[[int], None] | None = None,
+    ) -> None:
         self.streams = Streams(scenario.seed)
         super().__init__(rng=self.streams.generator("mesa"))
         self.params, self.on_day = scenario, on_day  # `scenario` is taken by Mesa
         self.clock = Clock(scenario.start)
-        self.logs = {"matches": EventLog(MATCHES), "payments": EventLog(PAYMENTS),
-                     "alerts": EventLog(ALERTS), "dispatches": EventLog(DISPATCHES)}
+        self.logs = {
+            "matches": EventLog(MATCHES),
+            "payments": EventLog(PAYMENTS),
+            "alerts": EventLog(ALERTS),
+            "dispatches": EventLog(DISPATCHES),
+        }
         self._build_truth()
         self._build_platform(policies, rules)
         self._build_responders()
@@ -65,56 +101,95 @@ class CityModel(mesa.Model):
 
     def _build_truth(self) -> None:
         s, g = self.params, self.streams.generator
-        self.city = build_city(scale=s.city.scale, residents=s.city.residents,
-                               enterprises=s.city.enterprises, communities=s.city.communities,
-                               rng=g("city"))
+        self.city = build_city(
+            scale=s.city.scale,
+            residents=s.city.residents,
+            enterprises=s.city.enterprises,
+            communities=s.city.communities,
+            rng=g("city"),
+        )
         where = (self.city.community_weight, self.city.community_district)
         self.population = {
             "person": generate_residents(self.city.residents, *where, s.start, rng=g("residents")),
-            "enterprise": generate_enterprises(self.city.enterprises, *where, s.start,
-                                               rng=g("enterprises")),
+            "enterprise": generate_enterprises(
+                self.city.enterprises, *where, s.start, rng=g("enterprises")
+            ),
         }
         n_devices = max(1, round(s.sensing.devices * s.city.scale))
-        self.devices = deploy(n_devices, s.sensing.device_type, self.city.community_weight,
-                              self.city.community_township, rng=g("devices"))
-        self.incidents = gas_leaks(n_devices, s.duration, s.sensing.incidents_per_device_year,
-                                   s.sensing.incident_duration, rng=g("incidents"))
+        self.devices = deploy(
+            n_devices,
+            s.sensing.device_type,
+            self.city.community_weight,
+            self.city.community_township,
+            rng=g("devices"),
+        )
+        self.incidents = gas_leaks(
+            n_devices,
+            s.duration,
+            s.sensing.incidents_per_device_year,
+            s.sensing.incident_duration,
+            rng=g("incidents"),
+        )
 
     def _build_platform(self, policies: Sequence[Policy], rules: Sequence[Rule]) -> None:
         g = self.streams.generator
         self._library_rng = g("libraries")
         self.libraries = {
-            target: Library(self.population[target].library_columns(),
-                            _quality(getattr(self.params.libraries, target)),
-                            rng=self._library_rng)
+            target: Library(
+                self.population[target].library_columns(),
+                _quality(getattr(self.params.libraries, target)),
+                rng=self._library_rng,
+            )
             for target in ("person", "enterprise")
         }
         self.matcher = Matcher(policies)
-        self.alert_engine = AlertEngine(rules, self.devices.device_type,
-                                        lookback=self.params.sensing.report_interval)
+        self.alert_engine = AlertEngine(
+            rules, self.devices.device_type, lookback=self.params.sensing.report_interval
+        )
         self._alert_ids = 0
         self.truth = {t: Table(p.library_columns()) for t, p in self.population.items()}
 
     def _build_responders(self) -> None:
         s, g = self.params, self.streams.generator
-        route = Route(s.treasury.route, s.treasury.direct_processing,
-                      s.treasury.layered_levels, s.treasury.layered_level_delay)
-        uptake = Uptake(s.delivery.confirm_probability, s.delivery.confirm_delay,
-                        s.delivery.apply_probability, s.delivery.apply_delay)
+        route = Route(
+            s.treasury.route,
+            s.treasury.direct_processing,
+            s.treasury.layered_levels,
+            s.treasury.layered_level_delay,
+        )
+        uptake = Uptake(
+            s.delivery.confirm_probability,
+            s.delivery.confirm_delay,
+            s.delivery.apply_probability,
+            s.delivery.apply_delay,
+        )
         self.offices = {}
         for policy in self.matcher.policies:
             pop = self.population[policy.spec.target]
             truly = evaluate_policy(policy, self.truth[policy.spec.target]).eligible
             self.offices[policy.id] = PolicyOffice(
-                self, policy.id, policy.spec.delivery, account_valid=pop.bank_account_valid,
-                truly_eligible=truly, route=route, uptake=uptake, rng=g(f"delivery/{policy.id}"),
-                matches=self.logs["matches"], payments=self.logs["payments"])
+                self,
+                policy.id,
+                policy.spec.delivery,
+                account_valid=pop.bank_account_valid,
+                truly_eligible=truly,
+                route=route,
+                uptake=uptake,
+                rng=g(f"delivery/{policy.id}"),
+                matches=self.logs["matches"],
+                payments=self.logs["payments"],
+            )
         dispatch_rng = g("dispatch")
         self.dispatch = [
-            TownshipDispatch(self, t, s.response.workers_per_township,
-                             travel_seconds=s.response.travel_time,
-                             handling_seconds=s.response.handling_time,
-                             rng=dispatch_rng, log=self.logs["dispatches"])
+            TownshipDispatch(
+                self,
+                t,
+                s.response.workers_per_township,
+                travel_seconds=s.response.travel_time,
+                handling_seconds=s.response.handling_time,
+                rng=dispatch_rng,
+                log=self.logs["dispatches"],
+            )
             for t in range(self.city.n_townships)
         ]
 
@@ -128,8 +203,7 @@ class CityModel(mesa.Model):
 
     def refresh_libraries(self, days: float) -> None:
         for target, library in self.libraries.items():
-            library.refresh(self.population[target].library_columns(), days,
-                            rng=self._library_rng)
+            library.refresh(self.population[target].library_columns(), days, rng=self._library_rng)
 
     def match_and_deliver(self) -> None:
         today = self.clock.today
@@ -169,11 +243,16 @@ class CityModel(mesa.Model):
             device = int(transitions.device[i])
             township = int(self.devices.township[device])
             self._alert_ids += 1
-            log.append(alert_id=self._alert_ids,
-                       rule=self.alert_engine.rules[transitions.rule[i]].alert,
-                       device=device, township=township, kind=str(transitions.kind[i]),
-                       at=float(transitions.at[i]), value=float(transitions.value[i]),
-                       active_since=float(transitions.active_since[i]))
+            log.append(
+                alert_id=self._alert_ids,
+                rule=self.alert_engine.rules[transitions.rule[i]].alert,
+                device=device,
+                township=township,
+                kind=str(transitions.kind[i]),
+                at=float(transitions.at[i]),
+                value=float(transitions.value[i]),
+                active_since=float(transitions.active_since[i]),
+            )
             if transitions.kind[i] == FIRED:
                 self.dispatch[township].dispatch(self._alert_ids, device, float(transitions.at[i]))
 

@@ -40,8 +40,7 @@ class RunResult:
         rows = self.summary_rows()
         w = max(len(r[0]) for r in rows)
         head = f"{'metric':<{w}}  {'value':>14}  unit"
-        return "\n".join([head, "-" * len(head)] +
-                         [f"{k:<{w}}  {v:>14}  {u}" for k, v, u in rows])
+        return "\n".join([head, "-" * len(head)] + [f"{k:<{w}}  {v:>14}  {u}" for k, v, u in rows])
 
     def figure(self) -> Figure:
         return overview(self.daily, self.tables["payments"], f"citytwin: {self.scenario.name}")
@@ -51,9 +50,11 @@ class RunResult:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         (out / "scenario.yaml").write_text(
-            yaml.safe_dump(self.scenario.to_json_dict(), sort_keys=False), encoding="utf-8")
-        (out / "summary.json").write_text(json.dumps(self.summary, indent=2) + "\n",
-                                          encoding="utf-8")
+            yaml.safe_dump(self.scenario.to_json_dict(), sort_keys=False), encoding="utf-8"
+        )
+        (out / "summary.json").write_text(
+            json.dumps(self.summary, indent=2) + "\n", encoding="utf-8"
+        )
         pq.write_table(self.daily, out / "daily.parquet")
         for name, table in self.tables.items():
             pq.write_table(table, out / f"{name}.parquet")

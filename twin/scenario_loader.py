@@ -38,7 +38,9 @@ def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[
     if not isinstance(data, dict):
         raise UserError.one(
             "a scenario file must be a mapping of keys to values",
-            file=str(path), line=1, found=type(data).__name__,
+            file=str(path),
+            line=1,
+            found=type(data).__name__,
             hint="start the file with 'name: my-scenario'",
         )
     base = data.pop("extends", None)
@@ -46,8 +48,15 @@ def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[
         return data, origins
     if not isinstance(base, str):
         file, line, col = origins[("extends",)]
-        raise UserError.one("extends must name one scenario file", file=file, line=line,
-                            column=col, key="extends", expected="a path", found=repr(base))
+        raise UserError.one(
+            "extends must name one scenario file",
+            file=file,
+            line=line,
+            column=col,
+            key="extends",
+            expected="a path",
+            found=repr(base),
+        )
     base_path = path.parent / base
     base_data, base_origins = _load_with_extends(base_path, (*chain, path.resolve()))
     origins.pop(("extends",), None)
@@ -72,14 +81,18 @@ def _parse_overrides(
     overrides: Iterable[str] | Mapping[str, Any],
 ) -> list[tuple[KeyPath, Any, Origin]]:
     if isinstance(overrides, Mapping):
-        return [(tuple(k.split(".")), v, (f"override {k}", None, None)) for k, v in overrides.items()]
+        return [
+            (tuple(k.split(".")), v, (f"override {k}", None, None)) for k, v in overrides.items()
+        ]
     out = []
     for item in overrides:
         key, sep, raw = item.partition("=")
         if not sep or not key.strip():
             raise UserError.one(
                 "an override must look like key.path=value",
-                file="--set", found=item, hint="for example --set city.scale=0.01",
+                file="--set",
+                found=item,
+                hint="for example --set city.scale=0.01",
             )
         try:
             value = yaml.safe_load(raw) if raw.strip() else ""
@@ -97,7 +110,9 @@ def _set_key(data: dict, origins: dict, key: KeyPath, value: Any, origin: Origin
             if child is not None:
                 raise UserError.one(
                     "cannot set a key inside a value that is not a mapping",
-                    file=origin[0], key=format_key(key[: i + 1]), found=repr(child),
+                    file=origin[0],
+                    key=format_key(key[: i + 1]),
+                    found=repr(child),
                 )
             child = node[part] = {}
         node = child
@@ -123,7 +138,9 @@ def _resolve_paths(data: Any, origins: dict, model: type[BaseModel], key: KeyPat
             data[name] = _resolved(data[name], origins.get(sub))
         elif typing.get_origin(ann) is list and _is_path(typing.get_args(ann)[0]):
             if isinstance(data[name], list):
-                data[name] = [_resolved(v, origins.get((*sub, i))) for i, v in enumerate(data[name])]
+                data[name] = [
+                    _resolved(v, origins.get((*sub, i))) for i, v in enumerate(data[name])
+                ]
         elif isinstance(ann, type) and issubclass(ann, BaseModel):
             _resolve_paths(data[name], origins, ann, sub)
 
@@ -137,4 +154,4 @@ def _resolved(value: Any, origin: Origin | None) -> Any:
         return value
     file = origin[0] if origin else None
     base = Path(file).parent if file and not file.startswith(("--set", "override")) else Path()
-    return str(base / value)
+    return str((base / value).resolve())

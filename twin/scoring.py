@@ -14,8 +14,10 @@ from twin.model import CityModel
 def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     """Every metric of the run, overall and per policy, each as {value, unit}."""
     per_policy = {p.id: _policy_arrays(model, p, tables) for p in model.matcher.policies}
-    joined = {k: np.concatenate([a[k] for a in per_policy.values()] or [np.zeros(0)])
-              for k in ("eligible", "matched", "paid", "matched_fen", "paid_fen", "wait")}
+    joined = {
+        k: np.concatenate([a[k] for a in per_policy.values()] or [np.zeros(0)])
+        for k in ("eligible", "matched", "paid", "matched_fen", "paid_fen", "wait")
+    }
     metrics = {**_money(joined), **_alerts(model, tables)}
     return {
         "scenario": model.params.name,
@@ -31,7 +33,8 @@ def _policy_arrays(model: CityModel, policy, tables: dict[str, pa.Table]) -> dic
     office = model.offices[policy.id]
     ended = model.clock.date_at(model.params.duration - 1)
     in_run = policy.spec.valid_from <= ended and (
-        policy.spec.valid_to is None or policy.spec.valid_to >= model.params.start)
+        policy.spec.valid_to is None or policy.spec.valid_to >= model.params.start
+    )
     eligible = office.truly_eligible & in_run
     matches = _rows(tables["matches"], policy.id)
     payments = _rows(tables["payments"], policy.id)
@@ -42,7 +45,9 @@ def _policy_arrays(model: CityModel, policy, tables: dict[str, pa.Table]) -> dic
     paid[paid_rows["entity"].to_numpy()] = True
     eligible_from = max(0.0, model.clock.seconds_at(policy.spec.valid_from))
     return {
-        "eligible": eligible, "matched": matched, "paid": paid,
+        "eligible": eligible,
+        "matched": matched,
+        "paid": paid,
         "matched_fen": matches["amount_fen"].to_numpy(),
         "paid_fen": paid_rows["amount_fen"].to_numpy(),
         "wait": paid_rows["settled_at"].to_numpy() - eligible_from,
@@ -72,8 +77,13 @@ def _alerts(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     fired = tables["alerts"].filter(pc.equal(tables["alerts"]["kind"], "fired"))
     inc = model.incidents
     first, hit = m.incident_detections(
-        inc.device, inc.onset, inc.end, fired["device"].to_numpy(), fired["at"].to_numpy(),
-        model.params.sensing.detection_grace)
+        inc.device,
+        inc.onset,
+        inc.end,
+        fired["device"].to_numpy(),
+        fired["at"].to_numpy(),
+        model.params.sensing.detection_grace,
+    )
     detected = ~np.isnan(first)
     d = tables["dispatches"]
     response = d["on_site_at"].to_numpy() - d["fired_at"].to_numpy()
@@ -90,14 +100,22 @@ def _alerts(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     }
 
 
-COUNT_UNITS = {"eligible": "entities", "matched": "entities", "paid": "entities",
-               "amount_paid": "yuan", "incidents": "incidents", "alerts_fired": "alerts",
-               "false_alarms": "alerts"}
+COUNT_UNITS = {
+    "eligible": "entities",
+    "matched": "entities",
+    "paid": "entities",
+    "amount_paid": "yuan",
+    "incidents": "incidents",
+    "alerts_fired": "alerts",
+    "false_alarms": "alerts",
+}
 
 
 def _with_units(values: dict) -> dict:
-    return {k: {"value": v, "unit": m.METRICS[k].unit if k in m.METRICS else COUNT_UNITS[k]}
-            for k, v in values.items()}
+    return {
+        k: {"value": v, "unit": m.METRICS[k].unit if k in m.METRICS else COUNT_UNITS[k]}
+        for k, v in values.items()
+    }
 
 
 def daily(model: CityModel, tables: dict[str, pa.Table]) -> pa.Table:
@@ -110,14 +128,20 @@ def daily(model: CityModel, tables: dict[str, pa.Table]) -> pa.Table:
         idx = np.minimum((np.asarray(times) // DAY).astype(np.int64), days - 1)
         return np.bincount(idx, weights=weights, minlength=days)[:days]
 
-    return pa.table({
-        "day": np.arange(days, dtype=np.int32),
-        "date": [model.clock.date_at(d * DAY) for d in range(days)],
-        "matched": per_day(tables["matches"]["matched_at"].to_numpy()).astype(np.int64),
-        "paid": per_day(paid["settled_at"].to_numpy()).astype(np.int64),
-        "amount_paid_yuan": per_day(paid["settled_at"].to_numpy(),
-                                    paid["amount_fen"].to_numpy().astype(float)) / 100.0,
-        "incidents": per_day(model.incidents.onset).astype(np.int64),
-        "alerts_fired": per_day(fired["at"].to_numpy()).astype(np.int64),
-        "workers_on_site": per_day(tables["dispatches"]["on_site_at"].to_numpy()).astype(np.int64),
-    })
+    return pa.table(
+        {
+            "day": np.arange(days, dtype=np.int32),
+            "date": [model.clock.date_at(d * DAY) for d in range(days)],
+            "matched": per_day(tables["matches"]["matched_at"].to_numpy()).astype(np.int64),
+            "paid": per_day(paid["settled_at"].to_numpy()).astype(np.int64),
+            "amount_paid_yuan": per_day(
+                paid["settled_at"].to_numpy(), paid["amount_fen"].to_numpy().astype(float)
+            )
+            / 100.0,
+            "incidents": per_day(model.incidents.onset).astype(np.int64),
+            "alerts_fired": per_day(fired["at"].to_numpy()).astype(np.int64),
+            "workers_on_site": per_day(tables["dispatches"]["on_site_at"].to_numpy()).astype(
+                np.int64
+            ),
+        }
+    )

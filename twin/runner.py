@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -49,7 +48,7 @@ def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> R
     model.run()
     tables = {name: log.to_arrow() for name, log in model.logs.items()}
     inc = model.incidents
-    tables["incidents"] = pa.table({"device": inc.device, "onset": inc.onset, "end": inc.end,
-                                    "peak": inc.peak})
+    tables["incidents"] = pa.table(
+        {"device": inc.device, "onset": inc.onset, "end": inc.end, "peak": inc.peak}
+    )
     return RunResult(scenario, score(model, tables), daily(model, tables), tables)
-

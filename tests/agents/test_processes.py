@@ -1,0 +1,90 @@
+"""SimPy processes, checked as event traces and, where a closed form exists, against it."""
+
+import numpy as np
+import pytest
+import simpy
+from scipy import stats
+
+from agents.grid_workers import grid_worker_response
+from agents.treasury import Route, beneficiary_confirms, treasury_payment
+
+
+class FixedRng:
+    """Draws that make a trace easy to read: every exponential is its mean."""
+
+    def exponential(self, mean):
+        return mean
+
+    def random(self):
+        return 0.0
+
+
+def test_direct_route_takes_one_processing_step():
+    env, trace = simpy.Environment(), []
+    env.process(
+        treasury_payment(
+            env,
+            Route("direct", 600),
+            True,
+            rng=FixedRng(),
+            settle=lambda at, status: trace.append((at, status)),
+        )
+    )
+    env.run()
+    assert trace == [(600, "paid")]
+
+
+def test_layered_route_waits_at_each_level_and_invalid_accounts_are_returned():
+    env, trace = simpy.Environment(), []
+    route = Route("layered", 600, levels=4, level_delay_seconds=86_400)
+    env.process(
+        treasury_payment(
+            env, route, False, rng=FixedRng(), settle=lambda at, status: trace.append((at, status))
+        )
+    )
+    env.run()
+    assert trace == [(4 * 86_400 + 600, "returned")]
+
+
+def test_a_beneficiary_who_declines_never_confirms():
+    env, trace = simpy.Environment(), []
+    env.process(
+        beneficiary_confirms(env, 0.0, 100, rng=FixedRng(), confirmed=lambda: trace.append(env.now))
+    )
+    env.process(
+        beneficiary_confirms(env, 1.0, 100, rng=FixedRng(), confirmed=lambda: trace.append(env.now))
+    )
+    env.run()
+    assert trace == [100]
+
+
+def test_grid_workers_serve_in_turn_when_busy():
+    env, trace = simpy.Environment(), []
+    workers = simpy.Resource(env, capacity=1)
+    for _ in range(2):
+        env.process(
+            grid_worker_response(
+                env, workers, 10, 20, rng=FixedRng(), report=lambda *t: trace.append(t)
+            )
+        )
+    env.run()
+    assert trace == [(0, 10, 30), (30, 40, 60)]
+
+
+def test_docking_response_with_ample_workers_is_the_travel_time():
+    """With more workers than alerts, time to site is Exp(travel): its mean lies in the 99%
+    confidence interval of the sample mean."""
+    env, on_site = simpy.Environment(), []
+    workers = simpy.Resource(env, capacity=10_000)
+    rng = np.random.default_rng(5)
+    n, travel = 4_000, 1_200.0
+    for _ in range(n):
+        env.process(
+            grid_worker_response(
+                env, workers, travel, 600, rng=rng, report=lambda a, s, d: on_site.append(s - a)
+            )
+        )
+    env.run()
+    sample = np.asarray(on_site)
+    half = stats.norm.ppf(0.995) * sample.std(ddof=1) / np.sqrt(n)
+    assert sample.mean() == pytest.approx(travel, abs=half)

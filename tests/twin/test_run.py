@@ -1,0 +1,145 @@
+"""The walking skeleton end to end: run folder, scores from the run, determinism, the CLI."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from scipy import stats
+
+import twin
+from tests.conftest import SKELETON
+from twin.cli import main
+from twin.metrics import METRICS
+
+FILES = {
+    "scenario.yaml",
+    "summary.json",
+    "daily.parquet",
+    "matches.parquet",
+    "payments.parquet",
+    "alerts.parquet",
+    "dispatches.parquet",
+    "incidents.parquet",
+    "overview.png",
+}
+
+
+@pytest.fixture(scope="module")
+def result():
+    return twin.run(twin.load_scenario(SKELETON))
+
+
+@pytest.fixture(scope="module")
+def folder(result, tmp_path_factory):
+    return result.write(tmp_path_factory.mktemp("run"))
+
+
+def test_the_run_folder_holds_every_table_the_summary_and_a_figure(folder):
+    assert {p.name for p in folder.iterdir()} == FILES
+    assert pq.read_table(folder / "daily.parquet").num_rows == 30
+    assert (folder / "overview.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_summary_has_every_metric_with_its_unit(folder):
+    summary = json.loads((folder / "summary.json").read_text())
+    for name, metric in METRICS.items():
+        assert summary["metrics"][name]["unit"] == metric.unit
+        assert summary["metrics"][name]["value"] is not None, name
+    assert set(summary["policies"]) == {"graduate-living-subsidy", "sme-relief"}
+
+
+def test_the_resolved_scenario_reloads_to_the_same_scenario(result, folder):
+    assert twin.load_scenario(folder / "scenario.yaml") == result.scenario
+
+
+def test_summary_figures_agree_with_the_tables(result):
+    t = result.tables
+    paid = t["payments"].filter(pc.equal(t["payments"]["status"], "paid"))
+    fired = t["alerts"].filter(pc.equal(t["alerts"]["kind"], "fired"))
+    assert result.metric("paid") == paid.num_rows
+    assert result.metric("amount_paid") == pc.sum(paid["amount_fen"]).as_py() / 100
+    assert result.metric("alerts_fired") == fired.num_rows
+    assert result.metric("incidents") == t["incidents"].num_rows
+    assert result.daily["alerts_fired"].to_numpy().sum() == fired.num_rows
+    truly = pc.sum(t["matches"]["truly_eligible"]).as_py()
+    assert result.metric("matched") - truly == round(
+        result.metric("inclusion_error") * result.metric("matched")
+    )
+
+
+def test_nobody_is_paid_twice_for_one_policy(result):
+    p = result.tables["payments"]
+    keys = list(zip(p["policy_id"].to_pylist(), p["entity"].to_pylist(), strict=True))
+    assert len(keys) == len(set(keys))
+
+
+def test_docking_direct_route_processing_is_exponential_with_its_mean(result):
+    """Auto-delivered payments on the direct route wait Exp(direct_processing) from match to
+    money: the sample mean's 99% confidence interval holds the configured mean."""
+    p = result.tables["payments"]
+    auto = p.filter(pc.equal(p["policy_id"], "sme-relief"))
+    wait = auto["settled_at"].to_numpy() - auto["started_at"].to_numpy()
+    assert len(wait) > 300
+    half = stats.norm.ppf(0.995) * wait.std(ddof=1) / np.sqrt(len(wait))
+    assert wait.mean() == pytest.approx(result.scenario.treasury.direct_processing, abs=half)
+    assert stats.kstest(wait / 600.0, "expon").pvalue > 0.001
+
+
+def test_same_seed_same_bytes_different_seed_different_results(folder, tmp_path):
+    again = twin.run(twin.load_scenario(SKELETON)).write(tmp_path / "again")
+    for name in FILES - {"overview.png", "scenario.yaml"}:
+        assert (again / name).read_bytes() == (folder / name).read_bytes(), name
+    other = twin.run(twin.load_scenario(SKELETON, ["seed=1"])).write(tmp_path / "other")
+    assert (other / "summary.json").read_bytes() != (folder / "summary.json").read_bytes()
+    assert (other / "payments.parquet").read_bytes() != (folder / "payments.parquet").read_bytes()
+
+
+def test_cli_run_validate_and_bad_input(tmp_path, capsys):
+    assert (
+        main(
+            ["run", str(SKELETON), "--set", "duration=3d", "--out", str(tmp_path / "r"), "--quiet"]
+        )
+        == 0
+    )
+    out = capsys.readouterr().out
+    assert "coverage" in out and "3 days simulated" in out
+    assert main(["validate", str(SKELETON)]) == 0
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SKELETON.read_text().replace("5m", "5 minutes"))
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"{bad}:" in err and "sensing.report_interval" in err and "Traceback" not in err
+
+
+def test_validate_reports_broken_policy_files_it_names(tmp_path, capsys):
+    policy = tmp_path / "p.yaml"
+    policy.write_text(
+        (SKELETON.parent / "policies/sme-relief.yaml")
+        .read_text()
+        .replace("employees >= 3", "employes >= 3")
+    )
+    assert main(["validate", str(SKELETON), "--set", f"policies=[{policy}]"]) == 2
+    err = capsys.readouterr().err
+    assert f"{policy}:" in err and "did you mean 'employees'?" in err
+
+
+def test_console_script_exits_2_without_traceback(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nsede: 3\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "run", str(bad)], capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "sede" in proc.stderr and "did you mean 'seed'?" in proc.stderr
+    version = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "--version"], capture_output=True, text=True
+    )
+    assert version.stdout.startswith("citytwin ")
+    usage = subprocess.run(
+        [sys.executable, "-m", "twin.cli", "run"], capture_output=True, text=True
+    )
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
