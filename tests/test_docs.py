@@ -1,0 +1,33 @@
+"""The docs name every metric and every scenario key the code has."""
+
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from twin.metrics import METRICS
+from twin.scenario import Scenario
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def keys(model: type[BaseModel], prefix: str = "") -> list[str]:
+    out = []
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        if isinstance(ann, type) and issubclass(ann, BaseModel):
+            out += keys(ann, f"{prefix}{name}.")
+        else:
+            out.append(prefix + name)
+    return out
+
+
+def test_metrics_doc_names_every_metric():
+    text = (DOCS / "metrics.md").read_text()
+    assert [m for m in METRICS if f"`{m}`" not in text] == []
+
+
+def test_scenarios_doc_names_every_key():
+    text = (DOCS / "scenarios.md").read_text()
+    missing = [k for k in keys(Scenario) if f"`{k}`" not in text
+               and not (k.startswith("libraries.enterprise.") and "`libraries.enterprise.*`" in text)]
+    assert missing == []
