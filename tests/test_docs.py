@@ -28,6 +28,10 @@ def test_metrics_doc_names_every_metric():
 
 def test_scenarios_doc_names_every_key():
     text = (DOCS / "scenarios.md").read_text()
-    missing = [k for k in keys(Scenario) if f"`{k}`" not in text
-               and not (k.startswith("libraries.enterprise.") and "`libraries.enterprise.*`" in text)]
+    missing = [
+        k
+        for k in keys(Scenario)
+        if f"`{k}`" not in text
+        and not (k.startswith("libraries.enterprise.") and "`libraries.enterprise.*`" in text)
+    ]
     assert missing == []
