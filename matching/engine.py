@@ -1,4 +1,4 @@
-"""Evaluate policies over a library: three-valued eligibility and amounts, vectorized."""
+"""The matching engine's public face: compile policies once, evaluate them on any date."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching.catalogue import Catalogue, MatchSet
+from matching.nodes import Context, Node
 from matching.policy import Policy
 from matching.table import Table
 
@@ -17,8 +19,8 @@ class PolicyMatch:
     """One policy over one library on one date.
 
     ``eligible``: definitely eligible; ``needs_review``: eligibility unknown for lack of data;
-    ``amount``: yuan per row, computed for eligible rows (0 elsewhere, NaN if the amount is
-    unknown).
+    ``amount``: yuan per row, computed on eligible rows only (0 elsewhere, NaN where the amount
+    itself is unknown).
     """
 
     policy_id: str
@@ -36,29 +38,75 @@ class PolicyMatch:
 
 
 class Matcher:
-    """Policies compiled once; evaluated against a library table for any date."""
+    """Policies compiled once; catalogues built per (target, date) and reused."""
 
     def __init__(self, policies: Sequence[Policy]) -> None:
-        ids = [p.id for p in policies]
-        dup = sorted({i for i in ids if ids.count(i) > 1})
-        if dup:
-            raise ValueError(f"policy ids must be unique; repeated: {', '.join(dup)}")
+        _check_unique(policies)
         self.policies = tuple(policies)
+        self.by_id = {p.id: p for p in self.policies}
+        self._catalogues: dict[tuple, Catalogue] = {}
 
     def in_force(self, target: str, on: dt.date) -> list[Policy]:
-        return [p for p in self.policies if p.spec.target == target and p.in_force(on)]
+        return [p for p in self.policies if p.target == target and p.in_force(on)]
+
+    def catalogue(self, target: str, on: dt.date) -> Catalogue:
+        """The catalogue of policies in force; reused while their parameters do not change."""
+        policies = self.in_force(target, on)
+        key = (target, tuple((p.id, tuple(p.parameters_on(on).items())) for p in policies))
+        if key not in self._catalogues:
+            self._catalogues[key] = Catalogue([p.bind(on) for p in policies], on)
+        cat = self._catalogues[key]
+        cat.on = on
+        return cat
+
+    def match(self, table: Table, target: str, on: dt.date, **options) -> MatchSet:
+        """Three-valued eligibility of every policy in force, as bitmaps (see Catalogue.match)."""
+        return self.catalogue(target, on).match(table, **options)
+
+    def amounts(self, policy_id: str, table: Table, rows: np.ndarray, on: dt.date) -> np.ndarray:
+        """Amounts in yuan for the given rows (NaN where unknown, never below 0)."""
+        node = self.by_id[policy_id].bind(on).amount
+        return amounts_of(node, table.take(rows), on)
 
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
-        """Every policy in force on ``on`` for this kind of entity, over every row of ``table``."""
-        return [evaluate_policy(p, table) for p in self.in_force(target, on)]
+        """Every policy in force, as boolean arrays with amounts: what a platform acts on."""
+        found = self.match(table, target, on, keep_leaves=False)
+        out = []
+        for pid in found.policy_ids:
+            eligible = found.eligible_mask(pid)
+            amount = np.zeros(len(table))
+            rows = np.flatnonzero(eligible)
+            amount[rows] = self.amounts(pid, table, rows, on)
+            out.append(PolicyMatch(pid, eligible, found.review_mask(pid), amount))
+        return out
 
 
-def evaluate_policy(policy: Policy, table: Table) -> PolicyMatch:
-    """Eligibility (value + known) for each row, and the amount where definitely eligible."""
-    value, known = policy.eligible.evaluate(table)
+def amounts_of(node: Node, table: Table, on: dt.date) -> np.ndarray:
+    value, known = node.eval(table, Context(on))
+    value = np.broadcast_to(np.asarray(value, dtype=np.float64), (len(table),))
+    known = np.broadcast_to(known, (len(table),))
+    return np.where(known, np.maximum(value, 0.0), np.nan)
+
+
+def evaluate_policy(policy: Policy, table: Table, on: dt.date | None = None) -> PolicyMatch:
+    """One policy evaluated on its own, without bitmaps: the per-policy numpy way.
+
+    Kept as the baseline of the benchmark and as a second implementation for tests.
+    """
+    on = on or policy.spec.valid_from
+    bound = policy.bind(on)
+    value, known = bound.eligible.eval(table, Context(on))
+    n = len(table)
+    value, known = np.broadcast_to(value, (n,)), np.broadcast_to(known, (n,))
     eligible = value & known
-    amount = np.zeros(len(table), dtype=np.float64)
-    if eligible.any():
-        a, ka = policy.amount.evaluate(table)
-        amount[eligible] = np.where(ka, np.maximum(a, 0.0), np.nan)[eligible]
+    amount = np.zeros(n)
+    rows = np.flatnonzero(eligible)
+    amount[rows] = amounts_of(bound.amount, table.take(rows), on)
     return PolicyMatch(policy.id, eligible, ~known, amount)
+
+
+def _check_unique(policies: Sequence[Policy]) -> None:
+    ids = [p.id for p in policies]
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        raise ValueError(f"policy ids must be unique; repeated: {', '.join(dup)}")

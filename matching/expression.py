@@ -1,30 +1,49 @@
 """A small, safe expression language for policy conditions and amounts.
 
-Text is parsed with Python's ``ast`` and walked against an allow-list; each accepted node becomes
-a typed node of our own that evaluates vectorized over a Table with three-valued logic (a value
-array plus a known mask). Nothing from the text is ever executed.
+Text is parsed with Python's ``ast`` and walked against an allow-list; each accepted node
+becomes a typed node of ``matching.nodes`` that evaluates vectorized with three-valued logic.
+Names resolve against the field registry (and the policy's parameters); code labels are
+checked against the field's code list. Nothing from the text is ever executed.
 """
 
 from __future__ import annotations
 
 import ast
-import functools
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import numpy as np
 
 from datafiles import did_you_mean
 from matching.fields import Registry
+from matching.nodes import (
+    DATE_HELPERS,
+    Arith,
+    Choose,
+    Compare,
+    Const,
+    Context,
+    Elapsed,
+    FieldRef,
+    Logic,
+    Member,
+    Node,
+    Not,
+    ParamRef,
+    Tiers,
+    Values,
+)
 from matching.table import Table
 
 MAX_CHARS = 4_000
 MAX_DEPTH = 40
 MAX_NODES = 500
 MAX_LITERAL = 1e15
-
-Values = tuple[np.ndarray, np.ndarray]  # (value, known)
+ALLOWED = (
+    "fields, numbers, text codes, comparisons, and/or/not, in, + - * /, min, max, round, "
+    "clip, tiers, age, years_since, months_since, days_since and 'a if condition else b'"
+)
 
 
 class ExpressionError(ValueError):
@@ -38,123 +57,16 @@ class ExpressionError(ValueError):
 
 @dataclass(frozen=True)
 class Expr:
-    """A compiled expression: its kind ('bool' or 'number') and its evaluator."""
+    """A compiled expression: its text, its kind ('bool' or 'number') and its node tree."""
 
     text: str
     kind: str
     node: Node
 
-    def evaluate(self, table: Table) -> Values:
-        value, known = self.node.eval(table)
+    def evaluate(self, table: Table, on: object = None) -> Values:
+        value, known = self.node.eval(table, Context(on))  # type: ignore[arg-type]
         n = len(table)
         return np.broadcast_to(value, (n,)).copy(), np.broadcast_to(known, (n,)).copy()
-
-
-class Node:
-    kind: str  # "bool", "number" or "code"
-
-    def eval(self, table: Table) -> Values:
-        raise NotImplementedError
-
-
-@dataclass(frozen=True)
-class FieldRef(Node):
-    name: str
-    kind: str
-
-    def eval(self, table: Table) -> Values:
-        return table.columns[self.name], table.known_mask(self.name)
-
-
-@dataclass(frozen=True)
-class Const(Node):
-    value: float | bool
-    kind: str
-
-    def eval(self, table: Table) -> Values:
-        return np.asarray(self.value), np.asarray(True)
-
-
-@dataclass(frozen=True)
-class Compare(Node):
-    op: Callable
-    left: Node
-    right: Node
-    kind: str = "bool"
-
-    def eval(self, table: Table) -> Values:
-        (a, ka), (b, kb) = self.left.eval(table), self.right.eval(table)
-        return self.op(a, b), ka & kb
-
-
-@dataclass(frozen=True)
-class Member(Node):
-    item: Node
-    choices: tuple[float, ...]
-    negate: bool
-    kind: str = "bool"
-
-    def eval(self, table: Table) -> Values:
-        a, ka = self.item.eval(table)
-        hit = np.isin(a, np.asarray(self.choices))
-        return (~hit if self.negate else hit), ka
-
-
-@dataclass(frozen=True)
-class Logic(Node):
-    """Kleene logic: False and unknown is False; True or unknown is True."""
-
-    is_and: bool
-    parts: tuple[Node, ...]
-    kind: str = "bool"
-
-    def eval(self, table: Table) -> Values:
-        value, known = self.parts[0].eval(table)
-        for part in self.parts[1:]:
-            b, kb = part.eval(table)
-            if self.is_and:
-                decided = (known & ~value) | (kb & ~b)
-                value, known = value & b, (known & kb) | decided
-            else:
-                decided = (known & value) | (kb & b)
-                value, known = (value & known) | (b & kb), (known & kb) | decided
-        return value, known
-
-
-@dataclass(frozen=True)
-class Not(Node):
-    operand: Node
-    kind: str = "bool"
-
-    def eval(self, table: Table) -> Values:
-        a, ka = self.operand.eval(table)
-        return ~a, ka
-
-
-@dataclass(frozen=True)
-class Arith(Node):
-    op: Callable
-    parts: tuple[Node, ...]
-    kind: str = "number"
-
-    def eval(self, table: Table) -> Values:
-        evaluated = [p.eval(table) for p in self.parts]
-        with np.errstate(all="ignore"):
-            value = self.op(*(np.asarray(v, dtype=np.float64) for v, _ in evaluated))
-        known = functools.reduce(np.logical_and, [k for _, k in evaluated]) & np.isfinite(value)
-        return value, known
-
-
-@dataclass(frozen=True)
-class Choose(Node):
-    test: Node
-    then: Node
-    other: Node
-    kind: str = "number"
-
-    def eval(self, table: Table) -> Values:
-        (c, kc), (a, ka), (b, kb) = (n.eval(table) for n in (self.test, self.then, self.other))
-        return np.where(c, a, b), kc & np.where(c, ka, kb)
 
 
 _COMPARE = {
@@ -166,15 +78,17 @@ _COMPARE = {
     ast.GtE: operator.ge,
 }
 _ARITH = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply, ast.Div: np.divide}
-_CALLS: dict[str, tuple[Callable, int, int]] = {  # name: (function, min args, max args)
-    "min": (np.minimum, 2, 2),
-    "max": (np.maximum, 2, 2),
-    "round": (np.round, 1, 1),
-    "clip": (np.clip, 3, 3),
+_CALLS: dict[str, tuple[Callable, int]] = {  # name: (function, number of arguments)
+    "min": (np.minimum, 2),
+    "max": (np.maximum, 2),
+    "round": (np.round, 1),
+    "clip": (np.clip, 3),
 }
 
 
-def compile_expression(text: str, registry: Registry, *, kind: str) -> Expr:
+def compile_expression(
+    text: str, registry: Registry, *, kind: str, params: Collection[str] = ()
+) -> Expr:
     """Parse and type-check an expression of the given kind ('bool' or 'number')."""
     if not isinstance(text, str):
         raise ExpressionError(f"an expression must be text, found {type(text).__name__}")
@@ -182,24 +96,25 @@ def compile_expression(text: str, registry: Registry, *, kind: str) -> Expr:
         raise ExpressionError(f"expression longer than {MAX_CHARS} characters", 1)
     if _bracket_depth(text) > MAX_DEPTH:
         raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels", 1)
+    source = " ".join(text.split()) if "\n" in text else text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error: {exc.msg}", exc.offset) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels", 1) from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ExpressionError(f"expression has more than {MAX_NODES} parts", 1)
-    node = _Compiler(registry).build(tree.body, 0)
-    got = "bool" if node.kind == "bool" else "number" if node.kind == "number" else node.kind
+    node = _Compiler(registry, frozenset(params), source).build(tree.body, 0)
+    got = "number" if node.kind.startswith("code") else node.kind
     if got != kind:
         raise ExpressionError(f"expected a {kind} expression, found a {got} one", 1)
-    return Expr(text, kind, node)
+    return Expr(source, kind, node)
 
 
 class _Compiler:
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
+    def __init__(self, registry: Registry, params: frozenset[str], source: str) -> None:
+        self.registry, self.params, self.source = registry, params, source
 
     def build(self, node: ast.AST, depth: int) -> Node:
         if depth > MAX_DEPTH:
@@ -209,19 +124,23 @@ class _Compiler:
             raise ExpressionError(
                 f"'{type(node).__name__}' is not allowed in a policy expression",
                 _col(node),
-                hint="use fields, numbers, text codes, comparisons, and/or/not, in, + - * /, "
-                "min, max, round, clip and 'a if condition else b'",
+                hint=f"use {ALLOWED}",
             )
         return method(node, depth + 1)
+
+    def _text(self, node: ast.AST) -> str:
+        return ast.get_source_segment(self.source, node) or ""
 
     def _Name(self, node: ast.Name, depth: int) -> Node:
         if node.id in ("True", "False"):
             return Const(node.id == "True", "bool")
+        if node.id in self.params:
+            return ParamRef(node.id)
         if node.id not in self.registry:
-            hint = did_you_mean(node.id, self.registry.fields)
+            hint = did_you_mean(node.id, [*self.registry.fields, *self.params])
             raise ExpressionError(f"unknown field '{node.id}'", _col(node), hint=hint)
         spec = self.registry[node.id]
-        kind = "bool" if spec.type == "bool" else f"code:{node.id}" if spec.codes else "number"
+        kind = {"bool": "bool", "code": f"code:{node.id}", "date": "date"}.get(spec.type, "number")
         return FieldRef(node.id, kind)
 
     def _Constant(self, node: ast.Constant, depth: int) -> Node:
@@ -231,7 +150,7 @@ class _Compiler:
         if isinstance(v, int | float):
             if not abs(v) <= MAX_LITERAL:
                 raise ExpressionError(f"number out of range (at most {MAX_LITERAL:g})", _col(node))
-            return Const(float(v), "number")
+            return Const(int(v) if float(v).is_integer() else float(v), "number")
         if isinstance(v, str):
             return _Label(v, _col(node))
         raise ExpressionError(f"constant {v!r} is not allowed", _col(node))
@@ -259,11 +178,8 @@ class _Compiler:
                 _col(node),
                 hint="use + - * / and min, max, round, clip",
             )
-        parts = (
-            self._expect(node.left, depth, "number"),
-            self._expect(node.right, depth, "number"),
-        )
-        return Arith(op, parts)
+        left = self._expect(node.left, depth, "number")
+        return Arith(op, (left, self._expect(node.right, depth, "number")))
 
     def _IfExp(self, node: ast.IfExp, depth: int) -> Node:
         return Choose(
@@ -274,14 +190,50 @@ class _Compiler:
 
     def _Call(self, node: ast.Call, depth: int) -> Node:
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        if name not in _CALLS or node.keywords:
-            raise ExpressionError("only min, max, round and clip may be called", _col(node))
-        fn, lo, hi = _CALLS[name]
-        if not lo <= len(node.args) <= hi:
+        known = [*_CALLS, "tiers", *DATE_HELPERS]
+        if name not in known or node.keywords:
             raise ExpressionError(
-                f"{name} takes {lo} argument(s), found {len(node.args)}", _col(node)
+                "only " + ", ".join(known) + " may be called",
+                _col(node),
+                hint=did_you_mean(name, known) if name else None,
             )
+        if name == "tiers":
+            return self._tiers(node, depth)
+        if name in DATE_HELPERS:
+            self._arity(node, name, 1)
+            date = self.build(node.args[0], depth)
+            if date.kind != "date":
+                raise ExpressionError(f"{name} needs a date field", _col(node.args[0]))
+            return Elapsed(name, date)
+        fn, n = _CALLS[name]
+        self._arity(node, name, n)
         return Arith(fn, tuple(self._expect(a, depth, "number") for a in node.args))
+
+    def _arity(self, node: ast.Call, name: str, n: int) -> None:
+        if len(node.args) != n:
+            raise ExpressionError(
+                f"{name} takes {n} argument(s), found {len(node.args)}", _col(node)
+            )
+
+    def _tiers(self, node: ast.Call, depth: int) -> Node:
+        self._arity(node, "tiers", 2)
+        table = node.args[1]
+        usage = "tiers(x, {0: 1000, 10: 5000}) - the value of the highest threshold at or below x"
+        if not isinstance(table, ast.Dict) or not table.keys:
+            raise ExpressionError(f"use {usage}", _col(node))
+        pairs = []
+        for k, v in zip(table.keys, table.values, strict=True):
+            kc, vc = (self._expect(e, depth, "number") if e else None for e in (k, v))
+            if not isinstance(kc, Const) or not isinstance(vc, Const):
+                raise ExpressionError(
+                    f"tier thresholds and values must be numbers: {usage}", _col(table)
+                )
+            pairs.append((float(kc.value), float(vc.value)))
+        thresholds = [p[0] for p in pairs]
+        if thresholds != sorted(set(thresholds)):
+            raise ExpressionError("tier thresholds must increase", _col(table))
+        x = self._expect(node.args[0], depth, "number")
+        return Tiers(x, tuple(thresholds), tuple(p[1] for p in pairs))
 
     def _Compare(self, node: ast.Compare, depth: int) -> Node:
         links, left = [], node.left
@@ -294,21 +246,40 @@ class _Compiler:
         a = self.build(left, depth)
         if isinstance(op, ast.In | ast.NotIn):
             choices = self._choices(right, a, depth)
-            return Member(a, choices, isinstance(op, ast.NotIn))
+            word = "not in" if isinstance(op, ast.NotIn) else "in"
+            text = f"{self._text(left)} {word} {self._text(right)}"
+            return Member(a, choices, isinstance(op, ast.NotIn), text=text)
         fn = _COMPARE.get(type(op))
         if fn is None:
             raise ExpressionError("'is' is not allowed; use == or !=", _col(right))
         b = self.build(right, depth)
         a, b = self._unify(a, b, _col(left)), self._unify(b, a, _col(right))
-        if a.kind != b.kind or (a.kind == "bool" and fn not in (operator.eq, operator.ne)):
+        if a.kind != b.kind or (
+            a.kind in ("bool", "date") and fn not in (operator.eq, operator.ne)
+        ):
             raise ExpressionError(
-                f"cannot compare a {_kind_name(a)} with a {_kind_name(b)}", _col(left)
+                f"cannot compare a {_kind_name(a)} with a {_kind_name(b)}",
+                _col(left),
+                hint="compare dates through age(), years_since(), months_since() or days_since()"
+                if "date" in (a.kind, b.kind)
+                else None,
             )
         if a.kind.startswith("code") and fn not in (operator.eq, operator.ne):
             raise ExpressionError("codes can only be compared with == or != or 'in'", _col(left))
-        return Compare(fn, a, b)
+        sym = {
+            v: k
+            for k, v in {
+                "==": operator.eq,
+                "!=": operator.ne,
+                "<": operator.lt,
+                "<=": operator.le,
+                ">": operator.gt,
+                ">=": operator.ge,
+            }.items()
+        }[fn]
+        return Compare(fn, a, b, text=f"{self._text(left)} {sym} {self._text(right)}")
 
-    def _choices(self, node: ast.AST, item: Node, depth: int) -> tuple[float, ...]:
+    def _choices(self, node: ast.AST, item: Node, depth: int) -> tuple[int | float, ...]:
         if not isinstance(node, ast.Set | ast.List | ast.Tuple) or not node.elts:
             raise ExpressionError(
                 '\'in\' needs a list of values, e.g. {"master", "phd"}', _col(node)
@@ -316,7 +287,7 @@ class _Compiler:
         values = [self._unify(self.build(e, depth), item, _col(e)) for e in node.elts]
         if any(not isinstance(v, Const) or v.kind != item.kind for v in values):
             raise ExpressionError(f"the values after 'in' must be {_kind_name(item)}s", _col(node))
-        return tuple(float(v.value) for v in values)  # type: ignore[union-attr]
+        return tuple(sorted({v.value for v in values}))  # type: ignore[union-attr]
 
     def _unify(self, node: Node, other: Node, col: int) -> Node:
         """A text label next to a code field becomes that field's code number."""
@@ -334,7 +305,7 @@ class _Compiler:
                 col,
                 hint=did_you_mean(node.text, codes) or "allowed codes: " + ", ".join(codes),
             )
-        return Const(float(codes.index(node.text)), other.kind)
+        return Const(codes.index(node.text), other.kind)
 
     def _expect(self, node: ast.AST, depth: int, kind: str) -> Node:
         built = self.build(node, depth)

@@ -10,12 +10,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from datafiles import read_yaml, validate
 
-FieldType = Literal["int", "float", "bool", "code"]
+FieldType = Literal["int", "float", "bool", "code", "date"]
 DTYPES: dict[str, np.dtype] = {
     "int": np.dtype(np.int64),
     "float": np.dtype(np.float64),
     "bool": np.dtype(np.bool_),
     "code": np.dtype(np.int16),
+    "date": np.dtype(np.int32),  # days since 1970-01-01
 }
 
 

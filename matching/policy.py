@@ -2,92 +2,218 @@
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from datafiles import Problem, UserError, read_yaml, validate
+from datafiles import Origin, Problem, UserError, read_yaml, validate
 from matching.expression import Expr, ExpressionError, compile_expression
 from matching.fields import Registry
+from matching.nodes import Logic, Node, bind
+
+ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,80}$"
 
 
-class Source(BaseModel):
-    """The document and article a policy (or condition) comes from."""
-
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Source(_Strict):
+    """The document and article a policy comes from."""
 
     document: str
     article: str = ""
 
 
-class PolicySpec(BaseModel):
+class Parameter(_Strict):
+    """A named amount or threshold whose value changes by date (old values stay)."""
+
+    unit: str = ""
+    source: str = ""
+    values: Annotated[dict[dt.date, float], Field(min_length=1)]
+
+    def value_on(self, on: dt.date) -> float | None:
+        past = [d for d in self.values if d <= on]
+        return self.values[max(past)] if past else None
+
+
+class Condition(_Strict):
+    """One condition of eligibility, with the article that states it."""
+
+    when: str
+    article: str = ""
+
+
+class Budget(_Strict):
+    """Money set aside for the policy and what happens when it runs out."""
+
+    total: Annotated[float, Field(gt=0)]  # yuan
+    when_exhausted: Literal["first_come", "pro_rata", "waitlist"] = "first_come"
+
+
+class Expected(_Strict):
+    eligible: bool | Literal["review"]
+    amount: float | None = None
+
+
+class PolicyTest(_Strict):
+    """An officer's test case: an entity (missing fields are unknown) and what it should get."""
+
+    name: str
+    date: dt.date | None = None
+    input: dict[str, Any]
+    output: Expected
+
+
+class PolicySpec(_Strict):
     """The policy as written in its file, before its expressions are compiled."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{2,80}$")]
+    id: Annotated[str, Field(pattern=ID_PATTERN)]
     title: str
     department: str
     target: Literal["enterprise", "person"]
     source: Source
     valid_from: dt.date
     valid_to: dt.date | None = None
-    eligible: str
+    parameters: dict[Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_]*$")], Parameter] = {}
+    eligible: str | Annotated[list[Condition], Field(min_length=1)]
     amount: str
+    budget: Budget | None = None
     delivery: Literal["apply", "push", "auto"] = "push"
+    evidence: list[str] = []
+    tests: list[PolicyTest] = []
 
     @model_validator(mode="after")
     def _dates_in_order(self) -> PolicySpec:
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
+        for name, p in self.parameters.items():
+            if p.value_on(self.valid_from) is None:
+                raise ValueError(f"parameter '{name}' has no value on valid_from {self.valid_from}")
         return self
 
 
 @dataclass(frozen=True)
+class CompiledCondition:
+    text: str
+    article: str
+    expr: Expr
+
+
+@dataclass(frozen=True)
+class BoundPolicy:
+    """A policy with its parameters fixed for one date: what the engine evaluates."""
+
+    id: str
+    target: str
+    eligible: Node
+    amount: Node
+    conditions: tuple[tuple[str, str, Node], ...]  # (text, article, node)
+
+
+@dataclass(frozen=True)
 class Policy:
-    """A policy ready to evaluate: its spec plus compiled eligibility and amount (yuan)."""
+    """A compiled policy: its spec, its conditions and amount, and where it was read from."""
 
     spec: PolicySpec
-    eligible: Expr
+    conditions: tuple[CompiledCondition, ...]
     amount: Expr
     file: str
+    origins: Mapping[Any, Origin]
 
     @property
     def id(self) -> str:
         return self.spec.id
 
+    @property
+    def target(self) -> str:
+        return self.spec.target
+
+    @cached_property
+    def eligible_node(self) -> Node:
+        nodes = tuple(c.expr.node for c in self.conditions)
+        return nodes[0] if len(nodes) == 1 else Logic(True, nodes)
+
     def in_force(self, on: dt.date) -> bool:
-        return self.spec.valid_from <= on and (
-            self.spec.valid_to is None or on <= self.spec.valid_to
-        )
+        s = self.spec
+        return s.valid_from <= on and (s.valid_to is None or on <= s.valid_to)
+
+    def parameters_on(self, on: dt.date) -> dict[str, float]:
+        """Each parameter's value on a date (its first value before valid_from)."""
+        when = max(on, self.spec.valid_from)
+        return {k: p.value_on(when) for k, p in self.spec.parameters.items()}  # type: ignore[misc]
+
+    def bind(self, on: dt.date) -> BoundPolicy:
+        params = self.parameters_on(on)
+        conds = tuple((c.text, c.article, bind(c.expr.node, params)) for c in self.conditions)
+        nodes = tuple(c[2] for c in conds)
+        eligible = nodes[0] if len(nodes) == 1 else Logic(True, nodes)
+        return BoundPolicy(self.id, self.target, eligible, bind(self.amount.node, params), conds)
 
 
 def load_policy(path: str | Path, registries: Mapping[str, Registry]) -> Policy:
     """Read, validate and compile one policy file; a UserError locates every fault."""
     data, origins = read_yaml(Path(path))
     spec = validate(PolicySpec, data, origins, str(path))
-    registry = registries[spec.target]
-    compiled, problems = {}, []
-    for key, kind in (("eligible", "bool"), ("amount", "number")):
-        try:
-            compiled[key] = compile_expression(getattr(spec, key), registry, kind=kind)
-        except ExpressionError as exc:
-            file, line, col = origins.get((key, "<value>"), (str(path), None, None))
-            inline = col is not None and exc.column is not None and "\n" not in getattr(spec, key)
-            problems.append(
-                Problem(
-                    str(exc),
-                    file=file,
-                    line=line,
-                    column=col + exc.column - 1 if inline else col,
-                    key=key,
-                    hint=exc.hint,
-                )
-            )
+    return compile_policy(spec, registries[spec.target], str(path), origins)
+
+
+def compile_policy(
+    spec: PolicySpec, registry: Registry, file: str = "<policy>", origins=None
+) -> Policy:
+    """Compile a validated spec's expressions against the registry of its target."""
+    origins = origins or {}
+    params = tuple(spec.parameters)
+    problems: list[Problem] = []
+    if isinstance(spec.eligible, str):
+        written = [(spec.eligible, spec.source.article, ("eligible",))]
+    else:
+        written = [
+            (c.when, c.article, ("eligible", i, "when")) for i, c in enumerate(spec.eligible)
+        ]
+    conditions = []
+    for text, article, key in written:
+        expr = _compile(text, registry, "bool", params, key, file, origins, problems)
+        if expr is not None:
+            conditions += [CompiledCondition(t, article, e) for t, e in _conjuncts(expr)]
+    amount = _compile(spec.amount, registry, "number", params, ("amount",), file, origins, problems)
     if problems:
         raise UserError(problems)
-    return Policy(spec, compiled["eligible"], compiled["amount"], str(path))
+    return Policy(spec, tuple(conditions), amount, file, origins)  # type: ignore[arg-type]
+
+
+def _compile(text, registry, kind, params, key, file, origins, problems) -> Expr | None:
+    try:
+        return compile_expression(text, registry, kind=kind, params=params)
+    except ExpressionError as exc:
+        f, line, col = origins.get((*key, "<value>"), origins.get(key, (file, None, None)))
+        inline = col is not None and exc.column is not None and "\n" not in text
+        problems.append(
+            Problem(
+                str(exc),
+                file=f,
+                line=line,
+                column=col + exc.column - 1 if inline else col,
+                key=".".join(str(k) if isinstance(k, str) else f"[{k}]" for k in key).replace(
+                    ".[", "["
+                ),
+                hint=exc.hint,
+            )
+        )
+        return None
+
+
+def _conjuncts(expr: Expr) -> list[tuple[str, Expr]]:
+    """Split a top-level 'a and b and c' into its parts, each with its own text."""
+    body = ast.parse(expr.text, mode="eval").body
+    node = expr.node
+    if isinstance(body, ast.BoolOp) and isinstance(body.op, ast.And) and isinstance(node, Logic):
+        texts = [ast.get_source_segment(expr.text, v) or "" for v in body.values]
+        return [(t, Expr(t, "bool", p)) for t, p in zip(texts, node.parts, strict=True)]
+    return [(expr.text, expr)]

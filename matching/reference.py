@@ -1,31 +1,34 @@
 """A plain per-entity interpreter of the policy language: slow, obviously correct.
 
-It walks the same parsed text as the compiler but on one entity's values, with ``None`` for
-unknown, and exists to check the vectorized engine (differential tests), not to be fast.
+It walks the parsed text on one entity's values, with ``None`` for unknown, and exists to check
+the vectorized engine (differential tests), not to be fast. Code fields are given by label and
+date fields as ``datetime.date``.
 """
 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
-
-from matching.fields import Registry
 
 Unknown = None
 
 
-def evaluate_one(text: str, entity: Mapping[str, Any], registry: Registry) -> Any:
-    """The value of an (already validated) expression for one entity; None if unknown.
-
-    ``entity`` maps field names to values (code fields by label); absent or None is unknown.
-    """
-    return _Eval(entity, registry).visit(ast.parse(text.strip(), mode="eval").body)
+def evaluate_one(
+    text: str,
+    entity: Mapping[str, Any],
+    params: Mapping[str, float] | None = None,
+    on: dt.date | None = None,
+) -> Any:
+    """The value of an (already validated) expression for one entity; None if unknown."""
+    source = " ".join(text.split())
+    return _Eval(entity, params or {}, on).visit(ast.parse(source, mode="eval").body)
 
 
 class _Eval:
-    def __init__(self, entity: Mapping[str, Any], registry: Registry) -> None:
-        self.entity, self.registry = entity, registry
+    def __init__(self, entity: Mapping[str, Any], params: Mapping[str, float], on) -> None:
+        self.entity, self.params, self.on = entity, params, on
 
     def visit(self, node: ast.AST) -> Any:
         return getattr(self, type(node).__name__)(node)
@@ -33,6 +36,8 @@ class _Eval:
     def Name(self, node: ast.Name) -> Any:
         if node.id in ("True", "False"):
             return node.id == "True"
+        if node.id in self.params:
+            return self.params[node.id]
         return self.entity.get(node.id)
 
     def Constant(self, node: ast.Constant) -> Any:
@@ -55,14 +60,9 @@ class _Eval:
         a, b = self.visit(node.left), self.visit(node.right)
         if a is Unknown or b is Unknown:
             return Unknown
-        op = type(node.op)
-        if op is ast.Div and b == 0:
-            return Unknown
-        return (
-            {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}.get(op)
-            if op is not ast.Div
-            else a / b
-        )
+        if isinstance(node.op, ast.Div):
+            return Unknown if b == 0 else a / b
+        return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[type(node.op)]
 
     def IfExp(self, node: ast.IfExp) -> Any:
         test = self.visit(node.test)
@@ -71,10 +71,21 @@ class _Eval:
         return self.visit(node.body if test else node.orelse)
 
     def Call(self, node: ast.Call) -> Any:
+        name = node.func.id  # type: ignore[attr-defined]
+        if name == "tiers":
+            x = self.visit(node.args[0])
+            table = node.args[1]
+            steps = [
+                (self.visit(k), self.visit(v))
+                for k, v in zip(table.keys, table.values, strict=False)
+            ]  # type: ignore[attr-defined]
+            below = [v for k, v in steps if x is not Unknown and k <= x]
+            return float(below[-1]) if below else Unknown
         args = [self.visit(a) for a in node.args]
         if Unknown in args:
             return Unknown
-        name = node.func.id  # type: ignore[attr-defined]
+        if name in ("age", "years_since", "months_since", "days_since"):
+            return _elapsed(name, args[0], self.on)
         if name == "clip":
             return min(max(args[0], args[1]), args[2])
         if name == "round":
@@ -90,13 +101,19 @@ class _Eval:
                 results.append(r)
                 continue
             right = self.visit(right_node)
-            results.append(
-                Unknown if left is Unknown or right is Unknown else _COMPARE[type(op)](left, right)
-            )
+            unknown = left is Unknown or right is Unknown
+            results.append(Unknown if unknown else _COMPARE[type(op)](left, right))
             left = right
         if False in results:
             return False
         return Unknown if Unknown in results else True
+
+
+def _elapsed(unit: str, since: dt.date, on: dt.date) -> int:
+    if unit == "days_since":
+        return (on - since).days
+    months = (on.year - since.year) * 12 + on.month - since.month - (on.day < since.day)
+    return months // 12 if unit in ("age", "years_since") else months
 
 
 _COMPARE = {

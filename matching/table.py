@@ -12,7 +12,8 @@ import numpy as np
 class Table:
     """Rows are entities. ``known[name]`` is False where the library has no value (unknown).
 
-    A field absent from ``known`` is known for every row.
+    A field absent from ``known`` is known for every row. Date fields hold days since
+    1970-01-01; code fields hold the index of their label in the registry.
     """
 
     columns: Mapping[str, np.ndarray]
@@ -29,3 +30,17 @@ class Table:
     def known_mask(self, name: str) -> np.ndarray:
         mask = self.known.get(name)
         return np.ones(len(self), dtype=bool) if mask is None else mask
+
+    def slice(self, start: int, stop: int) -> Table:
+        """Rows start..stop-1, as views (no copy)."""
+        return Table(
+            {k: v[start:stop] for k, v in self.columns.items()},
+            {k: v[start:stop] for k, v in self.known.items()},
+        )
+
+    def take(self, rows: np.ndarray) -> Table:
+        """The given rows, copied, in the given order."""
+        return Table(
+            {k: v[rows] for k, v in self.columns.items()},
+            {k: v[rows] for k, v in self.known.items()},
+        )

@@ -68,8 +68,8 @@ def test_amounts_with_tiers_caps_and_unknowns():
         ("age ** 2 > 3", "operator '**' is not allowed"),
         ("9**9**9**9", "operator '**' is not allowed"),
         ("age.__class__ > 1", "'Attribute' is not allowed"),
-        ("__import__('os').system('ls')", "only min, max, round and clip may be called"),
-        ("open('/etc/passwd')", "only min, max, round and clip may be called"),
+        ("__import__('os').system('ls')", "may be called"),
+        ("open('/etc/passwd')", "may be called"),
         ("[x for x in age]", "'ListComp' is not allowed"),
         ("lambda: 1", "'Lambda' is not allowed"),
         ("age > 1e300", "number out of range"),
@@ -138,7 +138,7 @@ rows = st.lists(
 @settings(max_examples=200, deadline=None)
 @given(conditions, rows)
 def test_vectorized_equals_reference(text, entities):
-    assert tri(text, entities) == [evaluate_one(text, e, REGISTRY) for e in entities]
+    assert tri(text, entities) == [evaluate_one(text, e) for e in entities]
 
 
 @given(st.text(max_size=60))

@@ -1,0 +1,266 @@
+"""The typed nodes a policy expression compiles to, each evaluated vectorized over a Table.
+
+Every node returns ``(value, known)``: a value per row and whether it is known. Unknown
+inputs make unknown outputs, except where Kleene logic decides (``False and ?`` is False).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from matching.table import Table
+
+Values = tuple[np.ndarray, np.ndarray]  # (value, known)
+EPOCH = dt.date(1970, 1, 1)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What an evaluation may depend on besides the table: the evaluation date."""
+
+    on: dt.date | None = None
+
+    @property
+    def day(self) -> int:
+        if self.on is None:
+            raise ValueError("this expression uses dates: evaluate it with a date")
+        return (self.on - EPOCH).days
+
+
+class Node:
+    kind: str  # "bool", "number", "code:<field>", or "label" (text beside a code field)
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        raise NotImplementedError
+
+    def children(self) -> tuple[Node, ...]:
+        return tuple(
+            v
+            for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            for v in _as_nodes(getattr(self, f.name))
+        )
+
+    def fields(self) -> frozenset[str]:
+        """Names of the library fields this node reads."""
+        return frozenset().union(*(c.fields() for c in self.children()))
+
+    @property
+    def total(self) -> bool:
+        """True if the value is known exactly where all fields it reads are known."""
+        return all(c.total for c in self.children())
+
+
+def _as_nodes(value: object) -> tuple[Node, ...]:
+    if isinstance(value, Node):
+        return (value,)
+    if isinstance(value, tuple):
+        return tuple(v for v in value if isinstance(v, Node))
+    return ()
+
+
+@dataclass(frozen=True)
+class FieldRef(Node):
+    name: str
+    kind: str
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        return table.columns[self.name], table.known_mask(self.name)
+
+    def fields(self) -> frozenset[str]:
+        return frozenset((self.name,))
+
+
+@dataclass(frozen=True)
+class Const(Node):
+    value: int | float | bool
+    kind: str
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        return np.asarray(self.value), np.asarray(True)
+
+
+@dataclass(frozen=True)
+class ParamRef(Node):
+    """A named, dated parameter of the policy; replaced by its value for a date (``bind``)."""
+
+    name: str
+    kind: str = "number"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        raise ValueError(f"parameter '{self.name}' was not bound to a date")
+
+
+@dataclass(frozen=True)
+class Compare(Node):
+    op: Callable
+    left: Node
+    right: Node
+    kind: str = "bool"
+    text: str = field(default="", compare=False)
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        (a, ka), (b, kb) = self.left.eval(table, ctx), self.right.eval(table, ctx)
+        return self.op(a, b), ka & kb
+
+
+@dataclass(frozen=True)
+class Member(Node):
+    item: Node
+    choices: tuple[int | float, ...]
+    negate: bool
+    kind: str = "bool"
+    text: str = field(default="", compare=False)
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        a, ka = self.item.eval(table, ctx)
+        if len(self.choices) <= 8:
+            hit = np.zeros(np.shape(a), dtype=bool)
+            for c in self.choices:
+                hit |= a == c
+        else:
+            hit = np.isin(a, np.asarray(self.choices))
+        return (~hit if self.negate else hit), ka
+
+
+@dataclass(frozen=True)
+class Logic(Node):
+    """Kleene logic: False and unknown is False; True or unknown is True."""
+
+    is_and: bool
+    parts: tuple[Node, ...]
+    kind: str = "bool"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        value, known = self.parts[0].eval(table, ctx)
+        for part in self.parts[1:]:
+            b, kb = part.eval(table, ctx)
+            if self.is_and:
+                decided = (known & ~value) | (kb & ~b)
+                value, known = value & b, (known & kb) | decided
+            else:
+                decided = (known & value) | (kb & b)
+                value, known = (value & known) | (b & kb), (known & kb) | decided
+        return value, known
+
+
+@dataclass(frozen=True)
+class Not(Node):
+    operand: Node
+    kind: str = "bool"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        a, ka = self.operand.eval(table, ctx)
+        return ~a, ka
+
+
+@dataclass(frozen=True)
+class Arith(Node):
+    """Arithmetic and min/max/round/clip; a non-finite result (x / 0) is unknown."""
+
+    op: Callable
+    parts: tuple[Node, ...]
+    kind: str = "number"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        evaluated = [p.eval(table, ctx) for p in self.parts]
+        with np.errstate(all="ignore"):
+            value = self.op(*(np.asarray(v, dtype=np.float64) for v, _ in evaluated))
+        known = evaluated[0][1]
+        for _, k in evaluated[1:]:
+            known = known & k
+        return value, known & np.isfinite(value)
+
+    @property
+    def total(self) -> bool:
+        return self.op is not np.divide and all(c.total for c in self.children())
+
+
+@dataclass(frozen=True)
+class Choose(Node):
+    test: Node
+    then: Node
+    other: Node
+    kind: str = "number"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        (c, kc), (a, ka), (b, kb) = (n.eval(table, ctx) for n in (self.test, self.then, self.other))
+        return np.where(c, a, b), kc & np.where(c, ka, kb)
+
+    @property
+    def total(self) -> bool:
+        return False
+
+
+@dataclass(frozen=True)
+class Tiers(Node):
+    """A step function: the value of the highest threshold at or below x (unknown below all)."""
+
+    x: Node
+    thresholds: tuple[float, ...]  # ascending
+    values: tuple[float, ...]
+    kind: str = "number"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        x, kx = self.x.eval(table, ctx)
+        i = np.searchsorted(np.asarray(self.thresholds), x, side="right") - 1
+        vals = np.asarray(self.values, dtype=np.float64)
+        return vals[np.clip(i, 0, None)], kx & (i >= 0)
+
+    @property
+    def total(self) -> bool:
+        return False
+
+
+DATE_HELPERS = ("age", "years_since", "months_since", "days_since")
+
+
+@dataclass(frozen=True)
+class Elapsed(Node):
+    """Whole years, months or days from a date field to the evaluation date."""
+
+    unit: str  # one of DATE_HELPERS
+    date: Node
+    kind: str = "number"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        d, kd = self.date.eval(table, ctx)
+        days = np.asarray(d).astype("datetime64[D]")
+        today = np.datetime64(ctx.day, "D")
+        if self.unit == "days_since":
+            return (today - days).astype(np.int64), kd
+        months = _months(today) - _months(days) - (_day_of_month(today) < _day_of_month(days))
+        return (months // 12 if self.unit in ("age", "years_since") else months), kd
+
+
+def _months(d: np.ndarray) -> np.ndarray:
+    return d.astype("datetime64[M]").astype(np.int64)
+
+
+def _day_of_month(d: np.ndarray) -> np.ndarray:
+    return (d - d.astype("datetime64[M]")).astype(np.int64)
+
+
+def bind(node: Node, params: Mapping[str, float]) -> Node:
+    """The same node with every parameter replaced by its value."""
+    if isinstance(node, ParamRef):
+        value = params[node.name]
+        return Const(int(value) if float(value).is_integer() else float(value), "number")
+    changes = {}
+    for f in dataclasses.fields(node):  # type: ignore[arg-type]
+        v = getattr(node, f.name)
+        if isinstance(v, Node):
+            changes[f.name] = bind(v, params)
+        elif isinstance(v, tuple) and any(isinstance(x, Node) for x in v):
+            changes[f.name] = tuple(bind(x, params) if isinstance(x, Node) else x for x in v)
+    return dataclasses.replace(node, **changes) if changes else node  # type: ignore[type-var]
+
+
+def params_of(node: Node) -> frozenset[str]:
+    if isinstance(node, ParamRef):
+        return frozenset((node.name,))
+    return frozenset().union(*(params_of(c) for c in node.children()))
