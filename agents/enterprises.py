@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
+EPOCH = dt.date(1970, 1, 1)
 INDUSTRIES = (
     "agriculture",
     "manufacturing",
@@ -23,7 +24,12 @@ SIZE_CLASSES = ("micro", "small", "medium", "large")
 SIZE_SHARE = (0.82, 0.14, 0.035, 0.005)  # assumption, near national SME census shares
 EMPLOYEE_RANGE = ((1, 9), (10, 99), (100, 999), (1000, 20000))
 REVENUE_PER_EMPLOYEE = 30.0  # 10k yuan per employee per year, median (assumption)
+TAX_RATE = 0.05  # taxes paid as a share of revenue, median (assumption)
+INSURED_SHARE = (0.70, 1.0)  # share of staff insured, uniform (assumption)
 HIGH_TECH_SHARE = {"innovative": 0.15, "other": 0.01}
+SPECIALISED_SHARE = {"innovative": 0.05, "other": 0.003}
+EXPORTER_SHARE = {"manufacturing": 0.35, "trade": 0.20, "other": 0.03}
+IN_ZONE_SHARE = 0.12
 BANK_ACCOUNT_VALID = 0.98
 
 
@@ -33,12 +39,19 @@ class Enterprises:
 
     community: np.ndarray  # int32
     district: np.ndarray  # int16
+    in_zone: np.ndarray  # bool
     industry: np.ndarray  # int16, index into INDUSTRIES
     size_class: np.ndarray  # int16, index into SIZE_CLASSES
     employees: np.ndarray  # int32
-    revenue: np.ndarray  # float64, 10k yuan per year
-    founded_year: np.ndarray  # int16
+    insured_employees: np.ndarray  # int32
+    new_hires: np.ndarray  # int32
+    revenue: np.ndarray  # float32, 10k yuan
+    tax_paid: np.ndarray  # float32, 10k yuan
+    rd_spend: np.ndarray  # float32, 10k yuan
+    export_value: np.ndarray  # float32, 10k yuan
+    founded_on: np.ndarray  # int32, days since 1970-01-01
     high_tech: np.ndarray  # bool
+    specialised_sme: np.ndarray  # bool
     bank_account_valid: np.ndarray  # bool
 
     @property
@@ -47,15 +60,8 @@ class Enterprises:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the enterprise library records, by registry field name."""
-        return {
-            "district": self.district,
-            "industry": self.industry,
-            "size_class": self.size_class,
-            "employees": self.employees,
-            "revenue": self.revenue,
-            "founded_year": self.founded_year,
-            "high_tech": self.high_tech,
-        }
+        hidden = {"community", "bank_account_valid"}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
 def generate_enterprises(
@@ -66,25 +72,42 @@ def generate_enterprises(
     *,
     rng: np.random.Generator,
 ) -> Enterprises:
-    """Draw n enterprises: place, industry, size class, then staff and revenue given size."""
+    """Draw n enterprises: place, industry, size class, then staff and money given size."""
     community = rng.choice(len(community_weight), size=n, p=community_weight).astype(np.int32)
     industry = rng.choice(len(INDUSTRIES), size=n, p=INDUSTRY_SHARE).astype(np.int16)
     size_class = rng.choice(len(SIZE_CLASSES), size=n, p=SIZE_SHARE).astype(np.int16)
     lo, hi = (np.asarray(r)[size_class] for r in zip(*EMPLOYEE_RANGE, strict=True))
-    # Staff: log-uniform within the size class's range.
     employees = np.exp(rng.uniform(np.log(lo), np.log(hi + 1))).astype(np.int32).clip(lo, hi)
     revenue = employees * rng.lognormal(np.log(REVENUE_PER_EMPLOYEE), 0.8, size=n)
-    founded = start.year - np.minimum(rng.exponential(8.0, size=n), 40).astype(np.int16)
     innovative = np.isin(industry, [1, 6, 7]) & (size_class > 0)
-    p_ht = np.where(innovative, HIGH_TECH_SHARE["innovative"], HIGH_TECH_SHARE["other"])
+    high_tech = rng.random(n) < np.where(
+        innovative, HIGH_TECH_SHARE["innovative"], HIGH_TECH_SHARE["other"]
+    )
+    rd_share = np.where(high_tech, rng.uniform(0.03, 0.10, n), rng.uniform(0.0, 0.02, n))
+    p_export = np.select(
+        [industry == 1, industry == 3],
+        [EXPORTER_SHARE["manufacturing"], EXPORTER_SHARE["trade"]],
+        EXPORTER_SHARE["other"],
+    )
+    exports = np.where(rng.random(n) < p_export, revenue * rng.uniform(0.1, 0.8, n), 0.0)
+    age_years = np.minimum(rng.exponential(8.0, size=n), 40)
+    today = (start - EPOCH).days
     return Enterprises(
         community=community,
         district=community_district[community].astype(np.int16),
+        in_zone=rng.random(n) < IN_ZONE_SHARE,
         industry=industry,
         size_class=size_class,
         employees=employees,
-        revenue=np.round(revenue, 1),
-        founded_year=founded.astype(np.int16),
-        high_tech=rng.random(n) < p_ht,
+        insured_employees=(employees * rng.uniform(*INSURED_SHARE, n)).astype(np.int32),
+        new_hires=rng.binomial(employees, 0.15).astype(np.int32),
+        revenue=np.round(revenue, 1).astype(np.float32),
+        tax_paid=np.round(revenue * rng.lognormal(np.log(TAX_RATE), 0.5, n), 1).astype(np.float32),
+        rd_spend=np.round(revenue * rd_share, 1).astype(np.float32),
+        export_value=np.round(exports, 1).astype(np.float32),
+        founded_on=(today - age_years * 365.25).astype(np.int32),
+        high_tech=high_tech,
+        specialised_sme=rng.random(n)
+        < np.where(innovative, SPECIALISED_SHARE["innovative"], SPECIALISED_SHARE["other"]),
         bank_account_valid=rng.random(n) < BANK_ACCOUNT_VALID,
     )

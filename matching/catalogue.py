@@ -58,6 +58,7 @@ class Catalogue:
         self.index: dict[Node, int] = {}
         self.leaves: list[Node] = []
         self.formulas = [formula_of(p.eligible, self.index, self.leaves) for p in self.policies]
+        self.conditions = _condition_table(self.policies, self.index, self.leaves)
 
     @property
     def policy_ids(self) -> list[str]:
@@ -97,38 +98,33 @@ class Catalogue:
         _blocks(block, len(table), block_rows, workers)
         return MatchSet(self.policy_ids, len(table), eligible, review, kept)
 
-    def leaf_bits(
-        self,
-        table: Table,
-        leaves: Sequence[int],
-        *,
-        block_rows: int = DEFAULT_BLOCK_ROWS,
-        workers: int = 2,
-    ) -> LeafBits:
-        """T and F bitmaps of the given leaves over every row of the table."""
-        n_words = bitmaps.words_for(len(table))
-        bits = LeafBits(*(np.zeros((len(leaves), n_words), np.uint64) for _ in range(2)))
-        chosen = [self.leaves[i] for i in leaves]
-
-        def block(start: int) -> None:
-            stop = min(start + block_rows, len(table))
-            w = slice(start // bitmaps.WORD, bitmaps.words_for(stop))
-            part = bits.slice(w)
-            sub = table.slice(start, stop)
-            _evaluate_leaves(chosen, sub, Context(self.on), part.true, part.false)
-
-        _blocks(block, len(table), block_rows, workers)
-        return bits
-
-    def add(self, policy: BoundPolicy) -> tuple[Formula, list[int]]:
-        """Register a draft's conditions; return its formula and the leaves that are new."""
-        before = len(self.leaves)
-        formula = formula_of(policy.eligible, self.index, self.leaves)
-        return formula, list(range(before, len(self.leaves)))
-
     def _empty_bits(self, n_words: int) -> LeafBits:
         shape = (len(self.leaves), n_words)
         return LeafBits(np.zeros(shape, np.uint64), np.zeros(shape, np.uint64))
+
+
+@dataclass(frozen=True)
+class ConditionTable:
+    """Every policy's top-level conditions, flat: for explanations by vectorized lookup."""
+
+    policy: np.ndarray  # int, position of the policy
+    leaf: np.ndarray  # int, the condition's leaf, or -1 when it combines several
+    formula: list[Formula]
+    text: list[str]
+    article: list[str]
+
+
+def _condition_table(policies, index, leaves) -> ConditionTable:
+    policy, leaf, formulas, texts, articles = [], [], [], [], []
+    for i, p in enumerate(policies):
+        for text, article, node in p.conditions:
+            formula = formula_of(node, index, leaves)
+            policy.append(i)
+            leaf.append(formula[1] if formula[0] == "leaf" else -1)
+            formulas.append(formula)
+            texts.append(text)
+            articles.append(article)
+    return ConditionTable(np.array(policy, int), np.array(leaf, int), formulas, texts, articles)
 
 
 def _blocks(fn, n_rows: int, block_rows: int, workers: int) -> None:
@@ -172,6 +168,27 @@ class MatchSet:
 
     def eligible_rows(self, policy_id: str) -> np.ndarray:
         return np.flatnonzero(self.eligible_mask(policy_id))
+
+
+def leaf_bits(
+    leaves: Sequence[Node],
+    table: Table,
+    on,
+    *,
+    block_rows: int = DEFAULT_BLOCK_ROWS,
+    workers: int = 2,
+) -> LeafBits:
+    """T and F bitmaps of the given conditions over every row of the table."""
+    n_words = bitmaps.words_for(len(table))
+    bits = LeafBits(*(np.zeros((len(leaves), n_words), np.uint64) for _ in range(2)))
+
+    def block(start: int) -> None:
+        stop = min(start + block_rows, len(table))
+        part = bits.slice(slice(start // bitmaps.WORD, bitmaps.words_for(stop)))
+        _evaluate_leaves(leaves, table.slice(start, stop), Context(on), part.true, part.false)
+
+    _blocks(block, len(table), block_rows, workers)
+    return bits
 
 
 def _evaluate_leaves(leaves, table: Table, ctx: Context, true, false) -> None:

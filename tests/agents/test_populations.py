@@ -28,10 +28,11 @@ def check_against_registry(columns, registry):
 def test_residents_fit_the_person_registry_and_are_plausible():
     r = generate_residents(20_000, *WHERE, START, rng=np.random.default_rng(1))
     check_against_registry(r.library_columns(), load_registry(SCENARIOS / "fields/person.yaml"))
-    assert r.age.min() >= 0 and r.age.max() < 100
-    assert 0.15 < (r.age >= 60).mean() < 0.25
-    no_degree_young = (r.degree[r.age < 21] >= 2).mean()
-    assert no_degree_young == 0.0  # nobody holds a bachelor before 21
+    age = ((START - dt.date(1970, 1, 1)).days - r.birth_date) / 365.25
+    assert age.min() >= 0 and age.max() < 100
+    assert 0.15 < (age >= 60).mean() < 0.25
+    assert (r.degree[age < 21] >= 2).sum() == 0  # nobody holds a bachelor before 21
+    assert (r.arrived_on >= r.birth_date).all() and (r.income[~r.employed & (age < 60)] == 0).all()
     has = r.degree > 0
     assert (r.graduation_year[has] <= START.year).all() and (r.graduation_year[~has] == 0).all()
 
@@ -42,4 +43,5 @@ def test_enterprises_fit_the_registry_and_staff_matches_size_class():
     micro = e.size_class == 0
     assert e.employees[micro].max() <= 9 and e.employees[~micro].min() >= 10
     assert 0.78 < micro.mean() < 0.86
-    assert (e.revenue > 0).all()
+    assert (e.revenue > 0).all() and (e.insured_employees <= e.employees).all()
+    assert (e.rd_spend[e.high_tech] > 0).all()

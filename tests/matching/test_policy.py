@@ -3,9 +3,8 @@ import datetime as dt
 import pytest
 
 from datafiles import UserError
-from matching import Matcher, load_policy, load_registry
+from matching import Matcher, Table, load_policy, load_registry
 from tests.conftest import SCENARIOS
-from tests.matching.helpers import table
 
 REGISTRIES = {t: load_registry(SCENARIOS / f"fields/{t}.yaml") for t in ("person", "enterprise")}
 GOOD = """\
@@ -16,7 +15,7 @@ target: person
 source: {document: Elderly care measures, article: Art. 2}
 valid_from: 2022-01-01
 valid_to: 2022-12-31
-eligible: age >= 80 and registration == "local"
+eligible: age(birth_date) >= 80 and registration == "local"
 amount: "200"
 delivery: auto
 """
@@ -33,7 +32,7 @@ def test_a_policy_is_in_force_between_its_dates_inclusive(write):
     assert policy.in_force(dt.date(2022, 1, 1)) and policy.in_force(dt.date(2022, 12, 31))
     assert not policy.in_force(dt.date(2021, 12, 31)) and not policy.in_force(dt.date(2023, 1, 1))
     matcher = Matcher([policy])
-    assert matcher.evaluate(table([]), "person", dt.date(2023, 1, 1)) == []
+    assert matcher.evaluate(Table({}), "person", dt.date(2023, 1, 1)) == []
 
 
 def test_bad_expression_is_located_by_line_and_column(write):
@@ -42,7 +41,7 @@ def test_bad_expression_is_located_by_line_and_column(write):
         load_policy(path, REGISTRIES)
     [p] = info.value.problems
     assert (p.file, p.line, p.key) == (str(path), 8, "eligible")
-    assert p.column == len("eligible: age >= 80 and ") + 1
+    assert p.column == len("eligible: age(birth_date) >= 80 and ") + 1
     assert p.hint == "did you mean 'registration'?"
 
 

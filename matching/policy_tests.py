@@ -1,0 +1,109 @@
+"""Run the test cases written in a policy file (OpenFisca-style), and report failures located."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import numpy as np
+
+from datafiles import Problem, did_you_mean
+from matching.engine import amounts_of
+from matching.fields import DTYPES, Registry
+from matching.nodes import EPOCH, Context
+from matching.policy import Policy
+from matching.table import Table
+
+AMOUNT_TOLERANCE = 0.005  # yuan
+
+
+def run_policy_tests(policy: Policy, registry: Registry) -> list[Problem]:
+    """One Problem per failing or malformed case; an empty list when all pass."""
+    problems = []
+    for i, case in enumerate(policy.spec.tests):
+        file, line, col = policy.origins.get(("tests", i, "name"), (policy.file, None, None))
+        where = {"file": file, "line": line, "column": col, "key": f"tests[{i}]"}
+        try:
+            table = entity_table(case.input, registry)
+        except ValueError as exc:
+            problems.append(Problem(str(exc), **where, hint=getattr(exc, "hint", None)))
+            continue
+        on = case.date or policy.spec.valid_from
+        got_eligible, got_amount = _outcome(policy, table, on)
+        want = case.output
+        if got_eligible != want.eligible:
+            problems.append(
+                Problem(
+                    f"test failed: {case.name}",
+                    **where,
+                    expected=f"eligible: {_show(want.eligible)}",
+                    found=f"eligible: {_show(got_eligible)}",
+                )
+            )
+        elif want.amount is not None and (
+            got_amount is None or abs(got_amount - want.amount) > AMOUNT_TOLERANCE
+        ):
+            problems.append(
+                Problem(
+                    f"test failed: {case.name}",
+                    **where,
+                    expected=f"amount: {want.amount:g}",
+                    found=f"amount: {_show(got_amount)}",
+                )
+            )
+    return problems
+
+
+def entity_table(values: dict[str, Any], registry: Registry) -> Table:
+    """A one-row Table from a test input: labels for codes, dates for dates, absent = unknown."""
+    columns, known = {}, {}
+    for name, spec in registry.fields.items():
+        v = values.get(name)
+        known[name] = np.array([v is not None])
+        columns[name] = np.array(
+            [0 if v is None else _encode(name, v, spec)], dtype=DTYPES[spec.type]
+        )
+    extra = set(values) - set(registry.fields)
+    if extra:
+        name = sorted(extra)[0]
+        err = ValueError(f"unknown field '{name}' in the test input")
+        err.hint = did_you_mean(name, registry.fields)  # type: ignore[attr-defined]
+        raise err
+    return Table(columns, known)
+
+
+def _encode(name: str, value: Any, spec) -> Any:
+    if spec.type == "code":
+        if value not in spec.codes:
+            raise ValueError(f"'{value}' is not a code of field '{name}'")
+        return spec.codes.index(value)
+    if spec.type == "date":
+        if not isinstance(value, dt.date):
+            raise ValueError(f"field '{name}' needs a date (YYYY-MM-DD), found {value!r}")
+        return (value - EPOCH).days
+    if spec.type == "bool" and not isinstance(value, bool):
+        raise ValueError(f"field '{name}' needs true or false, found {value!r}")
+    if spec.type in ("int", "float") and (
+        isinstance(value, bool) or not isinstance(value, int | float)
+    ):
+        raise ValueError(f"field '{name}' needs a number, found {value!r}")
+    return value
+
+
+def _outcome(policy: Policy, table: Table, on: dt.date) -> tuple[bool | str, float | None]:
+    bound = policy.bind(on)
+    value, known = (np.broadcast_to(a, (1,))[0] for a in bound.eligible.eval(table, Context(on)))
+    if not known:
+        return "review", None
+    if not value:
+        return False, None
+    amount = float(amounts_of(bound.amount, table, on)[0])
+    return True, None if np.isnan(amount) else amount
+
+
+def _show(v: object) -> str:
+    if v is None:
+        return "unknown"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return f"{v:g}" if isinstance(v, float) else str(v)
