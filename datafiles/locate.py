@@ -42,8 +42,13 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, dict
         raise UserError.one("not UTF-8 text", file=str(path), found=str(exc)) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except (yaml.YAMLError, RecursionError) as exc:
+    except RecursionError:
+        raise UserError.one(
+            "YAML nested too deeply",
+            file=str(path),
+            hint="a data file needs only a few levels of nesting",
+        ) from None
+    except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise UserError.one(
             f"not valid YAML: {getattr(exc, 'problem', None) or type(exc).__name__}",
@@ -53,19 +58,41 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, dict
             hint="check indentation and that every 'key: value' has a space after the colon",
         ) from None
     origins: dict[KeyPath, Origin] = {}
-    if node is not None:
-        _walk_marks(node, (), str(path), origins)
-    return data, origins
+    if node is None:
+        return None, origins
+    _walk_marks(node, (), str(path), origins, set())
+    try:
+        return yaml.SafeLoader(text).construct_document(node), origins
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise UserError.one(
+            f"not plain data: {getattr(exc, 'problem', None) or exc}",
+            file=str(path),
+            line=mark.line + 1 if mark else None,
+            hint="data files hold text, numbers, dates, lists and mappings; tags like !!python "
+            "are refused",
+        ) from None
 
 
-def _walk_marks(node: yaml.Node, key: KeyPath, file: str, out: dict[KeyPath, Origin]) -> None:
+def _walk_marks(
+    node: yaml.Node, key: KeyPath, file: str, out: dict[KeyPath, Origin], seen: set[int]
+) -> None:
+    if id(node) in seen:  # an alias: a second path to a node already read
+        raise UserError.one(
+            "YAML aliases (*name) are not allowed in data files",
+            file=file,
+            line=node.start_mark.line + 1,
+            key=format_key(key),
+            hint="write the value out in full",
+        )
+    seen.add(id(node))
     out[key] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             child = (*key, k.value)
-            _walk_marks(v, child, file, out)
+            _walk_marks(v, child, file, out, seen)
             out[(*child, "<value>")] = out[child]
             out[child] = (file, k.start_mark.line + 1, k.start_mark.column + 1)
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
-            _walk_marks(v, (*key, i), file, out)
+            _walk_marks(v, (*key, i), file, out, seen)

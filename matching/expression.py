@@ -101,8 +101,10 @@ def compile_expression(
         tree = ast.parse(source, mode="eval")
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error: {exc.msg}", exc.offset) from None
-    except (RecursionError, MemoryError, ValueError):
+    except (RecursionError, MemoryError):
         raise ExpressionError(f"expression nested deeper than {MAX_DEPTH} levels", 1) from None
+    except ValueError as exc:  # e.g. an integer literal of thousands of digits
+        raise ExpressionError(f"invalid expression: {exc}", 1) from None
     if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
         raise ExpressionError(f"expression has more than {MAX_NODES} parts", 1)
     node = _Compiler(registry, frozenset(params), source).build(tree.body, 0)

@@ -45,12 +45,19 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE"
     )
+    from twin import cli_policy
+
+    cli_policy.add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command == "policy":
+            from twin import cli_policy
+
+            return cli_policy.run(args)
         return {"run": _run, "validate": _validate}[args.command](args)
     except UserError as exc:
         print(exc, file=sys.stderr)
@@ -83,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from twin.runner import load_inputs
+    from twin.inputs import load_inputs
     from twin.scenario_loader import load_scenario
 
     problems = []

@@ -1,0 +1,66 @@
+import shutil
+
+from tests.conftest import SCENARIOS
+from twin.cli import main
+
+POLICIES = sorted((SCENARIOS / "policies").glob("*.yaml"))
+
+
+def test_policy_check_passes_the_library(capsys):
+    assert main(["policy", "check", *map(str, POLICIES)]) == 0
+    assert f"ok: {len(POLICIES)} policies" in capsys.readouterr().out
+
+
+def test_policy_check_fails_on_a_wrong_case_overlap_or_expiry(tmp_path, capsys):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    shutil.copytree(SCENARIOS / "fields", tmp_path / "fields")
+    src = (SCENARIOS / "policies/sme-relief.yaml").read_text()
+    (folder / "a.yaml").write_text(src.replace("amount: 2500", "amount: 2501"))
+    (folder / "b.yaml").write_text(
+        src.replace("valid_from: 2022-04-01", "valid_from: 2022-12-01").replace(
+            "valid_to: 2022-12-31", "valid_to: 2023-12-31"
+        )
+    )
+    files = [str(folder / "a.yaml"), str(folder / "b.yaml")]
+    assert main(["policy", "check", *files, "--on", "2023-06-01"]) == 2
+    err = capsys.readouterr().err
+    assert "test failed: A micro firm of 5 staff" in err
+    assert "also in force in" in err and "expired on 2022-12-31" in err
+
+
+def test_policy_estimate_prints_a_table_and_writes_a_figure(tmp_path, capsys):
+    figure = tmp_path / "e.png"
+    args = [
+        "policy",
+        "estimate",
+        str(SCENARIOS / "drafts/elderly-care-allowance-75.yaml"),
+        "--scenario",
+        str(SCENARIOS / "library.yaml"),
+        "--set",
+        "city.scale=0.0005",
+        "--by",
+        "district,age_band",
+        "--figure",
+        str(figure),
+    ]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "draft elderly-care-allowance-75 on 2023-01-01" in out and "by age_band" in out
+    assert figure.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bad_breakdown_is_a_clear_error(capsys):
+    args = [
+        "policy",
+        "estimate",
+        str(SCENARIOS / "drafts/elderly-care-allowance-75.yaml"),
+        "--scenario",
+        str(SCENARIOS / "library.yaml"),
+        "--set",
+        "city.scale=0.0002",
+        "--by",
+        "income",
+    ]
+    assert main(args) == 2
+    assert "break down by a coded field or age_band" in capsys.readouterr().err
