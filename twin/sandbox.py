@@ -9,15 +9,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 
-from datafiles import UserError, did_you_mean  # noqa: E402
-from matching import Table, load_policy  # noqa: E402
-from matching.estimate import Estimate, estimate  # noqa: E402
-from twin.inputs import load_inputs  # noqa: E402
-from twin.model import CityModel  # noqa: E402
-from twin.scenario import Scenario  # noqa: E402
+from datafiles import UserError, did_you_mean
+from matching import Table, load_policy
+from matching.estimate import Estimate, estimate
+from twin.inputs import load_inputs
+from twin.model import CityModel
+from twin.scenario import Scenario
 
 
 def estimate_draft(
