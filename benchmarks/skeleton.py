@@ -6,11 +6,12 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+# Without the script's own folder on the path, `matching` is the package, not this file.
+HERE = Path(__file__).resolve().parent
+sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
-from _common import Figure, parse_args, report
-
-import twin
+import twin  # noqa: E402
+from twin.benchmarking import Figure, parse_args, report  # noqa: E402
 
 SKELETON = Path(__file__).resolve().parent.parent / "scenarios" / "skeleton.yaml"
 

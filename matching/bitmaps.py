@@ -14,6 +14,8 @@ def words_for(n_rows: int) -> int:
 def pack(mask: np.ndarray, n_words: int) -> np.ndarray:
     """A boolean array as uint64 words; bits past the end are 0."""
     packed = np.packbits(mask, bitorder="little")
+    if len(packed) == n_words * 8:
+        return packed.view(np.uint64)
     out = np.zeros(n_words * 8, dtype=np.uint8)
     out[: len(packed)] = packed
     return out.view(np.uint64)

@@ -8,6 +8,8 @@ F = Fa | Fb; for ``or`` the reverse; ``not`` swaps T and F. Rows in neither are 
 
 from __future__ import annotations
 
+import mmap
+import multiprocessing as mp
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching import bitmaps
-from matching.nodes import Const, Context, Logic, Node, Not
+from matching.nodes import Context, Logic, Node, Not
 from matching.policy import BoundPolicy
 from matching.table import Table
 
@@ -69,34 +71,39 @@ class Catalogue:
         table: Table,
         *,
         keep_leaves: bool = True,
+        keep_bitmaps: bool = True,
         block_rows: int = DEFAULT_BLOCK_ROWS,
-        workers: int = 2,
+        workers: int = 1,
     ) -> MatchSet:
-        """Three-valued eligibility of every policy over every row, as bitmaps and counts.
+        """Three-valued eligibility of every policy over every row: counts, and bitmaps.
 
-        With ``keep_leaves`` the conditions' bitmaps are kept, so that drafts and explanations
-        reuse them instead of evaluating the library again.
+        ``keep_leaves`` keeps the conditions' bitmaps, so that drafts and explanations reuse
+        them. ``keep_bitmaps=False`` streams: only counts are kept, in little memory.
+        ``workers > 1`` shares the row blocks among forked processes.
         """
         n_words = bitmaps.words_for(len(table))
+        parallel = workers > 1 and len(table) > block_rows and "fork" in mp.get_all_start_methods()
+        alloc = _shared_zeros if parallel else _zeros
         shape = (len(self.policies), n_words)
-        eligible, review = np.zeros(shape, np.uint64), np.zeros(shape, np.uint64)
-        kept = self._empty_bits(n_words) if keep_leaves else None
-        all_rows = bitmaps.tail_mask(len(table), n_words)
-
-        def block(start: int) -> None:
-            stop = min(start + block_rows, len(table))
-            w = slice(start // bitmaps.WORD, bitmaps.words_for(stop))
-            bits = self._empty_bits(w.stop - w.start) if kept is None else kept.slice(w)
-            sub = table.slice(start, stop)
-            _evaluate_leaves(self.leaves, sub, Context(self.on), bits.true, bits.false)
-            rows = all_rows[w]
-            for i, formula in enumerate(self.formulas):
-                t, f = combine(formula, bits.true, bits.false)
-                eligible[i, w] = t
-                review[i, w] = ~(t | f) & rows
-
-        _blocks(block, len(table), block_rows, workers)
-        return MatchSet(self.policy_ids, len(table), eligible, review, kept)
+        job = _MatchJob(
+            self,
+            table,
+            block_rows,
+            eligible=alloc(shape) if keep_bitmaps else None,
+            review=alloc(shape) if keep_bitmaps else None,
+            kept=LeafBits(alloc((len(self.leaves), n_words)), alloc((len(self.leaves), n_words)))
+            if keep_leaves
+            else None,
+            all_rows=bitmaps.tail_mask(len(table), n_words),
+        )
+        starts = list(range(0, len(table), block_rows))
+        if block_rows % bitmaps.WORD:
+            raise ValueError(f"block_rows must be a multiple of {bitmaps.WORD}")
+        counts = _run_forked(job, starts, workers) if parallel else [job.run(s) for s in starts]
+        totals = np.sum(counts, axis=0) if counts else np.zeros((2, len(self.policies)), np.int64)
+        return MatchSet(
+            self.policy_ids, len(table), job.eligible, job.review, job.kept, totals[0], totals[1]
+        )
 
     def _empty_bits(self, n_words: int) -> LeafBits:
         shape = (len(self.leaves), n_words)
@@ -108,23 +115,100 @@ class ConditionTable:
     """Every policy's top-level conditions, flat: for explanations by vectorized lookup."""
 
     policy: np.ndarray  # int, position of the policy
-    leaf: np.ndarray  # int, the condition's leaf, or -1 when it combines several
+    leaf: np.ndarray  # int, the condition's leaf (or negated leaf), -1 when it combines several
+    negate: np.ndarray  # bool, the condition is 'not leaf'
     formula: list[Formula]
     text: list[str]
     article: list[str]
 
 
 def _condition_table(policies, index, leaves) -> ConditionTable:
-    policy, leaf, formulas, texts, articles = [], [], [], [], []
+    policy, leaf, negate, formulas, texts, articles = [], [], [], [], [], []
     for i, p in enumerate(policies):
         for text, article, node in p.conditions:
             formula = formula_of(node, index, leaves)
+            inner = formula[1] if formula[0] == "not" else formula
+            simple = inner[0] == "leaf"
             policy.append(i)
-            leaf.append(formula[1] if formula[0] == "leaf" else -1)
+            leaf.append(inner[1] if simple else -1)
+            negate.append(simple and formula[0] == "not")
             formulas.append(formula)
             texts.append(text)
             articles.append(article)
-    return ConditionTable(np.array(policy, int), np.array(leaf, int), formulas, texts, articles)
+    return ConditionTable(
+        np.array(policy, int),
+        np.array(leaf, int),
+        np.array(negate, bool),
+        formulas,
+        texts,
+        articles,
+    )
+
+
+@dataclass
+class _MatchJob:
+    """Everything one row block needs; forked workers inherit it."""
+
+    catalogue: Catalogue
+    table: Table
+    block_rows: int
+    eligible: np.ndarray | None
+    review: np.ndarray | None
+    kept: LeafBits | None
+    all_rows: np.ndarray
+
+    def run(self, start: int) -> np.ndarray:
+        """Evaluate one block; write its bitmaps; return (eligible, review) counts per policy."""
+        cat, n = self.catalogue, len(self.table)
+        stop = min(start + self.block_rows, n)
+        w = slice(start // bitmaps.WORD, bitmaps.words_for(stop))
+        width = w.stop - w.start
+        bits = self.kept.slice(w) if self.kept is not None else cat._empty_bits(width)
+        _evaluate_leaves(
+            cat.leaves, self.table.slice(start, stop), Context(cat.on), bits.true, bits.false
+        )
+        rows = self.all_rows[w]
+        t_buf, r_buf = np.empty(width, np.uint64), np.empty(width, np.uint64)
+        counts = np.zeros((2, len(cat.formulas)), np.int64)
+        for i, formula in enumerate(cat.formulas):
+            t = self.eligible[i, w] if self.eligible is not None else t_buf
+            r = self.review[i, w] if self.review is not None else r_buf
+            combine_into(formula, bits.true, bits.false, t, r)
+            np.bitwise_or(t, r, out=r)
+            np.bitwise_xor(rows, r, out=r)  # rows neither true nor false
+            counts[0, i] = np.bitwise_count(t).sum()
+            counts[1, i] = np.bitwise_count(r).sum()
+        return counts
+
+
+_FORKED_JOB: _MatchJob | None = None
+
+
+def _run_forked(job: _MatchJob, starts: list[int], workers: int) -> list[np.ndarray]:
+    """Blocks shared among forked processes; bitmaps land in memory shared with them."""
+    global _FORKED_JOB
+    _FORKED_JOB = job
+    try:
+        with mp.get_context("fork").Pool(workers) as pool:
+            return pool.map(_run_forked_block, starts, chunksize=1)
+    finally:
+        _FORKED_JOB = None
+
+
+def _run_forked_block(start: int) -> np.ndarray:
+    assert _FORKED_JOB is not None
+    return _FORKED_JOB.run(start)
+
+
+def _zeros(shape: tuple[int, int]) -> np.ndarray:
+    return np.zeros(shape, np.uint64)
+
+
+def _shared_zeros(shape: tuple[int, int]) -> np.ndarray:
+    """A zeroed uint64 array in anonymous shared memory, visible to forked children."""
+    n = int(np.prod(shape)) * 8
+    buffer = mmap.mmap(-1, max(n, 8))
+    return np.frombuffer(buffer, dtype=np.uint64, count=int(np.prod(shape))).reshape(shape)
 
 
 def _blocks(fn, n_rows: int, block_rows: int, workers: int) -> None:
@@ -145,26 +229,25 @@ class MatchSet:
 
     policy_ids: list[str]
     n_rows: int
-    eligible: np.ndarray  # (n_policies, n_words) uint64
-    review: np.ndarray  # (n_policies, n_words) uint64
-    leaves: LeafBits | None = None
+    eligible: np.ndarray | None  # (n_policies, n_words) uint64, None when streamed
+    review: np.ndarray | None  # (n_policies, n_words) uint64
+    leaves: LeafBits | None
+    eligible_counts: np.ndarray  # (n_policies,) int64
+    review_counts: np.ndarray
 
     def position(self, policy_id: str) -> int:
         return self.policy_ids.index(policy_id)
 
-    @property
-    def eligible_counts(self) -> np.ndarray:
-        return bitmaps.count(self.eligible)
-
-    @property
-    def review_counts(self) -> np.ndarray:
-        return bitmaps.count(self.review)
-
     def eligible_mask(self, policy_id: str) -> np.ndarray:
-        return bitmaps.unpack(self.eligible[self.position(policy_id)], self.n_rows)
+        return bitmaps.unpack(self._bitmaps(self.eligible)[self.position(policy_id)], self.n_rows)
 
     def review_mask(self, policy_id: str) -> np.ndarray:
-        return bitmaps.unpack(self.review[self.position(policy_id)], self.n_rows)
+        return bitmaps.unpack(self._bitmaps(self.review)[self.position(policy_id)], self.n_rows)
+
+    def _bitmaps(self, which: np.ndarray | None) -> np.ndarray:
+        if which is None:
+            raise ValueError("this match kept counts only; match with keep_bitmaps=True for rows")
+        return which
 
     def eligible_rows(self, policy_id: str) -> np.ndarray:
         return np.flatnonzero(self.eligible_mask(policy_id))
@@ -206,36 +289,51 @@ def _evaluate_leaves(leaves, table: Table, ctx: Context, true, false) -> None:
 
     for i, leaf in enumerate(leaves):
         value, known = leaf.eval(table, ctx)
-        if isinstance(leaf, Const) or np.ndim(value) == 0:
+        if np.ndim(value) == 0:
             value = np.broadcast_to(value, (n,))
-            known = np.broadcast_to(known, (n,))
-        v = bitmaps.pack(value, n_words)
         fields = leaf.fields()
         if leaf.total and fields:
-            k = field_known(next(iter(fields))).copy()
-            for name in list(fields)[1:]:
-                k &= field_known(name)
+            names = iter(fields)
+            k = field_known(next(names))
+            for name in names:
+                k = k & field_known(name)
         else:
-            k = bitmaps.pack(known, n_words)
-        np.bitwise_and(v, k, out=true[i])
-        np.bitwise_and(~v, k, out=false[i])
+            k = bitmaps.pack(np.broadcast_to(known, (n,)), n_words)
+        np.bitwise_and(bitmaps.pack(value, n_words), k, out=true[i])
+        np.bitwise_xor(k, true[i], out=false[i])  # known and not true
 
 
 def combine(formula: Formula, true: np.ndarray, false: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """T and F bitmaps of a formula, from its leaves' bitmaps (rows of ``true`` and ``false``)."""
+    if formula[0] == "leaf":
+        return true[formula[1]], false[formula[1]]
+    width = len(true[0]) if len(formula) else 0
+    t, f = np.empty(width, np.uint64), np.empty(width, np.uint64)
+    combine_into(formula, true, false, t, f)
+    return t, f
+
+
+def combine_into(formula: Formula, true, false, t: np.ndarray, f: np.ndarray) -> None:
+    """Write the formula's T and F bitmaps into t and f (no allocation for flat and/or)."""
     kind = formula[0]
     if kind == "leaf":
-        return true[formula[1]], false[formula[1]]
+        np.copyto(t, true[formula[1]])
+        np.copyto(f, false[formula[1]])
+        return
     if kind == "not":
-        t, f = combine(formula[1], true, false)
-        return f, t
-    parts = [combine(p, true, false) for p in formula[1]]
-    t, f = parts[0][0].copy(), parts[0][1].copy()
-    for pt, pf in parts[1:]:
-        if kind == "and":
-            t &= pt
-            f |= pf
+        combine_into(formula[1], true, false, f, t)
+        return
+    # and: T = all T, F = any F; or: the reverse
+    t_op, f_op = (
+        (np.bitwise_and, np.bitwise_or) if kind == "and" else (np.bitwise_or, np.bitwise_and)
+    )
+    first, *rest = formula[1]
+    combine_into(first, true, false, t, f)
+    for part in rest:
+        if part[0] == "leaf":
+            pt, pf = true[part[1]], false[part[1]]
         else:
-            t |= pt
-            f &= pf
-    return t, f
+            pt, pf = np.empty_like(t), np.empty_like(f)
+            combine_into(part, true, false, pt, pf)
+        t_op(t, pt, out=t)
+        f_op(f, pf, out=f)

@@ -81,10 +81,12 @@ class Matcher:
         return out
 
 
-def amounts_of(node: Node, table: Table, on: dt.date) -> np.ndarray:
+def amounts_of(node: Node, table: Table, on: dt.date, n: int | None = None) -> np.ndarray:
+    """Amounts in yuan for every row (``n`` rows when the table holds no columns)."""
+    n = len(table) if n is None else n
     value, known = node.eval(table, Context(on))
-    value = np.broadcast_to(np.asarray(value, dtype=np.float64), (len(table),))
-    known = np.broadcast_to(known, (len(table),))
+    value = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+    known = np.broadcast_to(known, (n,))
     return np.where(known, np.maximum(value, 0.0), np.nan)
 
 

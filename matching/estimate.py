@@ -22,6 +22,7 @@ from matching.table import Table
 AGE_BANDS = (0, 18, 35, 60, 80)
 AGE_LABELS = ("0-17", "18-34", "35-59", "60-79", "80+")
 OVERLAP_CHUNK = 256  # policies per chunk when intersecting bitmaps
+OVERLAP_SAMPLE = 16  # rank overlaps on one word in 16, then count the leaders exactly
 
 
 @dataclass(frozen=True)
@@ -110,7 +111,7 @@ def estimate(
         {k: table.columns[k][rows] for k in bound.amount.fields()},
         {k: table.known[k][rows] for k in bound.amount.fields() if k in table.known},
     )
-    amount = amounts_of(bound.amount, amount_table, on) if len(rows) else np.zeros(0)
+    amount = amounts_of(bound.amount, amount_table, on, n=len(rows))
     w_all = np.broadcast_to(np.asarray(weights, dtype=np.float64), (len(table),))
     w = w_all[rows]
     known = ~np.isnan(amount)
@@ -176,17 +177,24 @@ def _group_codes(group: str, table: Table, registry: Registry, on) -> tuple[np.n
 
 
 def _overlap(found: MatchSet, draft: np.ndarray, top: int, mean_weight: float) -> list:
-    counts = (
-        np.concatenate(
-            [
-                bitmaps.count(found.eligible[i : i + OVERLAP_CHUNK] & draft)
-                for i in range(0, len(found.policy_ids), OVERLAP_CHUNK)
-            ]
-        )
-        if found.policy_ids
-        else np.zeros(0, np.int64)
+    """The policies sharing most eligible entities with the draft, with exact counts.
+
+    All policies are ranked on every OVERLAP_SAMPLE-th word of the bitmaps; the best few
+    times ``top`` are then counted exactly over every row.
+    """
+    if not found.policy_ids:
+        return []
+    sample = slice(None, None, OVERLAP_SAMPLE)
+    rough = np.concatenate(
+        [
+            bitmaps.count(found.eligible[i : i + OVERLAP_CHUNK, sample] & draft[sample])
+            for i in range(0, len(found.policy_ids), OVERLAP_CHUNK)
+        ]
     )
-    order = np.argsort(-counts, kind="stable")[:top]
+    candidates = np.argsort(-rough, kind="stable")[: top * 4]
+    exact = bitmaps.count(found.eligible[candidates] & draft)
+    order = candidates[np.argsort(-exact, kind="stable")][:top]
+    counts = dict(zip(candidates.tolist(), exact.tolist(), strict=True))
     return [(found.policy_ids[i], float(counts[i]) * mean_weight) for i in order if counts[i]]
 
 

@@ -116,7 +116,8 @@ def explain_entity(catalogue: Catalogue, found: MatchSet, row: int) -> EntityExp
     lt = bitmaps.bit(found.leaves.true, row)
     lf = bitmaps.bit(found.leaves.false, row)
     c = catalogue.conditions
-    t, f = lt[c.leaf], lf[c.leaf]
+    t = np.where(c.negate, lf[c.leaf], lt[c.leaf])
+    f = np.where(c.negate, lt[c.leaf], lf[c.leaf])
     for i in np.flatnonzero(c.leaf < 0):  # conditions that are formulas of several leaves
         ct, cf = combine(c.formula[i], lt[:, None].astype(np.uint64), lf[:, None].astype(np.uint64))
         t[i], f[i] = bool(ct[0]), bool(cf[0])

@@ -21,9 +21,19 @@ EPOCH = dt.date(1970, 1, 1)
 
 @dataclass(frozen=True)
 class Context:
-    """What an evaluation may depend on besides the table: the evaluation date."""
+    """What an evaluation may depend on besides the table: the evaluation date.
+
+    ``cache`` keeps computed values (ages, ratios) for one table, so that many conditions on
+    ``age(birth_date)`` compute the ages once.
+    """
 
     on: dt.date | None = None
+    cache: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def cached(self, node: Node, table: Table) -> Values:
+        if node not in self.cache:
+            self.cache[node] = node.compute(table, self)
+        return self.cache[node]
 
     @property
     def day(self) -> int:
@@ -55,6 +65,15 @@ class Node:
         return all(c.total for c in self.children())
 
 
+def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a & b for known masks, skipping the work when one side is the scalar 'always known'."""
+    if np.ndim(b) == 0 and b:
+        return a
+    if np.ndim(a) == 0 and a:
+        return b
+    return a & b
+
+
 def _as_nodes(value: object) -> tuple[Node, ...]:
     if isinstance(value, Node):
         return (value,)
@@ -81,7 +100,8 @@ class Const(Node):
     kind: str
 
     def eval(self, table: Table, ctx: Context) -> Values:
-        return np.asarray(self.value), np.asarray(True)
+        # A Python scalar, not a 0-d array: numpy then compares in the column's own dtype.
+        return self.value, np.True_
 
 
 @dataclass(frozen=True)
@@ -105,7 +125,7 @@ class Compare(Node):
 
     def eval(self, table: Table, ctx: Context) -> Values:
         (a, ka), (b, kb) = self.left.eval(table, ctx), self.right.eval(table, ctx)
-        return self.op(a, b), ka & kb
+        return self.op(a, b), both(ka, kb)
 
 
 @dataclass(frozen=True)
@@ -167,13 +187,16 @@ class Arith(Node):
     kind: str = "number"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        return ctx.cached(self, table)
+
+    def compute(self, table: Table, ctx: Context) -> Values:
         evaluated = [p.eval(table, ctx) for p in self.parts]
         with np.errstate(all="ignore"):
             value = self.op(*(np.asarray(v, dtype=np.float64) for v, _ in evaluated))
         known = evaluated[0][1]
         for _, k in evaluated[1:]:
-            known = known & k
-        return value, known & np.isfinite(value)
+            known = both(known, k)
+        return value, both(known, np.isfinite(value))
 
     @property
     def total(self) -> bool:
@@ -228,13 +251,17 @@ class Elapsed(Node):
     kind: str = "number"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        return ctx.cached(self, table)
+
+    def compute(self, table: Table, ctx: Context) -> Values:
         d, kd = self.date.eval(table, ctx)
         days = np.asarray(d).astype("datetime64[D]")
         today = np.datetime64(ctx.day, "D")
         if self.unit == "days_since":
-            return (today - days).astype(np.int64), kd
+            return (today - days).astype(np.int32), kd
         months = _months(today) - _months(days) - (_day_of_month(today) < _day_of_month(days))
-        return (months // 12 if self.unit in ("age", "years_since") else months), kd
+        out = months // 12 if self.unit in ("age", "years_since") else months
+        return out.astype(np.int32), kd
 
 
 def _months(d: np.ndarray) -> np.ndarray:

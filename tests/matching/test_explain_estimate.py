@@ -89,6 +89,8 @@ def test_estimate_counts_money_breakdowns_overlap_and_fairness(world):
     assert dict(est.overlap) == {"renters": 10.0, "old-poor": 10.0}
     assert est.gini == pytest.approx(gini(np.array([200.0, 100.0])))
     assert "draft-renters-old" in est.render()
+    flat = policy("draft-flat", "renting and age >= 60", "250")
+    assert estimate(cat, found, flat, t, REGISTRY, ON, by=()).budget == 2 * 250
 
 
 def test_gini_by_hand():
