@@ -38,19 +38,32 @@ class PolicyOffice(mesa.Agent):
         rng: np.random.Generator,
         matches: EventLog,
         payments: EventLog,
+        reviews: EventLog,
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery = policy_id, delivery
         self.account_valid, self.truly_eligible = account_valid, truly_eligible
         self.route, self.uptake, self.stream = route, uptake, rng
-        self.matches, self.payments = matches, payments
+        self.matches, self.payments, self.reviews = matches, payments, reviews
         self.served = np.zeros(len(account_valid), dtype=bool)
+        self.queued = np.zeros(len(account_valid), dtype=bool)
 
-    def deliver(self, eligible: np.ndarray, amount_yuan: np.ndarray) -> int:
-        """Act on today's decision: every definitely eligible entity not yet served, once."""
+    def deliver(
+        self, eligible: np.ndarray, amount_yuan: np.ndarray, needs_review: np.ndarray
+    ) -> int:
+        """Act on today's decision: every definitely eligible entity not yet served is served
+        once; entities the platform cannot decide on join the human review queue once."""
+        env = self.model.clock.env
+        for row in np.flatnonzero(needs_review & ~self.queued & ~self.served).tolist():
+            self.reviews.append(
+                policy_id=self.policy_id,
+                entity=row,
+                queued_at=env.now,
+                truly_eligible=bool(self.truly_eligible[row]),
+            )
+        self.queued |= needs_review
         rows = np.flatnonzero(eligible & ~self.served & np.isfinite(amount_yuan))
         self.served[rows] = True
-        env = self.model.clock.env
         for row in rows.tolist():
             fen = round(float(amount_yuan[row]) * 100)
             self.matches.append(

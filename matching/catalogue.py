@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import mmap
 import multiprocessing as mp
+import threading
+import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -82,7 +84,7 @@ class Catalogue:
         ``workers > 1`` shares the row blocks among forked processes.
         """
         n_words = bitmaps.words_for(len(table))
-        parallel = workers > 1 and len(table) > block_rows and "fork" in mp.get_all_start_methods()
+        parallel = workers > 1 and len(table) > block_rows and _can_fork()
         alloc = _shared_zeros if parallel else _zeros
         shape = (len(self.policies), n_words)
         job = _MatchJob(
@@ -184,13 +186,24 @@ class _MatchJob:
 _FORKED_JOB: _MatchJob | None = None
 
 
+def _can_fork() -> bool:
+    """Forking is safe only from a process with no other Python threads running."""
+    return "fork" in mp.get_all_start_methods() and threading.active_count() == 1
+
+
 def _run_forked(job: _MatchJob, starts: list[int], workers: int) -> list[np.ndarray]:
     """Blocks shared among forked processes; bitmaps land in memory shared with them."""
     global _FORKED_JOB
     _FORKED_JOB = job
     try:
-        with mp.get_context("fork").Pool(workers) as pool:
-            return pool.map(_run_forked_block, starts, chunksize=1)
+        with warnings.catch_warnings():
+            # Native threads of the BLAS library hold no Python locks; Python threads are
+            # ruled out by _can_fork, so the fork is safe.
+            warnings.filterwarnings(
+                "ignore", "This process .* is multi-threaded", DeprecationWarning
+            )
+            with mp.get_context("fork").Pool(workers) as pool:
+                return pool.map(_run_forked_block, starts, chunksize=1)
     finally:
         _FORKED_JOB = None
 

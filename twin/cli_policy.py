@@ -39,10 +39,18 @@ def add_commands(sub) -> None:
     )
     est.add_argument("--on", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     est.add_argument("--figure", type=Path, help="PNG to write (default runs/estimate-ID.png)")
+    gen = psub.add_parser("generate", help="write a synthetic policy library for load tests")
+    gen.add_argument("--count", type=int, default=2056, help="policies to write (default 2,056)")
+    gen.add_argument("--target", choices=("person", "enterprise"), default="person")
+    gen.add_argument("--fields", type=Path, default=Path("scenarios/fields"))
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", type=Path, required=True, help="folder to write into")
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"check": _check, "estimate": _estimate}[args.policy_command](args)
+    return {"check": _check, "estimate": _estimate, "generate": _generate}[args.policy_command](
+        args
+    )
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -110,4 +118,18 @@ def _estimate(args: argparse.Namespace) -> int:
     fig.savefig(path, dpi=100)
     plt.close(fig)
     print(f"\nfigure: {path}")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from matching.synthetic import synthetic_policies, write_library
+
+    if args.count < 1:
+        raise UserError.one("--count must be at least 1", file="--count", found=str(args.count))
+    registry = load_registry(args.fields / f"{args.target}.yaml")
+    specs = synthetic_policies(registry, args.count, rng=np.random.default_rng(args.seed))
+    paths = write_library(specs, args.out)
+    print(f"wrote {len(paths)} policies to {args.out}/")
     return 0

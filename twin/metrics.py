@@ -25,6 +25,11 @@ METRICS = {
         Metric("payout_rate", "share", "amount paid / amount matched"),
         Metric("exclusion_error", "share", "|eligible \\ matched| / |eligible|"),
         Metric("inclusion_error", "share", "|matched \\ eligible| / |matched|"),
+        Metric(
+            "review_truly_eligible",
+            "share",
+            "queued entities truly eligible / entities queued for human review",
+        ),
         Metric("time_to_money_p50", "s", "median of (paid_at - eligible_from) over paid"),
         Metric("time_to_money_p95", "s", "95th percentile of (paid_at - eligible_from) over paid"),
         Metric("alert_precision", "share", "fired alerts inside an incident window / fired alerts"),

@@ -54,6 +54,12 @@ ALERTS = {
     "value": pa.float64(),
     "active_since": pa.float64(),
 }
+REVIEWS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "queued_at": pa.float64(),
+    "truly_eligible": pa.bool_(),
+}
 DISPATCHES = {
     "alert_id": pa.int64(),
     "device": pa.int64(),
@@ -90,6 +96,7 @@ class CityModel(mesa.Model):
             "payments": EventLog(PAYMENTS),
             "alerts": EventLog(ALERTS),
             "dispatches": EventLog(DISPATCHES),
+            "reviews": EventLog(REVIEWS),
         }
         self._build_truth()
         self._build_platform(policies, rules)
@@ -178,6 +185,7 @@ class CityModel(mesa.Model):
                 rng=g(f"delivery/{policy.id}"),
                 matches=self.logs["matches"],
                 payments=self.logs["payments"],
+                reviews=self.logs["reviews"],
             )
         dispatch_rng = g("dispatch")
         self.dispatch = [
@@ -210,7 +218,9 @@ class CityModel(mesa.Model):
         for target, library in self.libraries.items():
             table = Table(library.values, library.known)
             for match in self.matcher.evaluate(table, target, today):
-                self.offices[match.policy_id].deliver(match.eligible, match.amount)
+                self.offices[match.policy_id].deliver(
+                    match.eligible, match.amount, match.needs_review
+                )
 
     # -- processes on the clock ------------------------------------------------------------
 

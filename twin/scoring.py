@@ -18,7 +18,15 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
         k: np.concatenate([a[k] for a in per_policy.values()] or [np.zeros(0)])
         for k in ("eligible", "matched", "paid", "matched_fen", "paid_fen", "wait")
     }
-    metrics = {**_money(joined), **_alerts(model, tables)}
+    reviews = tables["reviews"]
+    metrics = {
+        **_money(joined),
+        "queued_for_review": reviews.num_rows,
+        "review_truly_eligible": m.share(
+            pc.sum(reviews["truly_eligible"]).as_py() or 0, reviews.num_rows
+        ),
+        **_alerts(model, tables),
+    }
     return {
         "scenario": model.params.name,
         "seed": model.params.seed,
@@ -105,6 +113,7 @@ COUNT_UNITS = {
     "matched": "entities",
     "paid": "entities",
     "amount_paid": "yuan",
+    "queued_for_review": "entities",
     "incidents": "incidents",
     "alerts_fired": "alerts",
     "false_alarms": "alerts",
@@ -133,6 +142,9 @@ def daily(model: CityModel, tables: dict[str, pa.Table]) -> pa.Table:
             "day": np.arange(days, dtype=np.int32),
             "date": [model.clock.date_at(d * DAY) for d in range(days)],
             "matched": per_day(tables["matches"]["matched_at"].to_numpy()).astype(np.int64),
+            "queued_for_review": per_day(tables["reviews"]["queued_at"].to_numpy()).astype(
+                np.int64
+            ),
             "paid": per_day(paid["settled_at"].to_numpy()).astype(np.int64),
             "amount_paid_yuan": per_day(
                 paid["settled_at"].to_numpy(), paid["amount_fen"].to_numpy().astype(float)

@@ -1,6 +1,9 @@
 """The bitmap engine against the per-entity reference and the per-policy numpy evaluator."""
 
 import datetime as dt
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,3 +124,30 @@ def test_dated_parameters_change_the_rule_on_their_date():
 def test_a_parameter_needs_a_value_from_the_start():
     with pytest.raises(ValueError, match="no value on valid_from"):
         policy("youth", "age <= max_age", parameters={"max_age": {"values": {"2023-01-01": 40}}})
+
+
+FORKED = """
+import datetime as dt, numpy as np
+from matching import catalogue
+from tests.matching.test_engine import Matcher, policy, table, ON
+rng = np.random.default_rng(1)
+rows = [{"age": int(a)} if rng.random() > 0.1 else {} for a in rng.integers(0, 100, 5000)]
+m = Matcher([policy("old", "age >= 60"), policy("young", "age < 30 or age > 90")])
+assert catalogue._can_fork()
+one = m.match(table(rows), "person", ON, workers=1, block_rows=512)
+two = m.match(table(rows), "person", ON, workers=2, block_rows=512)
+assert (one.eligible == two.eligible).all() and (one.review == two.review).all()
+assert (one.eligible_counts == two.eligible_counts).all()
+print("same")
+"""
+
+
+def test_forked_workers_give_the_same_bitmaps_as_one_process():
+    proc = subprocess.run(
+        [sys.executable, "-c", FORKED],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+    assert proc.stdout.strip() == "same", proc.stderr

@@ -64,3 +64,24 @@ def test_bad_breakdown_is_a_clear_error(capsys):
     ]
     assert main(args) == 2
     assert "break down by a coded field or age_band" in capsys.readouterr().err
+
+
+def test_generate_writes_a_library_that_checks_clean(tmp_path, capsys):
+    out = tmp_path / "synthetic"
+    args = [
+        "policy",
+        "generate",
+        "--count",
+        "40",
+        "--fields",
+        str(SCENARIOS / "fields"),
+        "--out",
+        str(out),
+        "--seed",
+        "3",
+    ]
+    assert main(args) == 0
+    files = sorted(out.glob("*.yaml"))
+    assert len(files) == 40
+    assert main(["policy", "check", *map(str, files), "--fields", str(SCENARIOS / "fields")]) == 0
+    assert "ok: 40 policies" in capsys.readouterr().out

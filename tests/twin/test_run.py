@@ -24,6 +24,7 @@ FILES = {
     "alerts.parquet",
     "dispatches.parquet",
     "incidents.parquet",
+    "reviews.parquet",
     "overview.png",
 }
 
