@@ -63,6 +63,7 @@ class Catalogue:
         self.leaves: list[Node] = []
         self.formulas = [formula_of(p.eligible, self.index, self.leaves) for p in self.policies]
         self.conditions = _condition_table(self.policies, self.index, self.leaves)
+        self.meta = leaf_meta(self.leaves)
 
     @property
     def policy_ids(self) -> list[str]:
@@ -166,21 +167,19 @@ class _MatchJob:
         w = slice(start // bitmaps.WORD, bitmaps.words_for(stop))
         width = w.stop - w.start
         bits = self.kept.slice(w) if self.kept is not None else cat._empty_bits(width)
-        _evaluate_leaves(
-            cat.leaves, self.table.slice(start, stop), Context(cat.on), bits.true, bits.false
-        )
+        sub = self.table.slice(start, stop)
+        _evaluate_leaves(cat.leaves, sub, Context(cat.on), bits.true, bits.false, cat.meta)
         rows = self.all_rows[w]
-        t_buf, r_buf = np.empty(width, np.uint64), np.empty(width, np.uint64)
-        counts = np.zeros((2, len(cat.formulas)), np.int64)
+        shape = (len(cat.formulas), width)
+        # Streaming: the block's bitmaps live only in these buffers until they are counted.
+        eligible = self.eligible[:, w] if self.eligible is not None else np.empty(shape, np.uint64)
+        review = self.review[:, w] if self.review is not None else np.empty(shape, np.uint64)
         for i, formula in enumerate(cat.formulas):
-            t = self.eligible[i, w] if self.eligible is not None else t_buf
-            r = self.review[i, w] if self.review is not None else r_buf
+            t, r = eligible[i], review[i]
             combine_into(formula, bits.true, bits.false, t, r)
             np.bitwise_or(t, r, out=r)
             np.bitwise_xor(rows, r, out=r)  # rows neither true nor false
-            counts[0, i] = np.bitwise_count(t).sum()
-            counts[1, i] = np.bitwise_count(r).sum()
-        return counts
+        return np.stack([bitmaps.count(eligible), bitmaps.count(review)])
 
 
 _FORKED_JOB: _MatchJob | None = None
@@ -287,9 +286,15 @@ def leaf_bits(
     return bits
 
 
-def _evaluate_leaves(leaves, table: Table, ctx: Context, true, false) -> None:
+def leaf_meta(leaves: Sequence[Node]) -> list[tuple[bool, tuple[str, ...]]]:
+    """For each leaf: is it known exactly where its fields are known, and which fields."""
+    return [(leaf.total, tuple(sorted(leaf.fields()))) for leaf in leaves]
+
+
+def _evaluate_leaves(leaves, table: Table, ctx: Context, true, false, meta=None) -> None:
     """Fill T/F bitmaps of each leaf over one block of rows."""
     n, n_words = len(table), true.shape[1]
+    meta = meta or leaf_meta(leaves)
     known_cache: dict[str, np.ndarray] = {}
 
     def field_known(name: str) -> np.ndarray:
@@ -300,15 +305,13 @@ def _evaluate_leaves(leaves, table: Table, ctx: Context, true, false) -> None:
             )
         return known_cache[name]
 
-    for i, leaf in enumerate(leaves):
+    for i, (leaf, (total, fields)) in enumerate(zip(leaves, meta, strict=True)):
         value, known = leaf.eval(table, ctx)
         if np.ndim(value) == 0:
             value = np.broadcast_to(value, (n,))
-        fields = leaf.fields()
-        if leaf.total and fields:
-            names = iter(fields)
-            k = field_known(next(names))
-            for name in names:
+        if total and fields:
+            k = field_known(fields[0])
+            for name in fields[1:]:
                 k = k & field_known(name)
         else:
             k = bitmaps.pack(np.broadcast_to(known, (n,)), n_words)

@@ -255,13 +255,20 @@ class Elapsed(Node):
 
     def compute(self, table: Table, ctx: Context) -> Values:
         d, kd = self.date.eval(table, ctx)
-        days = np.asarray(d).astype("datetime64[D]")
-        today = np.datetime64(ctx.day, "D")
+        d = np.asarray(d)
+        if d.size == 0:
+            return np.zeros(0, np.int32), kd
+        # Dates span a small range of days: compute once per distinct day, then look up.
+        lo, hi = int(d.min()), int(d.max())
+        days = np.arange(lo, hi + 1).astype("datetime64[D]")
+        return self._elapsed(days, np.datetime64(ctx.day, "D"))[d - lo], kd
+
+    def _elapsed(self, days: np.ndarray, today: np.datetime64) -> np.ndarray:
         if self.unit == "days_since":
-            return (today - days).astype(np.int32), kd
+            return (today - days).astype(np.int32)
         months = _months(today) - _months(days) - (_day_of_month(today) < _day_of_month(days))
         out = months // 12 if self.unit in ("age", "years_since") else months
-        return out.astype(np.int32), kd
+        return out.astype(np.int32)
 
 
 def _months(d: np.ndarray) -> np.ndarray:
