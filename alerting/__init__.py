@@ -3,7 +3,30 @@
 Knows nothing of the twin; a production service would call the same API.
 """
 
-from alerting.engine import FIRED, RESOLVED, AlertEngine, IngestReport, Transitions
-from alerting.rules import Rule, load_rules
+from alerting.engine import (
+    ESCALATED,
+    FIRED,
+    OFFLINE,
+    ONLINE,
+    RESOLVED,
+    AlertEngine,
+    IngestReport,
+    Transitions,
+)
+from alerting.rules import SEVERITIES, OfflineRule, Rule, RuleSet, load_rules
 
-__all__ = ["FIRED", "RESOLVED", "AlertEngine", "IngestReport", "Rule", "Transitions", "load_rules"]
+__all__ = [
+    "ESCALATED",
+    "FIRED",
+    "OFFLINE",
+    "ONLINE",
+    "RESOLVED",
+    "SEVERITIES",
+    "AlertEngine",
+    "IngestReport",
+    "OfflineRule",
+    "Rule",
+    "RuleSet",
+    "Transitions",
+    "load_rules",
+]

@@ -1,145 +1,428 @@
-"""Per-device alert state machines over dense arrays, with Prometheus ``for`` semantics.
+"""Per-device alert state machines over dense arrays, for millions of devices.
 
-States of each (rule, device):
-- INACTIVE: the condition does not hold (or there is no fresh sample).
-- PENDING: the condition holds, but for less than ``for``.
-- FIRING: the condition has held at every evaluation for at least ``for``.
+States of each (value rule, device):
+- INACTIVE: the condition does not hold.
+- PENDING: the condition holds, but not yet for ``for`` (or on fewer than ``min_samples``
+  consecutive samples).
+- FIRING: the condition has held long enough; it stays firing until its clearing condition
+  (``clear``, or else the condition failing) has held for ``clear_for`` / ``keep_firing_for``.
 
-Edges, all taken in ``tick(now)`` and nowhere else:
+Edges, all taken in ``tick(now)`` and nowhere else (readings only queue in ``ingest``):
 - INACTIVE -> PENDING when the condition holds; ``active_since = now``.
-- PENDING -> FIRING when the condition holds and ``now - active_since >= for`` (inclusive);
-  a rule with ``for: 0s`` fires at the first evaluation. Emits ``fired``.
-- PENDING -> INACTIVE when the condition stops holding; emits nothing.
-- FIRING -> INACTIVE when the condition stops holding; emits ``resolved``.
-A sample is fresh at ``now`` if it is at most ``lookback`` seconds old.
+- PENDING -> FIRING when the condition holds, ``now - active_since >= for`` (inclusive) and the
+  last ``min_samples`` samples all met it. A rule with ``for: 0s`` fires at once. Emits ``fired``.
+- PENDING -> INACTIVE when the condition stops holding; emits nothing (as Prometheus).
+- FIRING -> FIRING with a higher severity when ``now - fired_at >= after`` of the next
+  escalation step (inclusive). Emits ``escalated``. Severity never falls while firing.
+- FIRING -> INACTIVE when the clearing condition has held at every evaluation since
+  ``clearing_since`` and ``now - clearing_since >= resolve_after`` (inclusive; 0 resolves at
+  the first clearing evaluation). Emits ``resolved``.
+A sample is fresh while ``now - ts < lookback``. Without a fresh sample, ``no_data: hold``
+(the default) leaves the state as it is - silence never resolves an alert, the offline rule
+reports it - and ``no_data: resolve`` (Prometheus) treats the condition as not holding.
+
+Offline rules, per device: ONLINE -> OFFLINE at the first tick where
+``now - last_report >= after_missed * report_interval`` (emits ``offline``); OFFLINE -> ONLINE
+at the first tick after a new report (emits ``online``). A device that never reported counts
+from the engine's start.
+
+Readings: each tick takes every queued reading with ``ts <= now``, orders them by device and
+time (equal timestamps: the larger value wins, whatever the arrival order), and drops readings
+not newer than the device's last one (late). So the same readings in any batches between two
+ticks give the same transitions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from alerting.rules import Rule
+from alerting.rules import SEVERITIES, Condition, OfflineRule, Rule, RuleSet
 
-INACTIVE, PENDING, FIRING = np.int8(0), np.int8(1), np.int8(2)
-FIRED, RESOLVED = "fired", "resolved"
+INACTIVE, PENDING, FIRING = 0, 1, 2
+FIRED, RESOLVED, ESCALATED, OFFLINE, ONLINE = "fired", "resolved", "escalated", "offline", "online"
+DEFAULT_LOOKBACK = 300.0
+MAX_FUTURE = 300.0  # readings stamped further ahead of the engine's clock are refused
 
 
 @dataclass(frozen=True)
 class Transitions:
-    """Alert transitions from one evaluation, columnar (one row per transition)."""
+    """Transitions from one evaluation, one row each, in a stable order (rule, then device)."""
 
-    rule: np.ndarray  # int32, index into the engine's rules
+    rule: np.ndarray  # int32, index into engine.alert_names
     device: np.ndarray  # int64
-    kind: np.ndarray  # str: fired / resolved
+    kind: np.ndarray  # str: fired, resolved, escalated, offline, online
     at: np.ndarray  # float64 seconds
-    value: np.ndarray  # float64, the sample that decided it
-    active_since: np.ndarray  # float64 seconds
+    value: np.ndarray  # float64, the device's newest sample
+    severity: np.ndarray  # int8, index into SEVERITIES
 
     def __len__(self) -> int:
         return len(self.device)
 
+    @staticmethod
+    def concat(parts: list[Transitions]) -> Transitions:
+        names = Transitions.__dataclass_fields__
+        return Transitions(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
 
-_EMPTY = Transitions(
+    def rows(self) -> list[tuple]:
+        """(rule, device, kind, at) tuples, for tests and small tables."""
+        return list(
+            zip(
+                self.rule.tolist(),
+                self.device.tolist(),
+                self.kind.tolist(),
+                self.at.tolist(),
+                strict=True,
+            )
+        )
+
+
+EMPTY = Transitions(
     np.zeros(0, np.int32),
     np.zeros(0, np.int64),
-    np.zeros(0, "<U8"),
+    np.zeros(0, "<U9"),
     np.zeros(0),
     np.zeros(0),
-    np.zeros(0),
+    np.zeros(0, np.int8),
 )
 
 
-@dataclass(frozen=True)
+@dataclass
 class IngestReport:
-    """What ``ingest`` did with a batch: nothing valid is dropped, nothing invalid silently."""
+    """What ``ingest`` (and ``tick``) did with readings: nothing valid dropped, nothing silent."""
 
-    accepted: int
-    unknown_device: int
-    not_a_number: int
+    accepted: int = 0
+    unknown_device: int = 0
+    not_a_number: int = 0
+    future: int = 0
+    late: int = 0
+    duplicate: int = 0
+
+    def add(self, other: IngestReport) -> None:
+        for name in self.__dataclass_fields__:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class _ValueState:
+    """Dense state of one value rule over the devices it selects."""
+
+    rule: Rule
+    devices: np.ndarray  # int64 device indices
+    threshold: np.ndarray  # float64 per selected device
+    clear_threshold: np.ndarray | None
+    state: np.ndarray = field(init=False)  # int8
+    severity: np.ndarray = field(init=False)  # int8
+    consec: np.ndarray = field(init=False)  # int16, consecutive samples meeting the condition
+    active_since: np.ndarray = field(init=False)  # float64
+    fired_at: np.ndarray = field(init=False)
+    clearing_since: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = len(self.devices)
+        self.state = np.zeros(n, np.int8)
+        self.severity = np.full(n, SEVERITIES.index(self.rule.severity), np.int8)
+        self.consec = np.zeros(n, np.int16)
+        self.active_since = np.full(n, np.nan)
+        self.fired_at = np.full(n, np.nan)
+        self.clearing_since = np.full(n, np.nan)
+
+    @property
+    def nbytes(self) -> int:
+        arrays = (
+            self.state,
+            self.severity,
+            self.consec,
+            self.active_since,
+            self.fired_at,
+            self.clearing_since,
+            self.threshold,
+        )
+        return sum(a.nbytes for a in arrays)
 
 
 class AlertEngine:
-    """Readings in (``ingest``), clock ticks in (``tick``), transitions out."""
+    """Readings in (``ingest``), clock ticks in (``tick``), transitions out.
+
+    ``devices`` holds one array per device label: ``type`` is required; ``id``, ``community``
+    and ``township`` enable per-device thresholds; any label can be matched by a rule.
+    """
 
     def __init__(
         self,
-        rules: Sequence[Rule],
-        device_types: Sequence[str] | np.ndarray,
+        rules: RuleSet,
+        devices: Mapping[str, np.ndarray],
         *,
-        lookback: float = 300.0,
+        start: float = 0.0,
+        lookback: float = DEFAULT_LOOKBACK,
     ) -> None:
-        self.rules = tuple(rules)
-        types = np.asarray(device_types)
-        self.n_devices = len(types)
+        self.rules = rules
+        self.labels = {k: np.asarray(v) for k, v in devices.items()}
+        self.n_devices = len(self.labels["type"])
         self.lookback = float(lookback)
-        self._selected = [types == r.device_type for r in self.rules]
-        self._state = np.zeros((len(self.rules), self.n_devices), dtype=np.int8)
-        self._active_since = np.full((len(self.rules), self.n_devices), np.nan)
-        self._last_ts = np.full(self.n_devices, -np.inf)
-        self._last_value = np.full(self.n_devices, np.nan)
+        self.start = self.now = float(start)
+        self.alert_names = [r.alert for r in rules.rules] + [r.alert for r in rules.offline]
+        self._values = [self._value_state(r) for r in rules.rules]
+        self._offline = [self._offline_state(r) for r in rules.offline]
+        self.last_ts = np.full(self.n_devices, -np.inf)
+        self.last_value = np.full(self.n_devices, np.nan)
+        self.prev_ts = np.full(self.n_devices, -np.inf)
+        self.prev_value = np.full(self.n_devices, np.nan)
+        self.stale = np.zeros(self.n_devices, bool)
+        self._queue: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self.report = IngestReport()
 
-    def ingest(self, device: np.ndarray, ts: np.ndarray, value: np.ndarray) -> IngestReport:
-        """Keep each device's newest sample, whatever the order and batching of arrival.
+    # -- set-up -------------------------------------------------------------------------
 
-        Two samples of one device with the same timestamp: the larger value wins.
-        """
-        device, ts, value = np.asarray(device), np.asarray(ts, float), np.asarray(value, float)
-        known = (device >= 0) & (device < self.n_devices)
-        numeric = np.isfinite(value) & np.isfinite(ts)
-        ok = known & numeric
-        d, t, v = device[ok], ts[ok], value[ok]
-        order = np.lexsort((v, t, d))  # newest last per device; ties broken by value
-        d, t, v = d[order], t[order], v[order]
-        last = np.r_[d[1:] != d[:-1], True] if len(d) else np.zeros(0, bool)
-        d, t, v = d[last], t[last], v[last]
-        last_t, last_v = self._last_ts[d], self._last_value[d]
-        newer = (t > last_t) | ((t == last_t) & (v > last_v))
-        self._last_ts[d[newer]] = t[newer]
-        self._last_value[d[newer]] = v[newer]
-        return IngestReport(int(ok.sum()), int((~known).sum()), int((known & ~numeric).sum()))
+    def _select(self, device_type: str, match: Mapping[str, str]) -> np.ndarray:
+        mask = self.labels["type"] == device_type
+        for key, value in match.items():
+            if key not in self.labels:
+                raise ValueError(f"rule matches on label '{key}', which devices do not have")
+            mask &= self.labels[key].astype(str) == value
+        return np.flatnonzero(mask)
 
-    def tick(self, now: float) -> Transitions:
-        """Evaluate every rule at ``now`` and return the transitions it causes."""
-        fresh = self._last_ts >= now - self.lookback
-        out = [_EMPTY]
-        for i, rule in enumerate(self.rules):
-            holds = self._selected[i] & fresh & rule.op(self._last_value, rule.threshold)
-            out.append(self._step_rule(i, rule, holds, now))
-        return _concat(out)
-
-    def firing(self) -> np.ndarray:
-        """(rule, device) pairs currently firing, as a boolean matrix."""
-        return self._state == FIRING
-
-    def _step_rule(self, i: int, rule: Rule, holds: np.ndarray, now: float) -> Transitions:
-        state, since = self._state[i], self._active_since[i]
-        # INACTIVE -> PENDING: the condition starts to hold.
-        start = (state == INACTIVE) & holds
-        state[start], since[start] = PENDING, now
-        # PENDING -> FIRING: held for at least `for` (inclusive).
-        fire = (state == PENDING) & holds & (now - since >= rule.for_)
-        # PENDING -> INACTIVE (silently) and FIRING -> INACTIVE (resolved): it stops holding.
-        drop = (state == PENDING) & ~holds
-        resolve = (state == FIRING) & ~holds
-        state[fire] = FIRING
-        state[drop | resolve] = INACTIVE
-        dev = np.concatenate([np.flatnonzero(fire), np.flatnonzero(resolve)])
-        kind = np.repeat(np.array([FIRED, RESOLVED]), [fire.sum(), resolve.sum()])
-        out = Transitions(
-            np.full(len(dev), i, np.int32),
-            dev.astype(np.int64),
-            kind,
-            np.full(len(dev), float(now)),
-            self._last_value[dev],
-            since[dev].copy(),
-        )
-        since[drop | resolve] = np.nan
+    def _thresholds(self, rule: Rule, devices: np.ndarray, base: float) -> np.ndarray:
+        out = np.full(len(devices), base)
+        for level in ("township", "community", "device"):  # most specific last, so it wins
+            table = getattr(rule.thresholds, level)
+            label = "id" if level == "device" else level
+            if table and label in self.labels:
+                keys = self.labels[label][devices].astype(str)
+                for key, value in table.items():
+                    out[keys == key] = value
         return out
 
+    def _value_state(self, rule: Rule) -> _ValueState:
+        devices = self._select(rule.device_type, rule.match)
+        clear = rule.clear_when
+        return _ValueState(
+            rule,
+            devices,
+            self._thresholds(rule, devices, rule.when.threshold),
+            None if clear is None else self._thresholds(rule, devices, clear.threshold),
+        )
 
-def _concat(parts: list[Transitions]) -> Transitions:
-    names = Transitions.__dataclass_fields__
-    return Transitions(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
+    def _offline_state(self, rule: OfflineRule) -> tuple[OfflineRule, np.ndarray, np.ndarray]:
+        devices = self._select(rule.device_type, rule.match)
+        return rule, devices, np.zeros(len(devices), bool)
+
+    @property
+    def state_bytes(self) -> int:
+        """Memory held for alert state, devices' newest samples included."""
+        per_device = sum(
+            a.nbytes
+            for a in (self.last_ts, self.last_value, self.prev_ts, self.prev_value, self.stale)
+        )
+        offline = sum(o[1].nbytes + o[2].nbytes for o in self._offline)
+        return per_device + offline + sum(v.nbytes + v.devices.nbytes for v in self._values)
+
+    # -- readings -------------------------------------------------------------------------
+
+    def ingest(
+        self, device: np.ndarray, ts: np.ndarray, value: np.ndarray, stale: np.ndarray | None = None
+    ) -> IngestReport:
+        """Queue a batch of readings; unknown devices, non-numbers and far-future stamps are
+        counted and refused. ``stale`` marks Prometheus stale markers (the series ended)."""
+        device = np.asarray(device, dtype=np.int64)
+        ts = np.asarray(ts, dtype=np.float64)
+        value = np.asarray(value, dtype=np.float64)
+        stale = np.zeros(len(device), bool) if stale is None else np.asarray(stale, bool)
+        known = (device >= 0) & (device < self.n_devices)
+        numeric = (np.isfinite(value) | stale) & np.isfinite(ts)
+        future = ts > self.now + MAX_FUTURE
+        ok = known & numeric & ~future
+        report = IngestReport(
+            accepted=int(ok.sum()),
+            unknown_device=int((~known).sum()),
+            not_a_number=int((known & ~numeric).sum()),
+            future=int((known & numeric & future).sum()),
+        )
+        if ok.any():
+            self._queue.append((device[ok], ts[ok], value[ok], stale[ok]))
+        self.report.add(report)
+        return report
+
+    def _take_due(self, now: float) -> tuple[np.ndarray, ...]:
+        """Queued readings with ts <= now, ordered by device then time, deduplicated, newer
+        than each device's last reading; later ones stay queued."""
+        if not self._queue:
+            return (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, bool))
+        d, t, v, s = (np.concatenate(parts) for parts in zip(*self._queue, strict=True))
+        due = t <= now
+        self._queue = [(d[~due], t[~due], v[~due], s[~due])] if (~due).any() else []
+        d, t, v, s = d[due], t[due], v[due], s[due]
+        order = np.lexsort((np.where(s, np.inf, v), t, d))  # a stale marker outranks a value
+        d, t, v, s = d[order], t[order], v[order], s[order]
+        last_of_pair = np.r_[(d[1:] != d[:-1]) | (t[1:] != t[:-1]), True]
+        late = t <= self.last_ts[d]
+        keep = last_of_pair & ~late
+        self.report.duplicate += int((~last_of_pair).sum())
+        self.report.late += int((last_of_pair & late).sum())
+        return d[keep], t[keep], v[keep], s[keep]
+
+    # -- evaluation -----------------------------------------------------------------------
+
+    def tick(self, now: float) -> Transitions:
+        """Apply the readings due by ``now`` and evaluate every rule at ``now``."""
+        self.now = float(now)
+        d, t, v, s = self._take_due(now)
+        parts = [EMPTY]
+        for vs in self._values:
+            self._update_consec(vs, d, t, v, s)
+        self._apply_samples(d, t, v, s)
+        for i, vs in enumerate(self._values):
+            parts.append(self._evaluate(i, vs, now))
+        for j, (rule, devices, offline) in enumerate(self._offline):
+            parts.append(self._evaluate_offline(len(self._values) + j, rule, devices, offline, now))
+        return Transitions.concat(parts)
+
+    def _apply_samples(self, d: np.ndarray, t: np.ndarray, v: np.ndarray, s: np.ndarray) -> None:
+        if not len(d):
+            return
+        last = np.r_[d[1:] != d[:-1], True]
+        before_last = np.r_[last[1:], False] & ~last  # the second newest sample per device
+        dev = d[last]
+        # the previous sample for rates: the second newest in this batch, else the stored one
+        self.prev_ts[dev] = self.last_ts[dev]
+        self.prev_value[dev] = self.last_value[dev]
+        self.prev_ts[d[before_last]] = t[before_last]
+        self.prev_value[d[before_last]] = v[before_last]
+        self.last_ts[dev], self.last_value[dev], self.stale[dev] = t[last], v[last], s[last]
+
+    def _subject(self, cond: Condition, devices: np.ndarray) -> np.ndarray:
+        """The value a condition reads for each device: its newest value or rate per minute."""
+        if cond.subject == "value":
+            return self.last_value[devices]
+        with np.errstate(all="ignore"):
+            gap = self.last_ts[devices] - self.prev_ts[devices]
+            return (self.last_value[devices] - self.prev_value[devices]) / gap * 60.0
+
+    def _update_consec(self, vs: _ValueState, d, t, v, s) -> None:
+        """Count consecutive new samples meeting the condition, per device, in time order."""
+        if vs.rule.min_samples == 1 or not len(d):
+            return
+        pos = np.full(self.n_devices, -1, np.int64)
+        pos[vs.devices] = np.arange(len(vs.devices))
+        mine = pos[d] >= 0
+        d, t, v, s = d[mine], t[mine], v[mine], s[mine]
+        if not len(d):
+            return
+        cond = vs.rule.when
+        if cond.subject == "value":
+            subject = v
+        else:  # rate against the previous sample of the same device
+            prev_t = np.r_[np.nan, t[:-1]]
+            prev_v = np.r_[np.nan, v[:-1]]
+            first = np.r_[True, d[1:] != d[:-1]]
+            prev_t[first], prev_v[first] = self.last_ts[d[first]], self.last_value[d[first]]
+            with np.errstate(all="ignore"):
+                subject = (v - prev_v) / (t - prev_t) * 60.0
+        meets = cond.fn(subject, vs.threshold[pos[d]]) & ~s
+        idx = np.arange(len(d))
+        start = np.r_[True, d[1:] != d[:-1]]
+        group_start = np.maximum.accumulate(np.where(start, idx, 0))
+        last_miss = np.maximum.accumulate(np.where(~meets, idx, -1))
+        last = np.r_[d[1:] != d[:-1], True]
+        run = (idx - np.maximum(last_miss, group_start - 1))[last]
+        whole = (last_miss < group_start)[last]
+        p = pos[d[last]]
+        total = np.where(whole, vs.consec[p].astype(np.int64) + run, run)
+        vs.consec[p] = np.minimum(total, np.iinfo(np.int16).max)
+
+    def _evaluate(self, i: int, vs: _ValueState, now: float) -> Transitions:
+        rule, dev = vs.rule, vs.devices
+        fresh = (now - self.last_ts[dev] < self.lookback) & ~self.stale[dev]
+        holds = fresh & rule.when.fn(self._subject(rule.when, dev), vs.threshold)
+        if rule.min_samples > 1:
+            holds &= vs.consec >= rule.min_samples
+        clear_cond = rule.clear_when
+        if clear_cond is None:
+            clearing = ~holds
+        else:
+            clearing = fresh & clear_cond.fn(self._subject(clear_cond, dev), vs.clear_threshold)
+        # Without a fresh sample, `hold` moves nothing (timers included); `resolve` treats the
+        # condition as not holding.
+        moves = fresh if rule.no_data == "hold" else np.ones(len(dev), bool)
+        state = vs.state
+        # INACTIVE -> PENDING: the condition starts to hold.
+        start = (state == INACTIVE) & holds
+        state[start], vs.active_since[start] = PENDING, now
+        # PENDING -> FIRING: held for at least `for` (inclusive).
+        fire = (state == PENDING) & holds & (now - vs.active_since >= rule.for_)
+        # PENDING -> INACTIVE: it stopped holding (no event).
+        drop = (state == PENDING) & ~holds & moves
+        # FIRING: the clearing condition must hold throughout resolve_after (inclusive).
+        firing = state == FIRING
+        vs.clearing_since[firing & ~clearing & moves] = np.nan
+        begin = firing & clearing & moves & np.isnan(vs.clearing_since)
+        vs.clearing_since[begin] = now
+        resolve = firing & clearing & moves & (now - vs.clearing_since >= rule.resolve_after)
+        state[fire] = FIRING
+        vs.fired_at[fire] = now
+        state[drop | resolve] = INACTIVE
+        escalate = self._escalate(vs, state == FIRING, now)
+        base = np.int8(SEVERITIES.index(rule.severity))
+        rows = [(FIRED, fire), (ESCALATED, escalate), (RESOLVED, resolve)]
+        out = self._rows(i, dev, rows, now, vs.severity)
+        vs.severity[resolve] = base
+        vs.active_since[drop | resolve] = np.nan
+        vs.clearing_since[resolve] = np.nan
+        vs.fired_at[resolve] = np.nan
+        return out
+
+    def _escalate(self, vs: _ValueState, firing: np.ndarray, now: float) -> np.ndarray:
+        raised = np.zeros(len(firing), bool)
+        for step in vs.rule.escalate:
+            level = np.int8(SEVERITIES.index(step.severity))
+            due = firing & (vs.severity < level) & (now - vs.fired_at >= step.after)
+            vs.severity[due] = level
+            raised |= due
+        return raised
+
+    def _evaluate_offline(
+        self, i: int, rule: OfflineRule, dev: np.ndarray, offline: np.ndarray, now: float
+    ) -> Transitions:
+        interval = self.rules.device_types[rule.device_type].report_interval
+        seen = np.maximum(self.last_ts[dev], self.start)
+        silent = now - seen >= rule.after_missed * interval
+        went = silent & ~offline
+        back = ~silent & offline
+        offline[went], offline[back] = True, False
+        level = np.full(len(dev), SEVERITIES.index(rule.severity), np.int8)
+        return self._rows(i, dev, [(OFFLINE, went), (ONLINE, back)], now, level)
+
+    def _rows(
+        self, i: int, dev: np.ndarray, rows: list, now: float, severity: np.ndarray
+    ) -> Transitions:
+        picks = [(kind, np.flatnonzero(mask)) for kind, mask in rows]
+        local = np.concatenate([p for _, p in picks])
+        if not len(local):
+            return EMPTY
+        order = np.argsort(local, kind="stable")
+        local = local[order]
+        kinds = np.concatenate([np.full(len(p), k) for k, p in picks])[order]
+        devices = dev[local]
+        return Transitions(
+            np.full(len(local), i, np.int32),
+            devices,
+            kinds.astype("<U9"),
+            np.full(len(local), now),
+            self.last_value[devices],
+            severity[local].astype(np.int8),
+        )
+
+    def firing(self, alert: str) -> np.ndarray:
+        """Devices where a value rule is firing, or an offline rule holds them offline."""
+        for vs in self._values:
+            if vs.rule.alert == alert:
+                return vs.devices[vs.state == FIRING]
+        for rule, dev, offline in self._offline:
+            if rule.alert == alert:
+                return dev[offline]
+        raise KeyError(alert)
+
+    def queued(self) -> int:
+        return sum(len(q[0]) for q in self._queue)

@@ -1,4 +1,4 @@
-"""Alert rule files: which devices, what condition, for how long, and what to say."""
+"""Alert rule files: which devices, what condition, for how long, how it clears, what to say."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from datafiles import Duration, read_yaml, validate
 
-_CONDITION = re.compile(r"^\s*value\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+_CONDITION = re.compile(r"^\s*(value|rate)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 OPERATORS: dict[str, Callable] = {
     ">": operator.gt,
     ">=": operator.ge,
@@ -21,43 +21,141 @@ OPERATORS: dict[str, Callable] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
+SEVERITIES = ("info", "warning", "critical", "emergency")
+Severity = Literal["info", "warning", "critical", "emergency"]
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
-class Rule(BaseModel):
-    """Devices of one type whose value meets ``condition`` for ``for_`` seconds fire."""
-
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
-    alert: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
-    device_type: str
-    condition: str
-    for_: Annotated[Duration, Field(alias="for")] = 0.0
-    severity: Literal["info", "warning", "critical"] = "warning"
-    summary: str = ""
 
-    @field_validator("condition")
+class Condition(_Strict):
+    """``value OP number`` on the newest sample, or ``rate OP number`` (change per minute)."""
+
+    subject: Literal["value", "rate"]
+    op: str
+    threshold: float
+
     @classmethod
-    def _condition_form(cls, text: str) -> str:
-        if not _CONDITION.match(text):
-            raise ValueError("a condition of the form 'value OP number', e.g. 'value > 20'")
+    def parse(cls, text: str) -> Condition:
+        m = _CONDITION.match(text)
+        if not m:
+            raise ValueError("a condition of the form 'value OP number' or 'rate OP number'")
+        return cls(subject=m.group(1), op=m.group(2), threshold=float(m.group(3)))
+
+    @property
+    def fn(self) -> Callable:
+        return OPERATORS[self.op]
+
+
+class Escalation(_Strict):
+    """While the alert keeps firing, after this long its severity rises to this level."""
+
+    after: Duration
+    severity: Severity
+
+
+class Thresholds(_Strict):
+    """Per-device, per-community or per-township thresholds; the most specific one wins."""
+
+    device: dict[str, float] = {}
+    community: dict[str, float] = {}
+    township: dict[str, float] = {}
+
+
+class Rule(_Strict):
+    """A value rule: devices whose condition holds for ``for`` fire until their clear holds."""
+
+    alert: Name
+    device_type: str
+    match: dict[str, str] = {}
+    condition: str
+    thresholds: Thresholds = Thresholds()
+    for_: Annotated[Duration, Field(alias="for")] = 0.0
+    min_samples: Annotated[int, Field(ge=1, le=1000)] = 1
+    rate_window: Duration = 900.0
+    clear: str | None = None
+    clear_for: Duration = 0.0
+    keep_firing_for: Duration = 0.0
+    no_data: Literal["hold", "resolve"] = "hold"
+    severity: Severity = "warning"
+    escalate: list[Escalation] = []
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+
+    @field_validator("condition", "clear")
+    @classmethod
+    def _condition_form(cls, text: str | None) -> str | None:
+        if text is not None:
+            Condition.parse(text)
         return text
 
-    @property
-    def op(self) -> Callable:
-        return OPERATORS[_CONDITION.match(self.condition).group(1)]  # type: ignore[union-attr]
+    @model_validator(mode="after")
+    def _ladder_rises(self) -> Rule:
+        levels = [SEVERITIES.index(self.severity)]
+        for step in self.escalate:
+            levels.append(SEVERITIES.index(step.severity))
+        afters = [s.after for s in self.escalate]
+        if levels != sorted(set(levels)) or afters != sorted(set(afters)):
+            raise ValueError("escalation steps must come later and rise in severity")
+        return self
 
     @property
-    def threshold(self) -> float:
-        return float(_CONDITION.match(self.condition).group(2))  # type: ignore[union-attr]
+    def when(self) -> Condition:
+        return Condition.parse(self.condition)
+
+    @property
+    def clear_when(self) -> Condition | None:
+        return Condition.parse(self.clear) if self.clear else None
+
+    @property
+    def resolve_after(self) -> float:
+        """How long the clearing condition must hold before the alert resolves."""
+        return max(self.clear_for, self.keep_firing_for)
 
 
-class RuleFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class OfflineRule(_Strict):
+    """A device that has not reported for ``after_missed`` report intervals is offline."""
 
-    rules: Annotated[list[Rule], Field(min_length=1)]
+    alert: Name
+    device_type: str
+    match: dict[str, str] = {}
+    after_missed: Annotated[float, Field(gt=0)] = 3.0
+    severity: Severity = "warning"
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
 
 
-def load_rules(path: str | Path) -> list[Rule]:
+class DeviceType(_Strict):
+    report_interval: Duration
+
+
+class RuleSet(_Strict):
+    """A rule file: device types with their report cadence, value rules and offline rules."""
+
+    device_types: dict[str, DeviceType] = {}
+    rules: list[Rule] = []
+    offline: list[OfflineRule] = []
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RuleSet:
+        names = [r.alert for r in (*self.rules, *self.offline)]
+        dup = sorted({n for n in names if names.count(n) > 1})
+        if dup:
+            raise ValueError(f"alert names must be unique: {', '.join(dup)}")
+        if not names:
+            raise ValueError("a rule file needs at least one rule under 'rules' or 'offline'")
+        for r in self.offline:
+            if r.device_type not in self.device_types:
+                raise ValueError(
+                    f"offline rule {r.alert}: device type '{r.device_type}' has no "
+                    "report_interval under device_types"
+                )
+        return self
+
+
+def load_rules(path: str | Path) -> RuleSet:
     """Read a rule file; a UserError names any fault by file, line and key path."""
     data, origins = read_yaml(Path(path))
-    return validate(RuleFile, data, origins, str(path)).rules
+    return validate(RuleSet, data, origins, str(path))

@@ -14,7 +14,7 @@ from agents.libraries import DataQuality, Library
 from agents.policy_office import PolicyOffice, Uptake
 from agents.residents import generate_residents
 from agents.treasury import Route
-from alerting import FIRED, AlertEngine, Rule
+from alerting import FIRED, SEVERITIES, AlertEngine, RuleSet
 from matching import Matcher, Policy, Table, evaluate_policy
 from sensors.devices import deploy
 from sensors.faults import delivered, spikes
@@ -52,7 +52,7 @@ ALERTS = {
     "kind": pa.string(),
     "at": pa.float64(),
     "value": pa.float64(),
-    "active_since": pa.float64(),
+    "severity": pa.string(),
 }
 REVIEWS = {
     "policy_id": pa.string(),
@@ -83,7 +83,7 @@ class CityModel(mesa.Model):
         self,
         scenario: Scenario,
         policies: Sequence[Policy],
-        rules: Sequence[Rule],
+        rules: RuleSet,
         *,
         on_day: Callable[[int], None] | None = None,
     ) -> None:
@@ -138,7 +138,7 @@ class CityModel(mesa.Model):
             rng=g("incidents"),
         )
 
-    def _build_platform(self, policies: Sequence[Policy], rules: Sequence[Rule]) -> None:
+    def _build_platform(self, policies: Sequence[Policy], rules: RuleSet) -> None:
         g = self.streams.generator
         self._library_rng = g("libraries")
         self.libraries = {
@@ -150,9 +150,13 @@ class CityModel(mesa.Model):
             for target in ("person", "enterprise")
         }
         self.matcher = Matcher(policies)
-        self.alert_engine = AlertEngine(
-            rules, self.devices.device_type, lookback=self.params.sensing.report_interval
-        )
+        labels = {
+            "type": self.devices.device_type,
+            "id": np.arange(self.devices.size),
+            "community": self.devices.community,
+            "township": self.devices.township,
+        }
+        self.alert_engine = AlertEngine(rules, labels, lookback=self.params.sensing.report_interval)
         self._alert_ids = 0
         self.truth = {t: Table(p.library_columns()) for t, p in self.population.items()}
 
@@ -255,13 +259,13 @@ class CityModel(mesa.Model):
             self._alert_ids += 1
             log.append(
                 alert_id=self._alert_ids,
-                rule=self.alert_engine.rules[transitions.rule[i]].alert,
+                rule=self.alert_engine.alert_names[transitions.rule[i]],
                 device=device,
                 township=township,
                 kind=str(transitions.kind[i]),
                 at=float(transitions.at[i]),
                 value=float(transitions.value[i]),
-                active_since=float(transitions.active_since[i]),
+                severity=SEVERITIES[transitions.severity[i]],
             )
             if transitions.kind[i] == FIRED:
                 self.dispatch[township].dispatch(self._alert_ids, device, float(transitions.at[i]))

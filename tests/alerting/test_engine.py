@@ -1,132 +1,216 @@
-"""The alert state machine, walked on a synthetic clock one evaluation at a time."""
+"""The alert state machines, walked one evaluation at a time; each edge on both sides.
+
+Every walk also runs the per-reading reference engine and requires the same transitions.
+"""
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from alerting import AlertEngine, Rule
-from alerting.engine import FIRING, INACTIVE, PENDING
+from alerting import AlertEngine, RuleSet
+from alerting.reference import ReferenceEngine
+from tests.alerting.helpers import STEP, ruleset, walk
 
-STEP = 60.0
-
-
-def rule(condition="value > 20", for_="3m", device_type="gas"):
-    return Rule.model_validate(
-        {"alert": "GasHigh", "device_type": device_type, "condition": condition, "for": for_}
-    )
-
-
-def walk(values: str, for_: str = "3m") -> list[tuple[int, str]]:
-    """Feed one device a sample per minute ('_' = no sample); return (state, events) per step."""
-    engine = AlertEngine([rule(for_=for_)], ["gas"], lookback=STEP)
-    out = []
-    for i, v in enumerate(values.split()):
-        t = i * STEP
-        if v != "_":
-            engine.ingest(np.array([0]), np.array([t]), np.array([float(v)]))
-        tr = engine.tick(t)
-        out.append((int(engine._state[0, 0]), ",".join(tr.kind.tolist())))
-    return out
-
-
-IN, PE, FI = int(INACTIVE), int(PENDING), int(FIRING)
+_ = []  # no event at this step
 
 
 def test_fires_at_the_first_evaluation_where_held_for_at_least_for_inclusive():
-    assert walk("1 25 25 25 25 25") == [
-        (IN, ""),
-        (PE, ""),
-        (PE, ""),
-        (PE, ""),
-        (FI, "fired"),
-        (FI, ""),
-    ]
+    events = walk(ruleset(**{"for": "3m"}), "1 25 25 25 25 25")
+    assert events == [_, _, _, _, ["fired"], _]
 
 
 def test_pending_that_stops_is_dropped_without_a_resolved_event():
-    assert walk("25 25 1 25") == [(PE, ""), (PE, ""), (IN, ""), (PE, "")]
+    assert walk(ruleset(**{"for": "2m"}), "25 25 1 25 25 25") == [_, _, _, _, _, ["fired"]]
 
 
-def test_firing_that_stops_resolves():
-    assert walk("25 25 25 25 1 1") == [
-        (PE, ""),
-        (PE, ""),
-        (PE, ""),
-        (FI, "fired"),
-        (IN, "resolved"),
-        (IN, ""),
+def test_firing_that_stops_resolves_and_for_zero_fires_at_once():
+    assert walk(ruleset(), "1 25 25 1 1") == [_, ["fired"], _, ["resolved"], _]
+
+
+def test_the_threshold_is_strict_for_greater_than():
+    assert walk(ruleset(), "20 20 20.5") == [_, _, ["fired"]]
+
+
+def test_hysteresis_resolves_only_when_the_clear_condition_has_held_for_clear_for():
+    rules = ruleset(clear="value < 10", clear_for="2m")
+    # 15 is neither above 20 nor below 10: still firing; 5 must hold for two minutes
+    assert walk(rules, "25 15 5 5 12 5 5 5") == [["fired"], _, _, _, _, _, _, ["resolved"]]
+
+
+def test_keep_firing_for_holds_a_firing_alert_after_the_condition_stops():
+    rules = ruleset(keep_firing_for="2m")
+    assert walk(rules, "25 1 1 1 25 1") == [["fired"], _, _, ["resolved"], ["fired"], _]
+
+
+def test_min_samples_needs_that_many_consecutive_readings():
+    rules = ruleset(min_samples=3)
+    assert walk(rules, "25 25 1 25 25 25 25") == [_, _, _, _, _, ["fired"], _]
+
+
+def test_silence_never_resolves_a_value_alert_by_default():
+    assert walk(ruleset(), "25 _ _ _ 1") == [["fired"], _, _, _, ["resolved"]]
+
+
+def test_no_data_resolve_treats_silence_as_the_condition_failing():
+    assert walk(ruleset(no_data="resolve"), "25 _ 25") == [["fired"], ["resolved"], ["fired"]]
+
+
+def test_severity_ladder_escalates_while_firing_and_resets_on_resolve():
+    rules = ruleset(
+        severity="warning",
+        escalate=[
+            {"after": "2m", "severity": "critical"},
+            {"after": "3m", "severity": "emergency"},
+        ],
+    )
+    events = walk(rules, "25 25 25 25 25 1 25")
+    assert events == [["fired"], _, ["escalated"], ["escalated"], _, ["resolved"], ["fired"]]
+
+
+def test_rate_of_change_per_minute():
+    rules = ruleset(condition="rate > 10")  # rising more than 10 per minute
+    assert walk(rules, "0 5 30 31 31") == [_, _, ["fired"], ["resolved"], _]
+
+
+def test_thresholds_are_overridden_by_township_community_and_device():
+    labels = {
+        "type": np.array(["gas"] * 4),
+        "id": np.array(["d0", "d1", "d2", "d3"]),
+        "community": np.array(["c1", "c1", "c2", "c2"]),
+        "township": np.array(["t1", "t1", "t1", "t9"]),
+    }
+    rules = ruleset(
+        thresholds={"township": {"t1": 30}, "community": {"c1": 40}, "device": {"d0": 50}}
+    )
+    # thresholds: d0 50 (device), d1 40 (community), d2 30 (township), d3 20 (rule)
+    events = walk(rules, "45", "45", "35", "25", labels=labels)
+    assert events == [["fired:1", "fired:2", "fired:3"]]
+
+
+def test_rules_select_devices_by_type_and_labels():
+    labels = {"type": np.array(["gas", "water", "gas"]), "district": np.array(["A", "A", "B"])}
+    rules = ruleset(match={"district": "A"})
+    assert walk(rules, "99", "99", "99", labels=labels) == [["fired:0"]]
+
+
+def test_offline_after_missed_intervals_and_back_online():
+    rules = RuleSet.model_validate(
+        {
+            "device_types": {"gas": {"report_interval": "1m"}},
+            "offline": [{"alert": "Offline", "device_type": "gas", "after_missed": 2}],
+        }
+    )
+    # silent from the start counts from the engine's start: offline at 2m
+    assert walk(rules, "1 _ _ _ 1 _", "_ _ _ _ _ _") == [
+        _,
+        _,
+        ["offline:0", "offline:1"],
+        _,
+        ["online:0"],
+        _,
     ]
 
 
-def test_for_zero_fires_at_once():
-    assert walk("1 25 1", for_="0s") == [(IN, ""), (FI, "fired"), (IN, "resolved")]
-
-
-def test_threshold_boundary_is_strict_for_greater_than():
-    assert walk("20 20 20 20 20") == [(IN, "")] * 5
-
-
-def test_a_sample_older_than_the_lookback_no_longer_counts():
-    # one sample at t=0, then silence: fresh at t=0 and t=60 (age 60 <= lookback), stale after
-    assert walk("25 _ _", for_="0s") == [(FI, "fired"), (FI, ""), (IN, "resolved")]
-
-
-def test_devices_of_other_types_are_never_selected():
-    engine = AlertEngine([rule()], ["water", "gas"])
-    engine.ingest(np.array([0, 1]), np.array([0.0, 0.0]), np.array([99.0, 99.0]))
-    engine.tick(0.0)
-    assert engine._state[0].tolist() == [IN, PE]
-
-
-def test_ingest_counts_bad_readings_and_keeps_the_newest_per_device():
-    engine = AlertEngine([rule()], ["gas", "gas"])
+def test_bad_readings_are_counted_never_raised_and_never_drop_valid_ones():
+    engine = AlertEngine(ruleset(), {"type": np.array(["gas", "gas"])})
     report = engine.ingest(
-        np.array([0, 0, 1, 7, -1, 1]),
-        np.array([5.0, 3.0, 1.0, 1, 1, 2]),
-        np.array([30.0, 1.0, np.nan, 5, 5, 40.0]),
+        np.array([0, 7, -1, 1, 1]),
+        np.array([0.0, 0, 0, 0, 10**9]),
+        np.array([30.0, 5, 5, np.nan, 40]),
     )
-    assert (report.accepted, report.unknown_device, report.not_a_number) == (3, 2, 1)
-    assert engine._last_value.tolist() == [30.0, 40.0]
-    engine.ingest(np.array([0]), np.array([4.0]), np.array([1.0]))  # late: older than t=5
-    assert engine._last_value[0] == 30.0
+    assert (report.accepted, report.unknown_device, report.not_a_number, report.future) == (
+        1,
+        2,
+        1,
+        1,
+    )
+    assert engine.tick(0.0).rows() == [(0, 0, "fired", 0.0)]
 
 
-def test_bad_conditions_are_rejected():
-    with pytest.raises(ValueError, match="value OP number"):
-        rule(condition="value > os.system('x')")
+def test_duplicates_and_late_readings_are_counted():
+    engine = AlertEngine(ruleset(), {"type": np.array(["gas"])})
+    engine.ingest(np.array([0, 0]), np.array([0.0, 0.0]), np.array([1.0, 30.0]))
+    assert engine.tick(0.0).rows() == [(0, 0, "fired", 0.0)]  # the larger value wins
+    engine.ingest(np.array([0]), np.array([-10.0]), np.array([1.0]))
+    engine.tick(60.0)
+    assert (engine.report.duplicate, engine.report.late) == (1, 1)
 
+
+def test_state_is_compact():
+    engine = AlertEngine(
+        ruleset(clear="value < 10", **{"for": "5m"}), {"type": np.array(["gas"] * 1000)}
+    )
+    assert engine.state_bytes / 1000 <= 100
+
+
+# -- properties -------------------------------------------------------------------------------
 
 readings = st.lists(
     st.tuples(
-        st.integers(0, 3), st.integers(0, 20), st.sampled_from([0.0, 10.0, 25.0, 30.0, np.nan])
+        st.integers(0, 3), st.integers(0, 20), st.sampled_from([0.0, 5.0, 12.0, 25.0, 30.0, np.nan])
     ),
     max_size=60,
 )
+rule_sets = st.fixed_dictionaries(
+    {
+        "condition": st.sampled_from(["value > 20", "value >= 25", "rate > 5"]),
+        "for": st.sampled_from(["0s", "1m", "3m"]),
+        "min_samples": st.integers(1, 3),
+        "keep_firing_for": st.sampled_from(["0s", "2m"]),
+        "no_data": st.sampled_from(["hold", "resolve"]),
+        "escalate": st.sampled_from([[], [{"after": "2m", "severity": "critical"}]]),
+    },
+    optional={
+        "clear": st.sampled_from(["value < 10", "value <= 5"]),
+        "clear_for": st.sampled_from(["0s", "1m"]),
+    },
+)
+
+
+def run(rules: RuleSet, rows, split: bool, random) -> list:
+    engine = AlertEngine(rules, {"type": np.array(["gas"] * 4)}, lookback=2 * STEP)
+    events = []
+    for tick in range(0, 22, 2):
+        due = [r for r in rows if tick - 2 < r[1] <= tick]
+        batches = [due]
+        if split:
+            random.shuffle(due)
+            cut = random.randint(0, len(due))
+            batches = [due[:cut], due[cut:]]
+        for b in batches:
+            if b:
+                d, t, v = map(np.array, zip(*b, strict=True))
+                engine.ingest(d, t * STEP, v)
+        events += engine.tick(tick * STEP).rows()
+    return events
 
 
 @settings(max_examples=150, deadline=None)
-@given(readings, st.randoms(use_true_random=False))
-def test_the_same_readings_in_any_batches_give_the_same_transitions(rows, random):
-    """Between two ticks, readings may arrive in any order and in any number of batches."""
+@given(rule_sets, readings, st.randoms(use_true_random=False))
+def test_the_same_readings_in_any_batches_give_the_same_transitions(rule, rows, random):
+    rules = ruleset(**rule)
+    assert run(rules, rows, False, random) == run(rules, rows, True, random)
 
-    def run(split: bool) -> list:
-        engine = AlertEngine([rule(for_="2m")], ["gas"] * 4, lookback=120.0)
-        events = []
-        for tick in range(0, 21, 2):
-            due = [r for r in rows if tick - 2 < r[1] <= tick]
-            if split:
-                random.shuffle(due)
-                cut = random.randint(0, len(due))
-                batches = [due[:cut], due[cut:]]
-            else:
-                batches = [sorted(due)]
-            for b in batches:
-                if b:
-                    d, t, v = map(np.array, zip(*b, strict=True))
-                    engine.ingest(d, t * STEP, v)
-            tr = engine.tick(tick * STEP)
-            events += sorted(zip(tr.device.tolist(), tr.kind.tolist(), tr.at.tolist(), strict=True))
-        return events
 
-    assert run(split=False) == run(split=True)
+@settings(max_examples=200, deadline=None)
+@given(rule_sets, readings)
+def test_vectorized_engine_equals_the_reference_on_random_streams(rule, rows):
+    rules = ruleset(**rule)
+    labels = {"type": np.array(["gas"] * 4)}
+    engine = AlertEngine(rules, labels, lookback=2 * STEP)
+    ref = ReferenceEngine(rules, labels, lookback=2 * STEP)
+    for tick in range(0, 22, 2):
+        due = [r for r in rows if tick - 2 < r[1] <= tick]
+        if due:
+            d, t, v = zip(*due, strict=True)
+            engine.ingest(np.array(d), np.array(t) * STEP, np.array(v))
+            ref.ingest(list(d), [x * STEP for x in t], list(v))
+        assert engine.tick(tick * STEP).rows() == ref.tick(tick * STEP)
+
+
+def test_bad_rule_files_are_rejected():
+    with pytest.raises(ValueError, match="value OP number"):
+        ruleset(condition="value > os.system('x')")
+    with pytest.raises(ValueError, match="rise in severity"):
+        ruleset(severity="critical", escalate=[{"after": "1m", "severity": "warning"}])

@@ -1,0 +1,198 @@
+"""A plain per-reading, per-device implementation of the alert engine's semantics.
+
+Slow and obviously correct: loops over readings and devices with Python values. It exists to
+check the vectorized engine (differential tests) and to measure its speed-up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from alerting.engine import (
+    DEFAULT_LOOKBACK,
+    ESCALATED,
+    FIRED,
+    FIRING,
+    INACTIVE,
+    MAX_FUTURE,
+    OFFLINE,
+    ONLINE,
+    PENDING,
+    RESOLVED,
+)
+from alerting.rules import SEVERITIES, Condition, Rule, RuleSet
+
+
+@dataclass
+class _Alert:
+    state: int = INACTIVE
+    severity: int = 0
+    consec: int = 0
+    active_since: float = math.nan
+    fired_at: float = math.nan
+    clearing_since: float = math.nan
+
+
+@dataclass
+class _Device:
+    last_ts: float = -math.inf
+    last_value: float = math.nan
+    prev_ts: float = -math.inf
+    prev_value: float = math.nan
+    stale: bool = False
+    offline: bool = False
+
+
+class ReferenceEngine:
+    """Same inputs and outputs as AlertEngine; rows are (rule, device, kind, at)."""
+
+    def __init__(
+        self,
+        rules: RuleSet,
+        devices: Mapping[str, list],
+        *,
+        start: float = 0.0,
+        lookback: float = DEFAULT_LOOKBACK,
+    ) -> None:
+        self.rules, self.lookback, self.start, self.now = rules, lookback, start, start
+        self.labels = {k: [str(x) for x in v] for k, v in devices.items()}
+        n = len(self.labels["type"])
+        self.devices = [_Device() for _ in range(n)]
+        self.selected = [self._select(r.device_type, r.match) for r in rules.rules]
+        self.offline_selected = [self._select(r.device_type, r.match) for r in rules.offline]
+        self.alerts = [
+            {d: _Alert(severity=SEVERITIES.index(r.severity)) for d in sel}
+            for r, sel in zip(rules.rules, self.selected, strict=True)
+        ]
+        self.queue: list[tuple[int, float, float, bool]] = []
+
+    def _select(self, device_type: str, match: Mapping[str, str]) -> list[int]:
+        return [
+            d
+            for d in range(len(self.devices))
+            if self.labels["type"][d] == device_type
+            and all(self.labels[k][d] == v for k, v in match.items())
+        ]
+
+    def _threshold(self, rule: Rule, device: int, base: float) -> float:
+        value = base
+        for level in ("township", "community", "device"):
+            label = "id" if level == "device" else level
+            table = getattr(rule.thresholds, level)
+            if label in self.labels and self.labels[label][device] in table:
+                value = table[self.labels[label][device]]
+        return value
+
+    def ingest(self, device, ts, value, stale=None) -> None:
+        for i, (d, t, v) in enumerate(zip(device, ts, value, strict=True)):
+            s = bool(stale[i]) if stale is not None else False
+            ok = 0 <= d < len(self.devices) and math.isfinite(t) and (math.isfinite(v) or s)
+            if ok and t <= self.now + MAX_FUTURE:
+                self.queue.append((int(d), float(t), float(v), s))
+
+    def tick(self, now: float) -> list[tuple[int, int, str, float]]:
+        self.now = now
+        due = sorted(
+            (r for r in self.queue if r[1] <= now),
+            key=lambda r: (r[0], r[1], math.inf if r[3] else r[2]),
+        )
+        self.queue = [r for r in self.queue if r[1] > now]
+        for k, (d, t, v, s) in enumerate(due):
+            if k + 1 < len(due) and due[k + 1][:2] == (d, t):
+                continue  # a duplicate timestamp: the larger value (or stale marker) wins
+            dev = self.devices[d]
+            if t <= dev.last_ts:
+                continue  # late
+            for ri, rule in enumerate(self.rules.rules):
+                if d in self.alerts[ri]:
+                    self._count(rule, self.alerts[ri][d], dev, d, t, v, s)
+            dev.prev_ts, dev.prev_value = dev.last_ts, dev.last_value
+            dev.last_ts, dev.last_value, dev.stale = t, v, s
+        rows = []
+        for ri, rule in enumerate(self.rules.rules):
+            for d in self.selected[ri]:
+                rows += [(ri, d, kind, now) for kind in self._evaluate(rule, d, now)]
+        for oi, rule in enumerate(self.rules.offline):
+            interval = self.rules.device_types[rule.device_type].report_interval
+            for d in self.offline_selected[oi]:
+                dev = self.devices[d]
+                silent = now - max(dev.last_ts, self.start) >= rule.after_missed * interval
+                if silent and not dev.offline:
+                    dev.offline = True
+                    rows.append((len(self.rules.rules) + oi, d, OFFLINE, now))
+                elif not silent and dev.offline:
+                    dev.offline = False
+                    rows.append((len(self.rules.rules) + oi, d, ONLINE, now))
+        return rows
+
+    def _count(self, rule: Rule, a: _Alert, dev: _Device, d: int, t, v, s) -> None:
+        if rule.min_samples == 1:
+            return
+        cond = rule.when
+        x = v if cond.subject == "value" else _rate(v, t, dev.last_value, dev.last_ts)
+        meets = not s and cond.fn(x, self._threshold(rule, d, cond.threshold))
+        a.consec = min(a.consec + 1, 32767) if meets else 0
+
+    def _subject(self, cond: Condition, dev: _Device) -> float:
+        if cond.subject == "value":
+            return dev.last_value
+        return _rate(dev.last_value, dev.last_ts, dev.prev_value, dev.prev_ts)
+
+    def _evaluate(self, rule: Rule, d: int, now: float) -> list[str]:
+        a, dev = self.alerts[self.rules.rules.index(rule)][d], self.devices[d]
+        fresh = now - dev.last_ts < self.lookback and not dev.stale
+        cond = rule.when
+        holds = fresh and bool(
+            cond.fn(self._subject(cond, dev), self._threshold(rule, d, cond.threshold))
+        )
+        if rule.min_samples > 1:
+            holds = holds and a.consec >= rule.min_samples
+        clear = rule.clear_when
+        if clear is None:
+            clearing = not holds
+        else:
+            clearing = fresh and bool(
+                clear.fn(self._subject(clear, dev), self._threshold(rule, d, clear.threshold))
+            )
+        if rule.no_data == "hold" and not fresh:
+            return self._ladder(rule, a, now)  # nothing moves but the escalation clock
+        events = []
+        if a.state == INACTIVE and holds:
+            a.state, a.active_since = PENDING, now
+        if a.state == PENDING:
+            if holds and now - a.active_since >= rule.for_:
+                a.state, a.fired_at = FIRING, now
+                events.append(FIRED)
+            elif not holds:
+                a.state, a.active_since = INACTIVE, math.nan
+            return events + self._ladder(rule, a, now)
+        if a.state == FIRING:
+            if not clearing:
+                a.clearing_since = math.nan
+            else:
+                if math.isnan(a.clearing_since):
+                    a.clearing_since = now
+                if now - a.clearing_since >= rule.resolve_after:
+                    a.state = INACTIVE
+                    a.active_since = a.fired_at = a.clearing_since = math.nan
+                    a.severity = SEVERITIES.index(rule.severity)
+                    return [RESOLVED]
+        return events + self._ladder(rule, a, now)
+
+    def _ladder(self, rule: Rule, a: _Alert, now: float) -> list[str]:
+        if a.state != FIRING:
+            return []
+        raised = False
+        for step in rule.escalate:
+            level = SEVERITIES.index(step.severity)
+            if a.severity < level and now - a.fired_at >= step.after:
+                a.severity, raised = level, True
+        return [ESCALATED] if raised else []
+
+
+def _rate(v: float, t: float, prev_v: float, prev_t: float) -> float:
+    if not math.isfinite(prev_t) or t == prev_t:
+        return math.nan
+    return (v - prev_v) / (t - prev_t) * 60.0
