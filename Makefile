@@ -22,11 +22,20 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# promtool (from Debian's prometheus package, no daemon) proves the alert rule suite.
+PROMTOOL := .tools/promtool
+$(PROMTOOL):
+	@mkdir -p .tools && cd .tools && rm -rf pkg *.deb && \
+	  { apt-get download prometheus >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && apt-get download prometheus >/dev/null 2>&1; }; } && \
+	  dpkg -x prometheus_*.deb pkg && ln -sf pkg/usr/bin/promtool promtool && rm -f *.deb \
+	  || echo "warning: could not install promtool (needs Debian's apt); its tests will not run"
+
+test: lint $(PROMTOOL)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache .ruff_cache
+	rm -rf $(VENV) runs .tools .pytest_cache .ruff_cache

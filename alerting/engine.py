@@ -17,9 +17,10 @@ Edges, all taken in ``tick(now)`` and nowhere else (readings only queue in ``ing
 - FIRING -> INACTIVE when the clearing condition has held at every evaluation since
   ``clearing_since`` and ``now - clearing_since >= resolve_after`` (inclusive; 0 resolves at
   the first clearing evaluation). Emits ``resolved``.
-A sample is fresh while ``now - ts < lookback``. Without a fresh sample, ``no_data: hold``
-(the default) leaves the state as it is - silence never resolves an alert, the offline rule
-reports it - and ``no_data: resolve`` (Prometheus) treats the condition as not holding.
+A sample is fresh while ``now - ts <= lookback`` (inclusive, as Prometheus). Without a fresh
+sample, ``no_data: hold`` (the default) leaves the state as it is - silence never resolves an
+alert, the offline rule reports it - and ``no_data: resolve`` (Prometheus) treats the
+condition as not holding; the severity ladder's clock runs either way.
 
 Offline rules, per device: ONLINE -> OFFLINE at the first tick where
 ``now - last_report >= after_missed * report_interval`` (emits ``offline``); OFFLINE -> ONLINE
@@ -334,7 +335,7 @@ class AlertEngine:
 
     def _evaluate(self, i: int, vs: _ValueState, now: float) -> Transitions:
         rule, dev = vs.rule, vs.devices
-        fresh = (now - self.last_ts[dev] < self.lookback) & ~self.stale[dev]
+        fresh = (now - self.last_ts[dev] <= self.lookback) & ~self.stale[dev]
         holds = fresh & rule.when.fn(self._subject(rule.when, dev), vs.threshold)
         if rule.min_samples > 1:
             holds &= vs.consec >= rule.min_samples

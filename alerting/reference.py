@@ -142,7 +142,7 @@ class ReferenceEngine:
 
     def _evaluate(self, rule: Rule, d: int, now: float) -> list[str]:
         a, dev = self.alerts[self.rules.rules.index(rule)][d], self.devices[d]
-        fresh = now - dev.last_ts < self.lookback and not dev.stale
+        fresh = now - dev.last_ts <= self.lookback and not dev.stale
         cond = rule.when
         holds = fresh and bool(
             cond.fn(self._subject(cond, dev), self._threshold(rule, d, cond.threshold))

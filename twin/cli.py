@@ -45,19 +45,20 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE"
     )
-    from twin import cli_policy
+    from twin import cli_policy, cli_rules
 
     cli_policy.add_commands(sub)
+    cli_rules.add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command == "policy":
-            from twin import cli_policy
+        if args.command in ("policy", "rules"):
+            from twin import cli_policy, cli_rules
 
-            return cli_policy.run(args)
+            return {"policy": cli_policy, "rules": cli_rules}[args.command].run(args)
         return {"run": _run, "validate": _validate}[args.command](args)
     except UserError as exc:
         print(exc, file=sys.stderr)

@@ -156,7 +156,9 @@ class CityModel(mesa.Model):
             "community": self.devices.community,
             "township": self.devices.township,
         }
-        self.alert_engine = AlertEngine(rules, labels, lookback=self.params.sensing.report_interval)
+        self.alert_engine = AlertEngine(
+            rules, labels, lookback=self.params.sensing.report_interval - 1
+        )
         self._alert_ids = 0
         self.truth = {t: Table(p.library_columns()) for t, p in self.population.items()}
 

@@ -18,7 +18,7 @@ def ruleset(**rule) -> RuleSet:
     )
 
 
-def walk(rules: RuleSet, *series: str, lookback: float = STEP, labels=None) -> list[list[str]]:
+def walk(rules: RuleSet, *series: str, lookback: float = STEP - 1, labels=None) -> list[list[str]]:
     """Events per step. Each series is space-separated readings, '_' for none."""
     steps = [s.split() for s in series]
     n = len(series)

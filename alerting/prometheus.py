@@ -1,0 +1,267 @@
+"""Prometheus parity: alerting rules of the form ``metric{label="v"} OP number``.
+
+Rules run on the same vectorized engine with Prometheus semantics: each series is a device,
+the condition reads the newest sample within the 5-minute lookback (inclusive), a stale marker
+ends a series at once, ``for`` fires at the first evaluation where ``t - active_at >= for``, a
+pending alert that stops is dropped, ``keep_firing_for`` holds only firing alerts. Alert labels
+are the series labels (without ``__name__``), the rule's labels and ``alertname``; annotations
+may use ``{{ $labels.name }}`` and ``{{ $value }}``, printed as Go prints a float64.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from alerting.engine import FIRING, AlertEngine
+from alerting.rules import Rule, RuleSet
+from datafiles import Duration, format_duration, read_yaml, validate
+
+LOOKBACK = 300.0
+LABEL_PREFIX = "l:"
+_METRIC = r"[a-zA-Z_:][a-zA-Z0-9_:]*"
+_EXPR = re.compile(rf"^\s*({_METRIC})\s*(?:\{{(.*)\}})?\s*(>=|<=|==|!=|>|<)\s*([-+0-9.eE]+)\s*$")
+_MATCHER = re.compile(r'^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*=\s*"((?:[^"\\]|\\.)*)"\s*$')
+_TEMPLATE = re.compile(r"\{\{(.*?)\}\}")
+_TEMPLATE_PART = re.compile(r"^\s*\$(value|labels\.([a-zA-Z_][a-zA-Z0-9_]*))\s*$")
+
+
+def parse_selector(text: str) -> tuple[str, dict[str, str]]:
+    """``metric{a="x",b="y"}`` -> (metric, {a: x, b: y}); only ``=`` matchers."""
+    m = re.match(rf"^\s*({_METRIC})\s*(?:\{{(.*)\}})?\s*$", text)
+    if not m:
+        raise ValueError(f"not a series selector: {text!r}")
+    return m.group(1), _matchers(m.group(2) or "")
+
+
+def _matchers(body: str) -> dict[str, str]:
+    out = {}
+    for part in filter(str.strip, _split_commas(body)):
+        m = _MATCHER.match(part)
+        if not m:
+            raise ValueError(f'only label="value" matchers are supported, found {part.strip()!r}')
+        out[m.group(1)] = m.group(2).replace('\\"', '"').replace("\\\\", "\\")
+    return out
+
+
+def _split_commas(body: str) -> list[str]:
+    parts, depth, cur = [], False, ""
+    for ch in body:
+        if ch == '"' and not cur.endswith("\\"):
+            depth = not depth
+        if ch == "," and not depth:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    return [*parts, cur]
+
+
+def check_template(text: str) -> str:
+    for inner in _TEMPLATE.findall(text):
+        if not _TEMPLATE_PART.match(inner):
+            raise ValueError(
+                f"template {{{{{inner}}}}} is not supported: use {{{{ $labels.name }}}} or "
+                "{{ $value }}"
+            )
+    return text
+
+
+class PromRule(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    alert: str
+    expr: str
+    for_: Annotated[Duration, Field(alias="for")] = 0.0
+    keep_firing_for: Duration = 0.0
+    labels: dict[str, str] = {}
+    annotations: dict[str, str] = {}
+
+    @field_validator("expr")
+    @classmethod
+    def _subset(cls, text: str) -> str:
+        m = _EXPR.match(text)
+        if not m:
+            raise ValueError('an expression of the form metric{label="value"} OP number')
+        _matchers(m.group(2) or "")
+        float(m.group(4))
+        return text
+
+    @field_validator("annotations", "labels")
+    @classmethod
+    def _templates(cls, values: dict[str, str]) -> dict[str, str]:
+        for v in values.values():
+            check_template(v)
+        return values
+
+    @property
+    def parts(self) -> tuple[str, dict[str, str], str, float]:
+        m = _EXPR.match(self.expr)
+        assert m is not None
+        return m.group(1), _matchers(m.group(2) or ""), m.group(3), float(m.group(4))
+
+    def as_rule(self) -> Rule:
+        """The same rule for the engine: a device type per metric, Prometheus semantics.
+
+        Series labels become device labels prefixed with ``l:`` (``type`` is the engine's).
+        """
+        metric, match, op, threshold = self.parts
+        return Rule.model_validate(
+            {
+                "alert": self.alert,
+                "device_type": metric,
+                "match": {LABEL_PREFIX + k: v for k, v in match.items()},
+                "condition": f"value {op} {threshold!r}",
+                "for": format_duration(self.for_),
+                "keep_firing_for": format_duration(self.keep_firing_for),
+                "no_data": "resolve",
+                "labels": self.labels,
+                "annotations": self.annotations,
+            }
+        )
+
+
+class RuleGroup(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str
+    interval: Duration | None = None
+    rules: list[PromRule]
+
+
+class PromRuleFile(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    groups: list[RuleGroup]
+
+
+def load_prometheus_rules(path: str | Path) -> list[PromRule]:
+    """Read a Prometheus alerting rule file (the supported subset); errors name the key path."""
+    data, origins = read_yaml(Path(path))
+    parsed = validate(PromRuleFile, data, origins, str(path))
+    return [r for g in parsed.groups for r in g.rules]
+
+
+@dataclass(frozen=True)
+class Alert:
+    """A firing alert as Prometheus reports it."""
+
+    labels: dict[str, str]
+    annotations: dict[str, str]
+
+    def key(self) -> tuple:
+        return (tuple(sorted(self.labels.items())), tuple(sorted(self.annotations.items())))
+
+
+class PrometheusRules:
+    """Prometheus alerting rules evaluated over a fixed set of series (one device each)."""
+
+    def __init__(self, rules: Sequence[PromRule], series: Sequence[Mapping[str, str]]) -> None:
+        self.rules = list(rules)
+        self.series = [dict(s) for s in series]
+        names = {k for s in self.series for k in s if k != "__name__"}
+        names = sorted(names | {k for r in self.rules for k in r.parts[1]})  # absent means ""
+        labels = {"type": np.array([s["__name__"] for s in self.series] or [""], dtype=object)}
+        for k in names:
+            labels[LABEL_PREFIX + k] = np.array([s.get(k, "") for s in self.series], dtype=object)
+        if not self.series:
+            labels = {"type": np.zeros(0, dtype=object)}
+        ruleset = RuleSet.model_construct(
+            device_types={}, rules=[r.as_rule() for r in self.rules], offline=[]
+        )
+        self.engine = AlertEngine(ruleset, labels, lookback=LOOKBACK)
+        self.active_value = np.full(len(self.series), np.nan)  # $value: last value while active
+        self._values = np.full((len(self.rules), len(self.series)), np.nan)
+
+    def ingest(self, device, ts, value, stale=None) -> None:
+        self.engine.ingest(device, ts, value, stale)
+
+    def evaluate(self, now: float) -> None:
+        """One evaluation of the group at ``now``."""
+        self.engine.tick(now)
+        fresh = (now - self.engine.last_ts <= LOOKBACK) & ~self.engine.stale
+        for i, vs in enumerate(self.engine._values):
+            dev = vs.devices
+            holds = fresh[dev] & vs.rule.when.fn(self.engine.last_value[dev], vs.threshold)
+            self._values[i, dev[holds]] = self.engine.last_value[dev[holds]]
+
+    def firing(self, alertname: str) -> list[Alert]:
+        out = []
+        for i, rule in enumerate(self.rules):
+            if rule.alert != alertname:
+                continue
+            vs = self.engine._values[i]
+            for d in vs.devices[vs.state == FIRING].tolist():
+                out.append(self._alert(rule, d, self._values[i, d]))
+        return out
+
+    def _alert(self, rule: PromRule, device: int, value: float) -> Alert:
+        series = self.series[device]
+        ctx = {"labels": series, "value": value}
+        labels = {k: v for k, v in series.items() if k != "__name__"}
+        labels.update({k: render(v, ctx) for k, v in rule.labels.items()})
+        labels["alertname"] = rule.alert
+        return Alert(labels, {k: render(v, ctx) for k, v in rule.annotations.items()})
+
+
+def render(template: str, ctx: Mapping[str, Any]) -> str:
+    """Expand ``{{ $labels.x }}`` and ``{{ $value }}`` (checked at load)."""
+
+    def one(m: re.Match) -> str:
+        part = _TEMPLATE_PART.match(m.group(1))
+        assert part is not None
+        if part.group(2):
+            return ctx["labels"].get(part.group(2), "")
+        return go_float(ctx["value"])
+
+    return _TEMPLATE.sub(one, template)
+
+
+def go_float(x: float) -> str:
+    """A float64 as Go's fmt prints it with %v: shortest digits; exponent form below 1e-4 and
+    from 1e6 up (strconv's %g with shortest precision decides with precision 6)."""
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "+Inf" if x > 0 else "-Inf"
+    if x == 0:
+        return "0"
+    digits, exp = _shortest(x)
+    if exp < -4 or exp >= 6:
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        sign = "-" if x < 0 else ""
+        return f"{sign}{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
+    return _plain(x)
+
+
+def _shortest(x: float) -> tuple[str, int]:
+    """Shortest round-trip digits and decimal exponent of |x| (as in d.ddd x 10^exp)."""
+    text = repr(abs(float(x)))
+    if "e" in text:
+        m, _, e = text.partition("e")
+        digits = m.replace(".", "").rstrip("0") or "0"
+        return digits, int(e)
+    whole, _, frac = text.partition(".")
+    frac = frac.rstrip("0")
+    if whole != "0":
+        return (whole + frac).rstrip("0") or "0", len(whole) - 1
+    stripped = frac.lstrip("0")
+    return stripped, -(len(frac) - len(stripped)) - 1
+
+
+def _plain(x: float) -> str:
+    digits, exp = _shortest(x)
+    sign = "-" if x < 0 else ""
+    if exp >= 0:
+        whole = digits[: exp + 1].ljust(exp + 1, "0")
+        frac = digits[exp + 1 :]
+    else:
+        whole, frac = "0", "0" * (-exp - 1) + digits
+    return sign + whole + ("." + frac if frac else "")
