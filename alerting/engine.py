@@ -120,9 +120,12 @@ class _ValueState:
     active_since: np.ndarray = field(init=False)  # float64
     fired_at: np.ndarray = field(init=False)
     clearing_since: np.ndarray = field(init=False)
+    uniform: float | None = field(init=False)
 
     def __post_init__(self) -> None:
         n = len(self.devices)
+        same = n > 0 and bool((self.threshold == self.threshold[0]).all())
+        self.uniform = float(self.threshold[0]) if same else None  # one threshold for all
         self.state = np.zeros(n, np.int8)
         self.severity = np.full(n, SEVERITIES.index(self.rule.severity), np.int8)
         self.consec = np.zeros(n, np.int16)
@@ -172,7 +175,12 @@ class AlertEngine:
         self.prev_ts = np.full(self.n_devices, -np.inf)
         self.prev_value = np.full(self.n_devices, np.nan)
         self.stale = np.zeros(self.n_devices, bool)
-        self._queue: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._queue: list[tuple] = []
+        # previous samples are kept only when some rule reads a rate of change
+        self._rates = any(
+            c is not None and c.subject == "rate"
+            for r in rules.rules for c in (r.when, r.clear_when)
+        )
         self.report = IngestReport()
 
     # -- set-up -------------------------------------------------------------------------
@@ -227,10 +235,18 @@ class AlertEngine:
     ) -> IngestReport:
         """Queue a batch of readings; unknown devices, non-numbers and far-future stamps are
         counted and refused. ``stale`` marks Prometheus stale markers (the series ended)."""
-        device = np.asarray(device, dtype=np.int64)
+        device = np.asarray(device)
+        if device.dtype.kind not in "iu":
+            device = device.astype(np.int64)
         ts = np.asarray(ts, dtype=np.float64)
         value = np.asarray(value, dtype=np.float64)
-        stale = np.zeros(len(device), bool) if stale is None else np.asarray(stale, bool)
+        n = len(device)
+        if n and stale is None and self._all_valid(device, ts, value):  # the common case
+            report = IngestReport(accepted=n)
+            self._queue.append((device, ts, value, None))
+            self.report.add(report)
+            return report
+        stale = np.zeros(n, bool) if stale is None else np.asarray(stale, bool)
         known = (device >= 0) & (device < self.n_devices)
         numeric = (np.isfinite(value) | stale) & np.isfinite(ts)
         future = ts > self.now + MAX_FUTURE
@@ -246,23 +262,54 @@ class AlertEngine:
         self.report.add(report)
         return report
 
+    def _all_valid(self, device: np.ndarray, ts: np.ndarray, value: np.ndarray) -> bool:
+        return bool(
+            device.min() >= 0
+            and device.max() < self.n_devices
+            and np.isfinite(value).all()
+            and np.isfinite(ts.min())
+            and np.isfinite(ts.max())
+            and ts.max() <= self.now + MAX_FUTURE
+        )
+
     def _take_due(self, now: float) -> tuple[np.ndarray, ...]:
         """Queued readings with ts <= now, ordered by device then time, deduplicated, newer
-        than each device's last reading; later ones stay queued."""
+        than each device's last reading; later ones stay queued. Stale is None if none is."""
         if not self._queue:
-            return (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0, bool))
-        d, t, v, s = (np.concatenate(parts) for parts in zip(*self._queue, strict=True))
-        due = t <= now
-        self._queue = [(d[~due], t[~due], v[~due], s[~due])] if (~due).any() else []
-        d, t, v, s = d[due], t[due], v[due], s[due]
-        order = np.lexsort((np.where(s, np.inf, v), t, d))  # a stale marker outranks a value
-        d, t, v, s = d[order], t[order], v[order], s[order]
-        last_of_pair = np.r_[(d[1:] != d[:-1]) | (t[1:] != t[:-1]), True]
-        late = t <= self.last_ts[d]
-        keep = last_of_pair & ~late
-        self.report.duplicate += int((~last_of_pair).sum())
-        self.report.late += int((last_of_pair & late).sum())
-        return d[keep], t[keep], v[keep], s[keep]
+            return (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), None)
+        if len(self._queue) == 1:
+            d, t, v, s = self._queue[0]
+        else:
+            d, t, v = (np.concatenate([q[k] for q in self._queue]) for k in range(3))
+            s = (
+                None
+                if all(q[3] is None for q in self._queue)
+                else np.concatenate(
+                    [np.zeros(len(q[0]), bool) if q[3] is None else q[3] for q in self._queue]
+                )
+            )
+        if t.max() <= now:
+            self._queue = []
+        else:
+            due = t <= now
+            self._queue = [(d[~due], t[~due], v[~due], None if s is None else s[~due])]
+            d, t, v, s = d[due], t[due], v[due], None if s is None else s[due]
+        if len(d) > 1 and not bool((d[1:] > d[:-1]).all()):  # not one reading per device, in order
+            rank = v if s is None else np.where(s, np.inf, v)  # a stale marker outranks a value
+            order = np.lexsort((rank, t, d))
+            d, t, v = d[order], t[order], v[order]
+            s = None if s is None else s[order]
+            last_of_pair = np.r_[(d[1:] != d[:-1]) | (t[1:] != t[:-1]), True]
+            self.report.duplicate += int(len(d) - last_of_pair.sum())
+            d, t, v = d[last_of_pair], t[last_of_pair], v[last_of_pair]
+            s = None if s is None else s[last_of_pair]
+        dense = len(d) == self.n_devices and d[0] == 0 and d[-1] == self.n_devices - 1
+        late = t <= (self.last_ts if dense else self.last_ts[d])
+        if late.any():
+            self.report.late += int(late.sum())
+            keep = ~late
+            d, t, v, s = d[keep], t[keep], v[keep], None if s is None else s[keep]
+        return d, t, v, s
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -280,26 +327,43 @@ class AlertEngine:
             parts.append(self._evaluate_offline(len(self._values) + j, rule, devices, offline, now))
         return Transitions.concat(parts)
 
-    def _apply_samples(self, d: np.ndarray, t: np.ndarray, v: np.ndarray, s: np.ndarray) -> None:
+    def _apply_samples(self, d: np.ndarray, t: np.ndarray, v: np.ndarray, s) -> None:
         if not len(d):
             return
+        stale = False if s is None else s
+        if len(d) == self.n_devices and d[0] == 0 and d[-1] == self.n_devices - 1:
+            # One reading for every device, in order (checked by _take_due): the newest become
+            # the previous, and the readings are copied into the freed buffers.
+            self.prev_ts, self.last_ts = self.last_ts, self.prev_ts
+            self.prev_value, self.last_value = self.last_value, self.prev_value
+            np.copyto(self.last_ts, t)
+            np.copyto(self.last_value, v)
+            self.stale[:] = stale
+            return
         last = np.r_[d[1:] != d[:-1], True]
-        before_last = np.r_[last[1:], False] & ~last  # the second newest sample per device
-        dev = d[last]
-        # the previous sample for rates: the second newest in this batch, else the stored one
-        self.prev_ts[dev] = self.last_ts[dev]
-        self.prev_value[dev] = self.last_value[dev]
-        self.prev_ts[d[before_last]] = t[before_last]
-        self.prev_value[d[before_last]] = v[before_last]
-        self.last_ts[dev], self.last_value[dev], self.stale[dev] = t[last], v[last], s[last]
+        unique = bool(last.all())
+        dev = d if unique else d[last]
+        if self._rates:
+            # the previous sample: the second newest in this batch, else the stored one
+            self.prev_ts[dev] = self.last_ts[dev]
+            self.prev_value[dev] = self.last_value[dev]
+            if not unique:
+                before_last = np.r_[last[1:], False] & ~last
+                self.prev_ts[d[before_last]] = t[before_last]
+                self.prev_value[d[before_last]] = v[before_last]
+        self.last_ts[dev] = t if unique else t[last]
+        self.last_value[dev] = v if unique else v[last]
+        self.stale[dev] = stale if s is None else (s if unique else s[last])
 
-    def _subject(self, cond: Condition, devices: np.ndarray) -> np.ndarray:
-        """The value a condition reads for each device: its newest value or rate per minute."""
+    def _subject(self, cond: Condition, devices: np.ndarray | None) -> np.ndarray:
+        """The value a condition reads for each device (None: all devices, in order): its
+        newest value, or its rate of change per minute."""
+        sel = slice(None) if devices is None else devices
         if cond.subject == "value":
-            return self.last_value[devices]
+            return self.last_value[sel]
         with np.errstate(all="ignore"):
-            gap = self.last_ts[devices] - self.prev_ts[devices]
-            return (self.last_value[devices] - self.prev_value[devices]) / gap * 60.0
+            gap = self.last_ts[sel] - self.prev_ts[sel]
+            return (self.last_value[sel] - self.prev_value[sel]) / gap * 60.0
 
     def _update_consec(self, vs: _ValueState, d, t, v, s) -> None:
         """Count consecutive new samples meeting the condition, per device, in time order."""
@@ -308,7 +372,8 @@ class AlertEngine:
         pos = np.full(self.n_devices, -1, np.int64)
         pos[vs.devices] = np.arange(len(vs.devices))
         mine = pos[d] >= 0
-        d, t, v, s = d[mine], t[mine], v[mine], s[mine]
+        d, t, v = d[mine], t[mine], v[mine]
+        s = np.zeros(len(d), bool) if s is None else s[mine]
         if not len(d):
             return
         cond = vs.rule.when
@@ -334,66 +399,85 @@ class AlertEngine:
         vs.consec[p] = np.minimum(total, np.iinfo(np.int16).max)
 
     def _evaluate(self, i: int, vs: _ValueState, now: float) -> Transitions:
-        rule, dev = vs.rule, vs.devices
+        rule = vs.rule
+        # Only devices whose condition holds on their newest value, or whose alert is not
+        # inactive, can move: find them in two passes, then work on that small set.
+        everyone = len(vs.devices) == self.n_devices  # then devices are 0..n-1, in order
+        raw = rule.when.fn(self._subject(rule.when, None if everyone else vs.devices), vs.threshold)
+        cand = np.flatnonzero(raw | (vs.state != INACTIVE))
+        dev = vs.devices[cand]
         fresh = (now - self.last_ts[dev] <= self.lookback) & ~self.stale[dev]
-        holds = fresh & rule.when.fn(self._subject(rule.when, dev), vs.threshold)
+        holds = fresh & raw[cand]
         if rule.min_samples > 1:
-            holds &= vs.consec >= rule.min_samples
+            holds &= vs.consec[cand] >= rule.min_samples
         clear_cond = rule.clear_when
         if clear_cond is None:
             clearing = ~holds
         else:
-            clearing = fresh & clear_cond.fn(self._subject(clear_cond, dev), vs.clear_threshold)
+            clear_x = self._subject(clear_cond, dev)
+            clearing = fresh & clear_cond.fn(clear_x, vs.clear_threshold[cand])
         # Without a fresh sample, `hold` moves nothing (timers included); `resolve` treats the
         # condition as not holding.
-        moves = fresh if rule.no_data == "hold" else np.ones(len(dev), bool)
-        state = vs.state
+        moves = fresh if rule.no_data == "hold" else np.ones(len(cand), bool)
+        state = vs.state[cand]
+        since, clearing_since = vs.active_since[cand], vs.clearing_since[cand]
         # INACTIVE -> PENDING: the condition starts to hold.
         start = (state == INACTIVE) & holds
-        state[start], vs.active_since[start] = PENDING, now
+        state[start], since[start] = PENDING, now
         # PENDING -> FIRING: held for at least `for` (inclusive).
-        fire = (state == PENDING) & holds & (now - vs.active_since >= rule.for_)
+        fire = (state == PENDING) & holds & (now - since >= rule.for_)
         # PENDING -> INACTIVE: it stopped holding (no event).
         drop = (state == PENDING) & ~holds & moves
         # FIRING: the clearing condition must hold throughout resolve_after (inclusive).
         firing = state == FIRING
-        vs.clearing_since[firing & ~clearing & moves] = np.nan
-        begin = firing & clearing & moves & np.isnan(vs.clearing_since)
-        vs.clearing_since[begin] = now
-        resolve = firing & clearing & moves & (now - vs.clearing_since >= rule.resolve_after)
+        clearing_since[firing & ~clearing & moves] = np.nan
+        begin = firing & clearing & moves & np.isnan(clearing_since)
+        clearing_since[begin] = now
+        resolve = firing & clearing & moves & (now - clearing_since >= rule.resolve_after)
         state[fire] = FIRING
-        vs.fired_at[fire] = now
         state[drop | resolve] = INACTIVE
-        escalate = self._escalate(vs, state == FIRING, now)
-        base = np.int8(SEVERITIES.index(rule.severity))
-        rows = [(FIRED, fire), (ESCALATED, escalate), (RESOLVED, resolve)]
-        out = self._rows(i, dev, rows, now, vs.severity)
-        vs.severity[resolve] = base
-        vs.active_since[drop | resolve] = np.nan
-        vs.clearing_since[resolve] = np.nan
-        vs.fired_at[resolve] = np.nan
+        since[drop | resolve] = np.nan
+        clearing_since[resolve] = np.nan
+        fired_at = vs.fired_at[cand]
+        fired_at[fire] = now
+        severity = vs.severity[cand]
+        escalate = self._escalate(rule, severity, fired_at, state == FIRING, now)
+        out = self._rows(
+            i, dev, [(FIRED, fire), (ESCALATED, escalate), (RESOLVED, resolve)], now, severity
+        )
+        severity[resolve] = SEVERITIES.index(rule.severity)
+        fired_at[resolve] = np.nan
+        vs.state[cand], vs.active_since[cand], vs.clearing_since[cand] = (
+            state,
+            since,
+            clearing_since,
+        )
+        vs.fired_at[cand], vs.severity[cand] = fired_at, severity
         return out
 
-    def _escalate(self, vs: _ValueState, firing: np.ndarray, now: float) -> np.ndarray:
+    def _escalate(
+        self, rule: Rule, severity: np.ndarray, fired_at: np.ndarray, firing: np.ndarray, now: float
+    ) -> np.ndarray:
         raised = np.zeros(len(firing), bool)
-        for step in vs.rule.escalate:
+        for step in rule.escalate:
             level = np.int8(SEVERITIES.index(step.severity))
-            due = firing & (vs.severity < level) & (now - vs.fired_at >= step.after)
-            vs.severity[due] = level
+            due = firing & (severity < level) & (now - fired_at >= step.after)
+            severity[due] = level
             raised |= due
         return raised
 
     def _evaluate_offline(
         self, i: int, rule: OfflineRule, dev: np.ndarray, offline: np.ndarray, now: float
     ) -> Transitions:
-        interval = self.rules.device_types[rule.device_type].report_interval
-        seen = np.maximum(self.last_ts[dev], self.start)
-        silent = now - seen >= rule.after_missed * interval
-        went = silent & ~offline
-        back = ~silent & offline
-        offline[went], offline[back] = True, False
-        level = np.full(len(dev), SEVERITIES.index(rule.severity), np.int8)
-        return self._rows(i, dev, [(OFFLINE, went), (ONLINE, back)], now, level)
+        limit = now - rule.after_missed * self.rules.device_types[rule.device_type].report_interval
+        # silent: no reading since `limit` (a device never heard from counts from the start)
+        last = self.last_ts if len(dev) == self.n_devices else self.last_ts[dev]
+        silent = (last <= limit) if self.start <= limit else np.zeros(len(dev), bool)
+        changed = np.flatnonzero(silent != offline)
+        went = silent[changed]
+        offline[changed] = went
+        level = np.full(len(changed), SEVERITIES.index(rule.severity), np.int8)
+        return self._rows(i, dev[changed], [(OFFLINE, went), (ONLINE, ~went)], now, level)
 
     def _rows(
         self, i: int, dev: np.ndarray, rows: list, now: float, severity: np.ndarray
