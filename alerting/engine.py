@@ -179,7 +179,8 @@ class AlertEngine:
         # previous samples are kept only when some rule reads a rate of change
         self._rates = any(
             c is not None and c.subject == "rate"
-            for r in rules.rules for c in (r.when, r.clear_when)
+            for r in rules.rules
+            for c in (r.when, r.clear_when)
         )
         self.report = IngestReport()
 

@@ -83,9 +83,12 @@ class ReadingParser:
         value = pc.fill_null(table["value"], np.nan).to_numpy(zero_copy_only=False)
         ok = known & ~np.isnan(ts)
         return Batch(
-            device=np.asarray(device[ok], dtype=np.int64), ts=ts[ok], value=value[ok],
+            device=np.asarray(device[ok], dtype=np.int64),
+            ts=ts[ok],
+            value=value[ok],
             malformed=malformed + int((known & np.isnan(ts)).sum()),
-            unknown_device=int((~known).sum()), errors=errors or [],
+            unknown_device=int((~known).sum()),
+            errors=errors or [],
         )
 
     def _line_by_line(self, chunk: bytes, read, first_line: int = 1) -> Batch:
@@ -99,8 +102,9 @@ class ReadingParser:
                 bad += 1
                 if len(errors) < self.MAX_ERRORS:
                     errors.append((number, str(exc)[:120]))
-        table = pa.table({k: [r[i] for r in rows] for i, k in enumerate(SCHEMA.names)},
-                         schema=SCHEMA)
+        table = pa.table(
+            {k: [r[i] for r in rows] for i, k in enumerate(SCHEMA.names)}, schema=SCHEMA
+        )
         return self._batch(table, malformed=bad, errors=errors)
 
 

@@ -1,0 +1,165 @@
+"""What happens to an alert after it fires: acknowledged, assigned, cleared, escalated by SLA.
+
+Statuses of an alert record:
+- FIRING: fired and nobody has acknowledged it yet.
+- ACKNOWLEDGED: someone at the current tier has taken note.
+- ASSIGNED: a grid worker has it.
+- RESOLVED (closed): its condition cleared while nobody had acknowledged it.
+- CLEARED (closed): the worker (or an operator) closed it after handling.
+
+Edges:
+- fired (from the engine) opens a record: FIRING at tier ``grid``, ``tier_since = fired_at``.
+- FIRING -> ACKNOWLEDGED by ``acknowledge``; FIRING or ACKNOWLEDGED -> ASSIGNED by ``assign``.
+- ACKNOWLEDGED or ASSIGNED -> CLEARED by ``clear``.
+- resolved (from the engine): FIRING -> RESOLVED; otherwise ``resolved_at`` is noted and the
+  record stays open until cleared - a worker on the way finishes the job.
+- escalated (from the engine) raises the record's severity.
+- SLA, in ``tick(now)``: a FIRING record whose ``now - tier_since >= sla[tier]`` (inclusive)
+  moves up one tier (grid -> community -> township -> district) and ``tier_since = now``;
+  at the district it stays. Acknowledging stops the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from alerting.engine import ESCALATED, FIRED, RESOLVED, Transitions
+from alerting.rules import SEVERITIES
+
+TIERS = ("grid", "community", "township", "district")
+FIRING, ACKNOWLEDGED, ASSIGNED, CLEARED = "firing", "acknowledged", "assigned", "cleared"
+CLOSED_BY_CONDITION = "resolved"
+DEFAULT_SLA = {"grid": 900.0, "community": 1800.0, "township": 3600.0}  # seconds to acknowledge
+
+
+class LifecycleError(ValueError):
+    """An action that the alert's status does not allow."""
+
+
+@dataclass
+class AlertRecord:
+    id: int
+    alert: str
+    device: int
+    severity: str
+    fired_at: float
+    status: str = FIRING
+    tier: str = TIERS[0]
+    tier_since: float = 0.0
+    acknowledged_at: float | None = None
+    acknowledged_by: str | None = None
+    assigned_at: float | None = None
+    worker: str | None = None
+    resolved_at: float | None = None
+    closed_at: float | None = None
+    history: list[tuple[float, str]] = field(default_factory=list)
+
+    @property
+    def open(self) -> bool:
+        return self.status not in (CLEARED, CLOSED_BY_CONDITION)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """A record that moved up a tier because nobody acknowledged it in time."""
+
+    record: int
+    at: float
+    tier: str
+
+
+class AlertBook:
+    """Open and closed alert records, fed by the engine's transitions and by people."""
+
+    def __init__(self, sla: Mapping[str, float] = DEFAULT_SLA) -> None:
+        unknown = set(sla) - set(TIERS[:-1])
+        if unknown:
+            raise ValueError(f"SLA tiers must be among {TIERS[:-1]}, found {sorted(unknown)}")
+        self.sla = dict(sla)
+        self.records: list[AlertRecord] = []
+        self._open: dict[tuple[str, int], AlertRecord] = {}
+
+    def apply(self, transitions: Transitions, alert_names: list[str]) -> list[AlertRecord]:
+        """Open, resolve and raise records from one evaluation's transitions; return new ones."""
+        opened = []
+        for rule, device, kind, at, severity in zip(
+            transitions.rule.tolist(),
+            transitions.device.tolist(),
+            transitions.kind.tolist(),
+            transitions.at.tolist(),
+            transitions.severity.tolist(),
+            strict=True,
+        ):
+            key = (alert_names[rule], device)
+            if kind == FIRED:
+                rec = AlertRecord(
+                    len(self.records),
+                    key[0],
+                    device,
+                    SEVERITIES[severity],
+                    at,
+                    tier_since=at,
+                    history=[(at, FIRING)],
+                )
+                self.records.append(rec)
+                self._open[key] = rec
+                opened.append(rec)
+            elif kind == RESOLVED and key in self._open:
+                self._resolve(self._open.pop(key), at)
+            elif kind == ESCALATED and key in self._open:
+                self._open[key].severity = SEVERITIES[severity]
+                self._open[key].history.append((at, f"severity {SEVERITIES[severity]}"))
+        return opened
+
+    def _resolve(self, rec: AlertRecord, at: float) -> None:
+        rec.resolved_at = at
+        rec.history.append((at, "condition resolved"))
+        if rec.status == FIRING:
+            rec.status, rec.closed_at = CLOSED_BY_CONDITION, at
+
+    def acknowledge(self, record: int, by: str, now: float) -> AlertRecord:
+        rec = self._get(record, FIRING)
+        rec.status, rec.acknowledged_at, rec.acknowledged_by = ACKNOWLEDGED, now, by
+        rec.history.append((now, f"acknowledged by {by}"))
+        return rec
+
+    def assign(self, record: int, worker: str, now: float) -> AlertRecord:
+        rec = self._get(record, FIRING, ACKNOWLEDGED)
+        if rec.acknowledged_at is None:
+            rec.acknowledged_at, rec.acknowledged_by = now, worker
+        rec.status, rec.assigned_at, rec.worker = ASSIGNED, now, worker
+        rec.history.append((now, f"assigned to {worker}"))
+        return rec
+
+    def clear(self, record: int, now: float) -> AlertRecord:
+        rec = self._get(record, ACKNOWLEDGED, ASSIGNED)
+        rec.status, rec.closed_at = CLEARED, now
+        rec.history.append((now, CLEARED))
+        return rec
+
+    def tick(self, now: float) -> list[Escalation]:
+        """Move unacknowledged records up a tier when their tier's SLA has passed."""
+        out = []
+        for rec in self.records:
+            if rec.status != FIRING or rec.tier == TIERS[-1]:
+                continue
+            if now - rec.tier_since >= self.sla.get(rec.tier, float("inf")):
+                rec.tier = TIERS[TIERS.index(rec.tier) + 1]
+                rec.tier_since = now
+                rec.history.append((now, f"escalated to {rec.tier}"))
+                out.append(Escalation(rec.id, now, rec.tier))
+        return out
+
+    def _get(self, record: int, *allowed: str) -> AlertRecord:
+        if not 0 <= record < len(self.records):
+            raise LifecycleError(f"no alert record {record}")
+        rec = self.records[record]
+        if rec.status not in allowed:
+            raise LifecycleError(
+                f"alert record {record} is {rec.status}; this needs it {' or '.join(allowed)}"
+            )
+        return rec
+
+    def open_records(self) -> list[AlertRecord]:
+        return [r for r in self.records if r.open]

@@ -1,0 +1,275 @@
+"""Routing alerts to receivers with Alertmanager's semantics, driven by a clock.
+
+- **Dedup**: an alert is identified by its labels (fingerprint); putting it again updates it.
+- **Routing tree**: an alert enters the root, goes down to the first child whose matchers it
+  satisfies (and, where a matching child has ``continue: true``, to later matching siblings
+  too); a route with no matching child handles the alert itself.
+- **Grouping**: per route, alerts with equal values of ``group_by`` labels form a group. A new
+  group notifies after ``group_wait``; then, every ``group_interval``, it notifies if any alert
+  was added or resolved since the last notification; an unchanged group with firing alerts
+  notifies again after ``repeat_interval``. A group whose alerts have all resolved and been
+  notified is removed.
+- **Inhibition**: a target alert is muted while some firing alert matches ``source_matchers``,
+  the target matches ``target_matchers`` and both have equal values of the ``equal`` labels.
+- **Silences**: alerts matching a silence's matchers between its start and end are muted.
+- **Limits**: a notification carries at most ``max_alerts`` alerts; the rest are counted in
+  it (``truncated``), never dropped silently.
+All timers read the ``now`` they are handed; nothing reads a wall clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from datafiles import Duration, read_yaml, validate
+
+Labels = Mapping[str, str]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Route(_Strict):
+    receiver: str | None = None
+    matchers: dict[str, str] = {}
+    group_by: list[str] | None = None
+    group_wait: Duration | None = None
+    group_interval: Duration | None = None
+    repeat_interval: Duration | None = None
+    continue_: Annotated[bool, Field(alias="continue")] = False
+    routes: list[Route] = []
+
+
+class InhibitRule(_Strict):
+    source_matchers: dict[str, str]
+    target_matchers: dict[str, str]
+    equal: list[str] = []
+
+
+class RoutingConfig(_Strict):
+    route: Route
+    inhibit_rules: list[InhibitRule] = []
+    max_alerts: Annotated[int, Field(ge=1)] = 100
+
+
+def load_routing(path: str | Path) -> RoutingConfig:
+    data, origins = read_yaml(Path(path))
+    return validate(RoutingConfig, data, origins, str(path))
+
+
+@dataclass(frozen=True)
+class Silence:
+    matchers: Mapping[str, str]
+    starts_at: float
+    ends_at: float
+    comment: str = ""
+
+
+@dataclass
+class Alert:
+    labels: dict[str, str]
+    starts_at: float
+    ends_at: float | None = None  # set when resolved
+
+    @property
+    def fingerprint(self) -> tuple[tuple[str, str], ...]:
+        return tuple(sorted(self.labels.items()))
+
+    def firing(self, now: float) -> bool:
+        return self.ends_at is None or self.ends_at > now
+
+
+@dataclass(frozen=True)
+class Notification:
+    at: float
+    receiver: str
+    group: tuple[tuple[str, str], ...]
+    firing: tuple[tuple[tuple[str, str], ...], ...]  # fingerprints, at most max_alerts
+    resolved: tuple[tuple[tuple[str, str], ...], ...]
+    truncated: int  # alerts left out of this notification because of the limit
+
+
+@dataclass
+class _Settings:
+    receiver: str
+    group_by: list[str] | None
+    group_wait: float
+    group_interval: float
+    repeat_interval: float
+
+
+@dataclass
+class _Group:
+    settings: _Settings
+    key: tuple[tuple[str, str], ...]
+    created: float
+    alerts: dict[tuple, Alert] = field(default_factory=dict)
+    last_sent: float | None = None
+    sent_state: frozenset = frozenset()  # (fingerprint, firing) pairs at the last notification
+
+
+DEFAULTS = _Settings("default", None, 30.0, 300.0, 4 * 3600.0)
+
+
+class Dispatcher:
+    """Alerts in (``put``), clock in (``tick``), notifications out."""
+
+    def __init__(self, config: RoutingConfig) -> None:
+        self.config = config
+        self.alerts: dict[tuple, Alert] = {}
+        self.silences: list[Silence] = []
+        self.groups: dict[tuple, _Group] = {}
+
+    def put(self, labels: Labels, now: float, *, resolved: bool = False) -> None:
+        """A firing alert (or its resolution); the same labels are the same alert."""
+        alert = Alert(dict(labels), now)
+        fp = alert.fingerprint
+        if fp in self.alerts and self.alerts[fp].ends_at is None:
+            alert = self.alerts[fp]
+        if resolved:
+            alert.ends_at = now
+        elif alert.ends_at is not None:
+            alert = Alert(dict(labels), now)
+        self.alerts[fp] = alert
+        for settings, path in self._routes_for(alert.labels):
+            key = (
+                path,
+                tuple((k, alert.labels.get(k, "")) for k in self._group_keys(settings, alert)),
+            )
+            group = self.groups.get(key)
+            if group is None:
+                group = self.groups[key] = _Group(settings, key[1], now)
+            group.alerts[fp] = alert
+
+    def silence(self, silence: Silence) -> None:
+        self.silences.append(silence)
+
+    def tick(self, now: float) -> list[Notification]:
+        """Send the notifications due at ``now``."""
+        out = []
+        for key in list(self.groups):
+            group = self.groups[key]
+            note = self._flush(group, now)
+            if note is not None:
+                out.append(note)
+            if (
+                group.last_sent is not None
+                and all(not a.firing(now) for a in group.alerts.values())
+                and not self._changed(group, now)
+            ):
+                del self.groups[key]
+        return out
+
+    # -- routing --------------------------------------------------------------------------
+
+    def _routes_for(self, labels: Labels) -> list[tuple[_Settings, str]]:
+        root = self.config.route
+        return self._walk(root, _inherit(DEFAULTS, root), labels, "0")
+
+    def _walk(self, route: Route, settings: _Settings, labels: Labels, path: str) -> list:
+        matched = []
+        for i, child in enumerate(route.routes):
+            if _matches(labels, child.matchers):
+                matched += self._walk(child, _inherit(settings, child), labels, f"{path}.{i}")
+                if not child.continue_:
+                    break
+        return matched or [(settings, path)]
+
+    @staticmethod
+    def _group_keys(settings: _Settings, alert: Alert) -> list[str]:
+        if settings.group_by is None:
+            return []
+        if settings.group_by == ["..."]:
+            return sorted(alert.labels)
+        return settings.group_by
+
+    # -- notifying ------------------------------------------------------------------------
+
+    def _flush(self, group: _Group, now: float) -> Notification | None:
+        s = group.settings
+        if group.last_sent is None:
+            due = now - group.created >= s.group_wait
+        else:
+            since = now - group.last_sent
+            due = (since >= s.group_interval and self._changed(group, now)) or (
+                since >= s.repeat_interval
+                and any(a.firing(now) and not self._muted(a, now) for a in group.alerts.values())
+            )
+        if not due:
+            return None
+        visible = [a for a in group.alerts.values() if not self._muted(a, now)]
+        firing = sorted(a.fingerprint for a in visible if a.firing(now))
+        resolved = sorted(a.fingerprint for a in visible if not a.firing(now))
+        group.last_sent = now
+        for fp in [fp for fp, a in group.alerts.items() if not a.firing(now)]:
+            del group.alerts[fp]  # a resolution is told once
+        group.sent_state = self._state(group, now)
+        if not firing and not resolved:
+            return None
+        limit = self.config.max_alerts
+        shown_f = firing[:limit]
+        shown_r = resolved[: max(0, limit - len(shown_f))]
+        truncated = len(firing) + len(resolved) - len(shown_f) - len(shown_r)
+        return Notification(now, s.receiver, group.key, tuple(shown_f), tuple(shown_r), truncated)
+
+    def _state(self, group: _Group, now: float) -> frozenset:
+        return frozenset(
+            (fp, a.firing(now)) for fp, a in group.alerts.items() if not self._muted(a, now)
+        )
+
+    def _changed(self, group: _Group, now: float) -> bool:
+        return self._state(group, now) != group.sent_state
+
+    def _muted(self, alert: Alert, now: float) -> bool:
+        return self._silenced(alert, now) or self._inhibited(alert, now)
+
+    def _silenced(self, alert: Alert, now: float) -> bool:
+        return any(
+            s.starts_at <= now < s.ends_at and _matches(alert.labels, s.matchers)
+            for s in self.silences
+        )
+
+    def _inhibited(self, alert: Alert, now: float) -> bool:
+        for rule in self.config.inhibit_rules:
+            if not _matches(alert.labels, rule.target_matchers):
+                continue
+            for source in self.alerts.values():
+                if (
+                    source is not alert
+                    and source.firing(now)
+                    and _matches(source.labels, rule.source_matchers)
+                    and all(source.labels.get(k) == alert.labels.get(k) for k in rule.equal)
+                ):
+                    return True
+        return False
+
+
+def _matches(labels: Labels, matchers: Mapping[str, str]) -> bool:
+    return all(labels.get(k, "") == v for k, v in matchers.items())
+
+
+def _inherit(parent: _Settings, route: Route) -> _Settings:
+    return _Settings(
+        receiver=route.receiver or parent.receiver,
+        group_by=route.group_by if route.group_by is not None else parent.group_by,
+        group_wait=route.group_wait if route.group_wait is not None else parent.group_wait,
+        group_interval=route.group_interval
+        if route.group_interval is not None
+        else parent.group_interval,
+        repeat_interval=route.repeat_interval
+        if route.repeat_interval is not None
+        else parent.repeat_interval,
+    )
+
+
+def notifications_by_receiver(notes: Sequence[Notification]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for n in notes:
+        out[n.receiver] = out.get(n.receiver, 0) + 1
+    return out
