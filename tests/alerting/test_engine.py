@@ -214,3 +214,26 @@ def test_bad_rule_files_are_rejected():
         ruleset(condition="value > os.system('x')")
     with pytest.raises(ValueError, match="rise in severity"):
         ruleset(severity="critical", escalate=[{"after": "1m", "severity": "warning"}])
+
+
+def test_the_documented_examples_are_valid_rule_files():
+    from alerting import load_rules
+    from tests.conftest import SCENARIOS
+
+    rules = load_rules(SCENARIOS / "rules/examples.yaml")
+    assert len(rules.rules) == 5 and len(rules.offline) == 2
+    labels = {
+        "type": np.array(["gas", "water_meter"]),
+        "living_alone": np.array(["", "true"]),
+        "id": np.array(["gas-000017", "m1"]),
+    }
+    engine = AlertEngine(rules, labels)
+    engine.ingest(np.array([0]), np.array([0.0]), np.array([16.0]))
+    engine.tick(0.0)
+    # 16 > 15 (the device's threshold); pending from the second reading (min_samples: 2),
+    # firing ten minutes later (for: 10m)
+    for t in (300.0, 600.0):
+        engine.ingest(np.array([0]), np.array([t]), np.array([16.0]))
+        assert engine.tick(t).rows() == []
+    engine.ingest(np.array([0]), np.array([900.0]), np.array([16.0]))
+    assert engine.tick(900.0).kind.tolist() == ["fired"]
