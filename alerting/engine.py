@@ -8,9 +8,10 @@ States of each (value rule, device):
   (``clear``, or else the condition failing) has held for ``clear_for`` / ``keep_firing_for``.
 
 Edges, all taken in ``tick(now)`` and nowhere else (readings only queue in ``ingest``):
-- INACTIVE -> PENDING when the condition holds; ``active_since = now``.
-- PENDING -> FIRING when the condition holds, ``now - active_since >= for`` (inclusive) and the
-  last ``min_samples`` samples all met it. A rule with ``for: 0s`` fires at once. Emits ``fired``.
+- INACTIVE -> PENDING when the condition holds (and the last ``min_samples`` samples all met
+  it); ``active_since = now``.
+- PENDING -> FIRING when it still holds and ``now - active_since >= for`` (inclusive). A rule
+  with ``for: 0s`` fires at once. Emits ``fired``.
 - PENDING -> INACTIVE when the condition stops holding; emits nothing (as Prometheus).
 - FIRING -> FIRING with a higher severity when ``now - fired_at >= after`` of the next
   escalation step (inclusive). Emits ``escalated``. Severity never falls while firing.
@@ -41,6 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from alerting.rules import SEVERITIES, Condition, OfflineRule, Rule, RuleSet
+from alerting.templates import render
 
 INACTIVE, PENDING, FIRING = 0, 1, 2
 FIRED, RESOLVED, ESCALATED, OFFLINE, ONLINE = "fired", "resolved", "escalated", "offline", "online"
@@ -509,6 +511,25 @@ class AlertEngine:
             if rule.alert == alert:
                 return dev[offline]
         raise KeyError(alert)
+
+    def annotations(self, transitions: Transitions) -> list[dict[str, str]]:
+        """Each transition's annotations, templates filled with the device's labels and value."""
+        rules = [*self.rules.rules, *self.rules.offline]
+        out = []
+        for r, d, v in zip(
+            transitions.rule.tolist(),
+            transitions.device.tolist(),
+            transitions.value.tolist(),
+            strict=True,
+        ):
+            labels = {k: str(a[d]) for k, a in self.labels.items()}
+            out.append(
+                {
+                    k: render(t, {"labels": labels, "value": v})
+                    for k, t in rules[r].annotations.items()
+                }
+            )
+        return out
 
     def queued(self) -> int:
         return sum(len(q[0]) for q in self._queue)

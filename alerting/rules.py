@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from alerting.templates import check_template
 from datafiles import Duration, read_yaml, validate
 
 _CONDITION = re.compile(r"^\s*(value|rate)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -90,6 +91,13 @@ class Rule(_Strict):
         if text is not None:
             Condition.parse(text)
         return text
+
+    @field_validator("annotations", "labels")
+    @classmethod
+    def _templates(cls, values: dict[str, str]) -> dict[str, str]:
+        for v in values.values():
+            check_template(v)
+        return values
 
     @model_validator(mode="after")
     def _ladder_rises(self) -> Rule:

@@ -237,3 +237,12 @@ def test_the_documented_examples_are_valid_rule_files():
         assert engine.tick(t).rows() == []
     engine.ingest(np.array([0]), np.array([900.0]), np.array([16.0]))
     assert engine.tick(900.0).kind.tolist() == ["fired"]
+
+
+def test_annotations_fill_labels_and_value_and_bad_templates_are_refused():
+    rules = ruleset(annotations={"summary": "{{ $value }} %LEL at {{ $labels.community }}"})
+    engine = AlertEngine(rules, {"type": np.array(["gas"]), "community": np.array(["Baiyun"])})
+    engine.ingest(np.array([0]), np.array([0.0]), np.array([25.5]))
+    assert engine.annotations(engine.tick(0.0)) == [{"summary": "25.5 %LEL at Baiyun"}]
+    with pytest.raises(ValueError, match="not supported"):
+        ruleset(annotations={"x": "{{ .Value | humanize }}"})

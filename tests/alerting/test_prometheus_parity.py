@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from alerting.prometheus import go_float
 from alerting.rule_tests import expand, run_test_file
+from alerting.templates import go_float
 from twin.cli import main
 
 SUITE = Path(__file__).parent / "promtool"
