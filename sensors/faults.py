@@ -18,3 +18,15 @@ def spikes(values: np.ndarray, probability: float, *, rng: np.random.Generator) 
 def delivered(n: int, loss: float, *, rng: np.random.Generator) -> np.ndarray:
     """Which readings reach the platform when each is lost with probability ``loss``."""
     return rng.random(n) >= loss
+
+
+def drift_rates(n: int, share: float, per_day: float, *, rng: np.random.Generator) -> np.ndarray:
+    """Per device, how fast its reading drifts upward (unit per day): ``share`` of the devices
+    drift at up to ``per_day``, the others not at all."""
+    drifting = rng.random(n) < share
+    return np.where(drifting, rng.uniform(0.5, 1.0, n) * per_day, 0.0)
+
+
+def drift(values: np.ndarray, rates: np.ndarray, days: float) -> np.ndarray:
+    """Readings of drifting sensors, ``days`` after they were last calibrated."""
+    return values + rates * days

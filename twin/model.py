@@ -17,7 +17,7 @@ from agents.treasury import Route
 from alerting import FIRED, SEVERITIES, AlertEngine, RuleSet
 from matching import Matcher, Policy, Table, evaluate_policy
 from sensors.devices import deploy
-from sensors.faults import delivered, spikes
+from sensors.faults import delivered, drift, drift_rates, spikes
 from sensors.incidents import gas_leaks
 from sensors.signals import gas_lel
 from twin.city import build_city
@@ -244,9 +244,11 @@ class CityModel(mesa.Model):
         s, g = self.params.sensing, self.streams.generator
         signal_rng, fault_rng, net_rng = g("signals"), g("faults"), g("transport")
         index = np.arange(self.devices.size)
+        rates = drift_rates(self.devices.size, s.drift_share, s.drift_per_day, rng=g("drift"))
         while True:
             t = self.clock.now
             values = gas_lel(self.incidents, self.devices.size, t, noise=s.noise, rng=signal_rng)
+            values = drift(values, rates, t / DAY)
             values = spikes(values, s.spike_probability, rng=fault_rng)
             ok = delivered(self.devices.size, s.dropout, rng=net_rng)
             self.alert_engine.ingest(index[ok], np.full(int(ok.sum()), t), values[ok])

@@ -79,6 +79,8 @@ class Sensing(Section):
     noise: Annotated[float, Field(ge=0.0)] = 1.0
     spike_probability: Share = 1e-4
     dropout: Share = 0.01
+    drift_share: Share = 0.0
+    drift_per_day: Annotated[float, Field(ge=0.0)] = 1.0
     detection_grace: Duration = 900.0
 
 

@@ -39,3 +39,13 @@ def test_devices_sit_in_communities_and_townships():
     weights = np.array([0.5, 0.5, 0.0])
     d = deploy(1_000, "gas", weights, np.array([0, 1, 1]), rng=np.random.default_rng(4))
     assert set(d.community.tolist()) == {0, 1} and (d.township == d.community).all()
+
+
+def test_drifting_sensors_rise_linearly_and_only_the_chosen_share():
+    from sensors.faults import drift, drift_rates
+
+    rates = drift_rates(100_000, 0.01, 2.0, rng=np.random.default_rng(5))
+    assert (rates > 0).mean() == pytest.approx(0.01, abs=0.002)
+    assert rates.max() <= 2.0 and rates[rates > 0].min() >= 1.0
+    values = np.zeros(100_000)
+    assert np.allclose(drift(values, rates, 10.0), rates * 10.0)
