@@ -278,6 +278,7 @@ class AlertEngine:
     def _take_due(self, now: float) -> tuple[np.ndarray, ...]:
         """Queued readings with ts <= now, ordered by device then time, deduplicated, newer
         than each device's last reading; later ones stay queued. Stale is None if none is."""
+        self._dense = False
         if not self._queue:
             return (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), None)
         if len(self._queue) == 1:
@@ -297,7 +298,8 @@ class AlertEngine:
             due = t <= now
             self._queue = [(d[~due], t[~due], v[~due], None if s is None else s[~due])]
             d, t, v, s = d[due], t[due], v[due], None if s is None else s[due]
-        if len(d) > 1 and not bool((d[1:] > d[:-1]).all()):  # not one reading per device, in order
+        ordered = len(d) <= 1 or bool((d[1:] > d[:-1]).all())  # one reading per device, in order
+        if not ordered:
             rank = v if s is None else np.where(s, np.inf, v)  # a stale marker outranks a value
             order = np.lexsort((rank, t, d))
             d, t, v = d[order], t[order], v[order]
@@ -306,12 +308,13 @@ class AlertEngine:
             self.report.duplicate += int(len(d) - last_of_pair.sum())
             d, t, v = d[last_of_pair], t[last_of_pair], v[last_of_pair]
             s = None if s is None else s[last_of_pair]
-        dense = len(d) == self.n_devices and d[0] == 0 and d[-1] == self.n_devices - 1
-        late = t <= (self.last_ts if dense else self.last_ts[d])
+        self._dense = ordered and len(d) == self.n_devices  # then d is 0..n-1
+        late = t <= (self.last_ts if self._dense else self.last_ts[d])
         if late.any():
             self.report.late += int(late.sum())
             keep = ~late
             d, t, v, s = d[keep], t[keep], v[keep], None if s is None else s[keep]
+            self._dense = False
         return d, t, v, s
 
     # -- evaluation -----------------------------------------------------------------------
@@ -334,7 +337,7 @@ class AlertEngine:
         if not len(d):
             return
         stale = False if s is None else s
-        if len(d) == self.n_devices and d[0] == 0 and d[-1] == self.n_devices - 1:
+        if self._dense:
             # One reading for every device, in order (checked by _take_due): the newest become
             # the previous, and the readings are copied into the freed buffers.
             self.prev_ts, self.last_ts = self.last_ts, self.prev_ts

@@ -246,3 +246,14 @@ def test_annotations_fill_labels_and_value_and_bad_templates_are_refused():
     assert engine.annotations(engine.tick(0.0)) == [{"summary": "25.5 %LEL at Baiyun"}]
     with pytest.raises(ValueError, match="not supported"):
         ruleset(annotations={"x": "{{ .Value | humanize }}"})
+
+
+def test_two_readings_of_one_device_in_a_batch_as_long_as_the_fleet():
+    """Found by the differential test: a batch with as many readings as devices is not
+    necessarily one reading per device."""
+    engine = AlertEngine(ruleset(), {"type": np.array(["gas"] * 4)}, lookback=120, start=840.0)
+    engine.ingest(
+        np.array([0, 0, 1, 3]), np.array([900.0, 960, 900, 900]), np.array([25.0, 0, 0, 0])
+    )
+    assert engine.tick(960.0).rows() == []
+    assert engine.last_value.tolist()[:2] == [0.0, 0.0]
