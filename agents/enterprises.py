@@ -31,6 +31,7 @@ SPECIALISED_SHARE = {"innovative": 0.05, "other": 0.003}
 EXPORTER_SHARE = {"manufacturing": 0.35, "trade": 0.20, "other": 0.03}
 IN_ZONE_SHARE = 0.12
 BANK_ACCOUNT_VALID = 0.98
+USES_PLATFORM = {"micro": 0.45, "larger": 0.85}  # share with a platform account (assumption)
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ class Enterprises:
     high_tech: np.ndarray  # bool
     specialised_sme: np.ndarray  # bool
     bank_account_valid: np.ndarray  # bool
+    uses_platform: np.ndarray  # bool: has an account on the platform (not in libraries)
 
     @property
     def size(self) -> int:
@@ -60,7 +62,7 @@ class Enterprises:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the enterprise library records, by registry field name."""
-        hidden = {"community", "bank_account_valid"}
+        hidden = {"community", "bank_account_valid", "uses_platform"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
@@ -110,4 +112,6 @@ def generate_enterprises(
         specialised_sme=rng.random(n)
         < np.where(innovative, SPECIALISED_SHARE["innovative"], SPECIALISED_SHARE["other"]),
         bank_account_valid=rng.random(n) < BANK_ACCOUNT_VALID,
+        uses_platform=rng.random(n)
+        < np.where(size_class == 0, USES_PLATFORM["micro"], USES_PLATFORM["larger"]),
     )

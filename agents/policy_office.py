@@ -1,72 +1,107 @@
-"""The department running one policy: turns each day's new matches into pushes and payments."""
+"""The department running one policy, and the people it serves: pushes, applications, payments.
+
+Each day the office receives the matching engine's decision and acts by the policy's delivery:
+``auto`` pays every newly matched entity at once; ``push`` sends each a notice, which those who
+read it may confirm; ``apply`` waits for beneficiaries who hear of the policy (media and word of
+mouth), decide to apply, and gather their evidence - the platform then checks the application
+against its library. Everyone is served at most once.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 import mesa
 import numpy as np
 
-from agents.treasury import Route, beneficiary_confirms, treasury_payment
+from agents.awareness import Awareness, hear_of_it, read_push
+from agents.decisions import DecisionParams, act_rate, decide_to_act, gather_evidence
+from agents.treasury import Route, treasury_payment
+from twin.clock import DAY
 from twin.eventlog import EventLog
 
 
 @dataclass(frozen=True)
-class Uptake:
-    """How beneficiaries act: confirm a push, or apply unprompted (``apply`` delivery)."""
+class Behaviour:
+    """How beneficiaries learn of a policy and act on it."""
 
-    confirm_probability: float
-    confirm_delay_seconds: float
-    apply_probability: float
-    apply_delay_seconds: float
+    media_per_day: float  # p: chance per day of hearing from media and notices
+    word_of_mouth_per_day: float  # q: strength of word of mouth
+    local_share: float  # share of conversations within one's community or industry
+    push_effort_hours: float  # time it takes to confirm a push
+    apply_effort_hours: float  # time it takes to apply
+    decisions: DecisionParams
+
+
+@dataclass(frozen=True)
+class People:
+    """What the office's population is like, per entity (truth the platform does not see)."""
+
+    group: np.ndarray  # mixing group: community or industry
+    literacy: np.ndarray  # float in [0, 1]
+    distrust: np.ndarray  # float in [0, 1]
+    account_valid: np.ndarray  # bool
+
+
+@dataclass(frozen=True)
+class Logs:
+    matches: EventLog
+    payments: EventLog
+    reviews: EventLog
+    applications: EventLog
 
 
 class PolicyOffice(mesa.Agent):
-    """Delivers a policy to each newly matched entity once: auto pays at once, push waits for a
-    confirmation, apply waits for the beneficiary to apply; then the treasury pays."""
+    """Delivers one policy: matches, pushes and applications in, payments out (once each)."""
 
     def __init__(
         self,
         model: mesa.Model,
         policy_id: str,
         delivery: str,
+        valid_to: dt.date | None,
         *,
-        account_valid: np.ndarray,
+        people: People,
         truly_eligible: np.ndarray,
+        true_amount: np.ndarray,
         route: Route,
-        uptake: Uptake,
+        behaviour: Behaviour,
         rng: np.random.Generator,
-        matches: EventLog,
-        payments: EventLog,
-        reviews: EventLog,
+        logs: Logs,
     ) -> None:
         super().__init__(model)
-        self.policy_id, self.delivery = policy_id, delivery
-        self.account_valid, self.truly_eligible = account_valid, truly_eligible
-        self.route, self.uptake, self.stream = route, uptake, rng
-        self.matches, self.payments, self.reviews = matches, payments, reviews
-        self.served = np.zeros(len(account_valid), dtype=bool)
-        self.queued = np.zeros(len(account_valid), dtype=bool)
+        self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
+        self.people, self.truly_eligible, self.true_amount = people, truly_eligible, true_amount
+        self.route, self.behaviour, self.stream, self.logs = route, behaviour, rng, logs
+        n = len(truly_eligible)
+        self.served = np.zeros(n, dtype=bool)  # matched (auto, push) or applied: never twice
+        self.queued = np.zeros(n, dtype=bool)
+        self.pushed = np.zeros(n, dtype=bool)
+        self.offer_fen = np.zeros(n, dtype=np.int64)  # the amount a push offered
+        self.acted = np.zeros(n, dtype=bool)
+        self.awareness = Awareness(np.arange(n), people.group)
+        self.library_view: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    # -- the platform's decision ------------------------------------------------------------
 
     def deliver(
         self, eligible: np.ndarray, amount_yuan: np.ndarray, needs_review: np.ndarray
     ) -> int:
-        """Act on today's decision: every definitely eligible entity not yet served is served
-        once; entities the platform cannot decide on join the human review queue once."""
+        """Act on today's decision: pay (auto) or push to (push) the newly matched, queue the
+        undecidable for human review; for ``apply``, remember the decision for applicants."""
+        self.library_view = (eligible, amount_yuan, needs_review)
+        if self.delivery == "apply":
+            return 0
         env = self.model.clock.env
         for row in np.flatnonzero(needs_review & ~self.queued & ~self.served).tolist():
-            self.reviews.append(
-                policy_id=self.policy_id,
-                entity=row,
-                queued_at=env.now,
-                truly_eligible=bool(self.truly_eligible[row]),
-            )
-        self.queued |= needs_review
+            self._queue_review(row, env.now)
         rows = np.flatnonzero(eligible & ~self.served & np.isfinite(amount_yuan))
         self.served[rows] = True
         for row in rows.tolist():
             fen = round(float(amount_yuan[row]) * 100)
-            self.matches.append(
+            self.offer_fen[row] = fen
+            self.logs.matches.append(
                 policy_id=self.policy_id,
                 entity=row,
                 matched_at=env.now,
@@ -76,27 +111,110 @@ class PolicyOffice(mesa.Agent):
             )
             if self.delivery == "auto":
                 self._pay(row, fen, env.now)
-            else:
-                push = self.delivery == "push"
-                p = self.uptake.confirm_probability if push else self.uptake.apply_probability
-                d = self.uptake.confirm_delay_seconds if push else self.uptake.apply_delay_seconds
-                env.process(
-                    beneficiary_confirms(
-                        env,
-                        p,
-                        d,
-                        rng=self.stream,
-                        confirmed=lambda row=row, fen=fen, at=env.now: self._pay(row, fen, at),
-                    )
-                )
+        if self.delivery == "push" and len(rows):
+            self.pushed[rows] = True
+            pushed_today = np.zeros(len(self.pushed), bool)
+            pushed_today[rows] = True
+            read_push(
+                self.awareness, pushed_today, self.people.literacy, env.now / DAY, rng=self.stream
+            )
         return len(rows)
+
+    # -- the people's response --------------------------------------------------------------
+
+    def behave(self, today: dt.date) -> None:
+        """One day of hearing, deciding and acting, for push and apply policies."""
+        if self.delivery == "auto":
+            return
+        b, env = self.behaviour, self.model.clock.env
+        day = env.now / DAY
+        if self.delivery == "apply":
+            hear_of_it(
+                self.awareness,
+                b.media_per_day,
+                b.word_of_mouth_per_day,
+                b.local_share,
+                day,
+                1.0,
+                rng=self.stream,
+            )
+            # people know their own situation: those truly eligible consider applying
+            candidates = self.awareness.aware & self.truly_eligible & ~self.acted & ~self.served
+            effort, benefit = b.apply_effort_hours, self.true_amount
+        else:
+            candidates = self.awareness.aware & self.pushed & ~self.acted
+            effort, benefit = b.push_effort_hours, self.true_amount
+        rows = np.flatnonzero(candidates)
+        if not len(rows):
+            return
+        to_deadline = (self.valid_to - today).days if self.valid_to else 3650.0
+        rate = act_rate(
+            benefit[rows],
+            effort,
+            self.people.literacy[rows],
+            self.people.distrust[rows],
+            to_deadline,
+            b.decisions,
+        )
+        acting = rows[decide_to_act(rate, 1.0, rng=self.stream)]
+        self.acted[acting] = True
+        if self.delivery == "push":
+            for row in acting.tolist():
+                self._pay(row, int(self.offer_fen[row]), env.now)
+            return
+        days, gives_up = gather_evidence(self.people.literacy[acting], b.decisions, rng=self.stream)
+        for row, wait in zip(acting[~gives_up].tolist(), days[~gives_up].tolist(), strict=True):
+            env.process(self._applicant(row, wait * DAY))
+
+    def _applicant(self, row: int, evidence_seconds: float):
+        """An applicant gathers evidence, then applies; the platform checks its library."""
+        env = self.model.clock.env
+        yield env.timeout(evidence_seconds)
+        eligible, amount, review = self.library_view  # type: ignore[misc]
+        if self.served[row]:
+            return
+        if eligible[row] and np.isfinite(amount[row]):
+            outcome = "paid"
+            self.served[row] = True
+            fen = round(float(amount[row]) * 100)
+            self.logs.matches.append(
+                policy_id=self.policy_id,
+                entity=row,
+                matched_at=env.now,
+                delivery="apply",
+                amount_fen=fen,
+                truly_eligible=bool(self.truly_eligible[row]),
+            )
+            self._pay(row, fen, env.now)
+        elif review[row]:
+            outcome = "review"
+            if not self.queued[row]:
+                self._queue_review(row, env.now)
+        else:
+            outcome = "rejected"
+        self.logs.applications.append(
+            policy_id=self.policy_id,
+            entity=row,
+            applied_at=env.now,
+            outcome=outcome,
+            truly_eligible=bool(self.truly_eligible[row]),
+        )
+
+    def _queue_review(self, row: int, now: float) -> None:
+        self.queued[row] = True
+        self.logs.reviews.append(
+            policy_id=self.policy_id,
+            entity=row,
+            queued_at=now,
+            truly_eligible=bool(self.truly_eligible[row]),
+        )
 
     def _pay(self, row: int, fen: int, matched_at: float) -> None:
         env = self.model.clock.env
         started = env.now
 
         def settle(at: float, status: str) -> None:
-            self.payments.append(
+            self.logs.payments.append(
                 policy_id=self.policy_id,
                 entity=row,
                 amount_fen=fen,
@@ -109,6 +227,10 @@ class PolicyOffice(mesa.Agent):
 
         env.process(
             treasury_payment(
-                env, self.route, bool(self.account_valid[row]), rng=self.stream, settle=settle
+                env,
+                self.route,
+                bool(self.people.account_valid[row]),
+                rng=self.stream,
+                settle=settle,
             )
         )

@@ -70,6 +70,8 @@ class Residents:
     low_income: np.ndarray  # bool
     smartphone: np.ndarray  # bool
     bank_account_valid: np.ndarray  # bool
+    digital_literacy: np.ndarray  # float32 in [0, 1]: ease with the platform (not in libraries)
+    distrust: np.ndarray  # float32 in [0, 1]: doubt that the platform pays (not in libraries)
 
     @property
     def size(self) -> int:
@@ -77,7 +79,7 @@ class Residents:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the person library records, by registry field name."""
-        hidden = {"community", "bank_account_valid"}
+        hidden = {"community", "bank_account_valid", "digital_literacy", "distrust"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
@@ -112,6 +114,11 @@ def generate_residents(
     renting = rng.random(n) < np.where(
         registration == 1, RENTING_SHARE["new"], RENTING_SHARE["local"]
     )
+    smartphone = rng.random(n) < np.select(
+        [age < 60, age < 80],
+        [SMARTPHONE_SHARE["under60"], SMARTPHONE_SHARE["60-79"]],
+        SMARTPHONE_SHARE["80+"],
+    ) * (age >= 8)
     return Residents(
         community=community,
         birth_date=(today - age_days).astype(np.int32),
@@ -132,15 +139,18 @@ def generate_residents(
         * (age >= 18),
         disability=rng.choice(3, size=n, p=DISABILITY_SHARE).astype(np.int16),
         low_income=rng.random(n) < LOW_INCOME_SHARE,
-        smartphone=rng.random(n)
-        < np.select(
-            [age < 60, age < 80],
-            [SMARTPHONE_SHARE["under60"], SMARTPHONE_SHARE["60-79"]],
-            SMARTPHONE_SHARE["80+"],
-        )
-        * (age >= 8),
+        smartphone=smartphone,
         bank_account_valid=rng.random(n) < BANK_ACCOUNT_VALID,
+        digital_literacy=_draw_literacy(age, degree, smartphone, rng=rng),
+        distrust=rng.beta(2.0, 5.0, n).astype(np.float32),
     )
+
+
+def _draw_literacy(age, degree, smartphone, *, rng: np.random.Generator) -> np.ndarray:
+    """Ease with the platform: falls with age past 40, rises with schooling, needs a phone."""
+    base = 0.9 - 0.012 * np.clip(age - 40, 0, None) + 0.04 * degree
+    noisy = base + rng.normal(0.0, 0.1, len(age))
+    return np.where(smartphone, np.clip(noisy, 0.05, 1.0), 0.0).astype(np.float32)
 
 
 def _draw_age_days(n: int, *, rng: np.random.Generator) -> np.ndarray:

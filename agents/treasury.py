@@ -34,19 +34,3 @@ def treasury_payment(
             yield env.timeout(rng.exponential(route.level_delay_seconds))
     yield env.timeout(rng.exponential(route.processing_seconds))
     settle(env.now, "paid" if account_valid else "returned")
-
-
-def beneficiary_confirms(
-    env: simpy.Environment,
-    probability: float,
-    mean_delay_seconds: float,
-    *,
-    rng: np.random.Generator,
-    confirmed: Callable[[], None],
-) -> Generator:
-    """A beneficiary reads a push and, with some probability, confirms it after a while."""
-    accepts = rng.random() < probability
-    delay = rng.exponential(mean_delay_seconds)
-    if accepts:
-        yield env.timeout(delay)
-        confirmed()

@@ -8,10 +8,11 @@ import mesa
 import numpy as np
 import pyarrow as pa
 
+from agents.decisions import DecisionParams
 from agents.dispatch import TownshipDispatch
 from agents.enterprises import generate_enterprises
 from agents.libraries import DataQuality, Library
-from agents.policy_office import PolicyOffice, Uptake
+from agents.policy_office import Behaviour, Logs, People, PolicyOffice
 from agents.residents import generate_residents
 from agents.treasury import Route
 from alerting import FIRED, SEVERITIES, AlertEngine, RuleSet
@@ -53,6 +54,13 @@ ALERTS = {
     "at": pa.float64(),
     "value": pa.float64(),
     "severity": pa.string(),
+}
+APPLICATIONS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "applied_at": pa.float64(),
+    "outcome": pa.string(),
+    "truly_eligible": pa.bool_(),
 }
 REVIEWS = {
     "policy_id": pa.string(),
@@ -97,6 +105,7 @@ class CityModel(mesa.Model):
             "alerts": EventLog(ALERTS),
             "dispatches": EventLog(DISPATCHES),
             "reviews": EventLog(REVIEWS),
+            "applications": EventLog(APPLICATIONS),
         }
         self._build_truth()
         self._build_platform(policies, rules)
@@ -170,28 +179,35 @@ class CityModel(mesa.Model):
             s.treasury.layered_levels,
             s.treasury.layered_level_delay,
         )
-        uptake = Uptake(
-            s.delivery.confirm_probability,
-            s.delivery.confirm_delay,
-            s.delivery.apply_probability,
-            s.delivery.apply_delay,
+        behaviour = _behaviour(s.behaviour)
+        logs = Logs(
+            self.logs["matches"],
+            self.logs["payments"],
+            self.logs["reviews"],
+            self.logs["applications"],
         )
+        people = {
+            "person": _residents_as_people(self.population["person"]),
+            "enterprise": _enterprises_as_people(self.population["enterprise"]),
+        }
         self.offices = {}
         for policy in self.matcher.policies:
-            pop = self.population[policy.spec.target]
-            truly = evaluate_policy(policy, self.truth[policy.spec.target]).eligible
+            target = policy.spec.target
+            truth = evaluate_policy(
+                policy, self.truth[target], max(s.start, policy.spec.valid_from)
+            )
             self.offices[policy.id] = PolicyOffice(
                 self,
                 policy.id,
                 policy.spec.delivery,
-                account_valid=pop.bank_account_valid,
-                truly_eligible=truly,
+                policy.spec.valid_to,
+                people=people[target],
+                truly_eligible=truth.eligible,
+                true_amount=truth.amount,
                 route=route,
-                uptake=uptake,
+                behaviour=behaviour,
                 rng=g(f"delivery/{policy.id}"),
-                matches=self.logs["matches"],
-                payments=self.logs["payments"],
-                reviews=self.logs["reviews"],
+                logs=logs,
             )
         dispatch_rng = g("dispatch")
         self.dispatch = [
@@ -210,10 +226,12 @@ class CityModel(mesa.Model):
     # -- the daily recipe ----------------------------------------------------------------
 
     def step(self) -> None:
-        """One day: libraries catch up, the matching engine decides, policy offices act."""
+        """One day: libraries catch up, the matching engine decides, policy offices act,
+        beneficiaries hear of policies and act on them."""
         if self.steps > 1:
             self.refresh_libraries(days=1.0)
         self.match_and_deliver()
+        self.beneficiaries_behave()
 
     def refresh_libraries(self, days: float) -> None:
         for target, library in self.libraries.items():
@@ -227,6 +245,11 @@ class CityModel(mesa.Model):
                 self.offices[match.policy_id].deliver(
                     match.eligible, match.amount, match.needs_review
                 )
+
+    def beneficiaries_behave(self) -> None:
+        today = self.clock.today
+        for office in self.offices.values():
+            office.behave(today)
 
     # -- processes on the clock ------------------------------------------------------------
 
@@ -276,6 +299,34 @@ class CityModel(mesa.Model):
 
     def run(self) -> None:
         self.clock.env.run(until=self.params.duration)
+
+
+def _behaviour(b) -> Behaviour:
+    decisions = DecisionParams(
+        base_per_day=b.act_per_day,
+        literacy_weight=b.literacy_weight,
+        distrust_weight=b.distrust_weight,
+        evidence_days_median=b.evidence_days,
+        dropout_per_day=b.dropout_per_day,
+    )
+    return Behaviour(
+        b.media_per_day,
+        b.word_of_mouth_per_day,
+        b.local_share,
+        b.push_effort / 3600.0,
+        b.apply_effort / 3600.0,
+        decisions,
+    )
+
+
+def _residents_as_people(r) -> People:
+    return People(r.community, r.digital_literacy, r.distrust, r.bank_account_valid)
+
+
+def _enterprises_as_people(e) -> People:
+    """Enterprises mix within their industry; a platform account stands for literacy."""
+    literacy = np.where(e.uses_platform, 0.85, 0.35).astype(np.float32)
+    return People(e.industry, literacy, np.full(e.size, 0.2, np.float32), e.bank_account_valid)
 
 
 def _quality(q: LibraryQuality) -> DataQuality:

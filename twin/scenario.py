@@ -49,13 +49,19 @@ class Libraries(Section):
     enterprise: LibraryQuality
 
 
-class Delivery(Section):
-    """How beneficiaries act: confirm a push, or apply unprompted, with a chance and a delay."""
+class Behaviour(Section):
+    """How beneficiaries hear of a policy and act on it (see docs/population.md)."""
 
-    confirm_probability: Share = 0.8
-    confirm_delay: Duration = 2 * 86_400.0
-    apply_probability: Share = 0.4
-    apply_delay: Duration = 10 * 86_400.0
+    media_per_day: Annotated[float, Field(ge=0.0)] = 0.01
+    word_of_mouth_per_day: Annotated[float, Field(ge=0.0)] = 0.15
+    local_share: Share = 0.5
+    push_effort: Duration = 600.0
+    apply_effort: Duration = 3 * 3600.0
+    act_per_day: Annotated[float, Field(gt=0.0)] = 0.2
+    literacy_weight: Annotated[float, Field(ge=0.0)] = 2.5
+    distrust_weight: Annotated[float, Field(ge=0.0)] = 1.5
+    evidence_days: Annotated[float, Field(gt=0.0)] = 2.0
+    dropout_per_day: Share = 0.05
 
 
 class Treasury(Section):
@@ -103,7 +109,7 @@ class Scenario(Section):
     city: CityParams = CityParams()
     libraries: Libraries
     policies: list[FilePath] = []
-    delivery: Delivery = Delivery()
+    behaviour: Behaviour = Behaviour()
     treasury: Treasury = Treasury()
     sensing: Sensing
     response: Response = Response()

@@ -22,6 +22,7 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     metrics = {
         **_money(joined),
         "queued_for_review": reviews.num_rows,
+        **_applications(tables["applications"]),
         "review_truly_eligible": m.share(
             pc.sum(reviews["truly_eligible"]).as_py() or 0, reviews.num_rows
         ),
@@ -81,6 +82,14 @@ def _money(a: dict) -> dict:
     }
 
 
+def _applications(apps: pa.Table) -> dict:
+    rejected = apps.filter(pc.equal(apps["outcome"], "rejected"))
+    return {
+        "applications": apps.num_rows,
+        "rejected_but_eligible": int(pc.sum(rejected["truly_eligible"]).as_py() or 0),
+    }
+
+
 def _alerts(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     fired = tables["alerts"].filter(pc.equal(tables["alerts"]["kind"], "fired"))
     inc = model.incidents
@@ -114,6 +123,8 @@ COUNT_UNITS = {
     "paid": "entities",
     "amount_paid": "yuan",
     "queued_for_review": "entities",
+    "applications": "applications",
+    "rejected_but_eligible": "applications",
     "incidents": "incidents",
     "alerts_fired": "alerts",
     "false_alarms": "alerts",

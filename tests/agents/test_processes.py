@@ -6,7 +6,7 @@ import simpy
 from scipy import stats
 
 from agents.grid_workers import grid_worker_response
-from agents.treasury import Route, beneficiary_confirms, treasury_payment
+from agents.treasury import Route, treasury_payment
 
 
 class FixedRng:
@@ -44,18 +44,6 @@ def test_layered_route_waits_at_each_level_and_invalid_accounts_are_returned():
     )
     env.run()
     assert trace == [(4 * 86_400 + 600, "returned")]
-
-
-def test_a_beneficiary_who_declines_never_confirms():
-    env, trace = simpy.Environment(), []
-    env.process(
-        beneficiary_confirms(env, 0.0, 100, rng=FixedRng(), confirmed=lambda: trace.append(env.now))
-    )
-    env.process(
-        beneficiary_confirms(env, 1.0, 100, rng=FixedRng(), confirmed=lambda: trace.append(env.now))
-    )
-    env.run()
-    assert trace == [100]
 
 
 def test_grid_workers_serve_in_turn_when_busy():

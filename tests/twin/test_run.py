@@ -25,6 +25,7 @@ FILES = {
     "dispatches.parquet",
     "incidents.parquet",
     "reviews.parquet",
+    "applications.parquet",
     "overview.png",
 }
 
