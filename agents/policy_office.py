@@ -80,7 +80,10 @@ class PolicyOffice(mesa.Agent):
         self.pushed = np.zeros(n, dtype=bool)
         self.offer_fen = np.zeros(n, dtype=np.int64)  # the amount a push offered
         self.acted = np.zeros(n, dtype=bool)
-        self.awareness = Awareness(np.arange(n), people.group)
+        # who can hear of it: for apply, the truly eligible (the market that may act on it);
+        # for push, anyone the platform might push to
+        members = np.flatnonzero(truly_eligible) if delivery == "apply" else np.arange(n)
+        self.awareness = Awareness(members, people.group[members])
         self.library_view: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
     # -- the platform's decision ------------------------------------------------------------
