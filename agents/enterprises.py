@@ -32,6 +32,7 @@ EXPORTER_SHARE = {"manufacturing": 0.35, "trade": 0.20, "other": 0.03}
 IN_ZONE_SHARE = 0.12
 BANK_ACCOUNT_VALID = 0.98
 USES_PLATFORM = {"micro": 0.45, "larger": 0.85}  # share with a platform account (assumption)
+MISREPORT_SHARE = 0.02  # enterprises that would misreport to obtain a subsidy (assumption)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Enterprises:
     specialised_sme: np.ndarray  # bool
     bank_account_valid: np.ndarray  # bool
     uses_platform: np.ndarray  # bool: has an account on the platform (not in libraries)
+    misreports: np.ndarray  # bool: would claim a subsidy it is not owed (not in libraries)
 
     @property
     def size(self) -> int:
@@ -62,7 +64,7 @@ class Enterprises:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the enterprise library records, by registry field name."""
-        hidden = {"community", "bank_account_valid", "uses_platform"}
+        hidden = {"community", "bank_account_valid", "uses_platform", "misreports"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
@@ -114,4 +116,17 @@ def generate_enterprises(
         bank_account_valid=rng.random(n) < BANK_ACCOUNT_VALID,
         uses_platform=rng.random(n)
         < np.where(size_class == 0, USES_PLATFORM["micro"], USES_PLATFORM["larger"]),
+        misreports=rng.random(n) < MISREPORT_SHARE,
     )
+
+
+def assign_employers(
+    employed: np.ndarray, employees: np.ndarray, *, rng: np.random.Generator
+) -> np.ndarray:
+    """Each employed resident's employer, drawn in proportion to enterprises' staff; -1 for
+    those without work."""
+    employer = np.full(len(employed), -1, np.int32)
+    if len(employees) and employed.any():
+        weight = employees / employees.sum()
+        employer[employed] = rng.choice(len(employees), size=int(employed.sum()), p=weight)
+    return employer

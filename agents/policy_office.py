@@ -64,6 +64,7 @@ class PolicyOffice(mesa.Agent):
         *,
         people: People,
         truly_eligible: np.ndarray,
+        misreports: np.ndarray,
         true_amount: np.ndarray,
         route: Route,
         behaviour: Behaviour,
@@ -80,9 +81,14 @@ class PolicyOffice(mesa.Agent):
         self.pushed = np.zeros(n, dtype=bool)
         self.offer_fen = np.zeros(n, dtype=np.int64)  # the amount a push offered
         self.acted = np.zeros(n, dtype=bool)
-        # who can hear of it: for apply, the truly eligible (the market that may act on it);
-        # for push, anyone the platform might push to
-        members = np.flatnonzero(truly_eligible) if delivery == "apply" else np.arange(n)
+        # who can hear of it: for apply, the truly eligible and those who would claim it
+        # falsely; for push, anyone the platform might push to
+        self.misreports = misreports & ~truly_eligible
+        members = (
+            np.flatnonzero(truly_eligible | self.misreports)
+            if delivery == "apply"
+            else np.arange(n)
+        )
         self.awareness = Awareness(members, people.group[members])
         self.library_view: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -131,9 +137,10 @@ class PolicyOffice(mesa.Agent):
             return
         b, env = self.behaviour, self.model.clock.env
         day = env.now / DAY
+        aw = self.awareness
         if self.delivery == "apply":
             hear_of_it(
-                self.awareness,
+                aw,
                 b.media_per_day,
                 b.word_of_mouth_per_day,
                 b.local_share,
@@ -141,15 +148,17 @@ class PolicyOffice(mesa.Agent):
                 1.0,
                 rng=self.stream,
             )
-            # people know their own situation: those truly eligible consider applying
-            candidates = self.awareness.aware & self.truly_eligible & ~self.acted & ~self.served
-            effort, benefit = b.apply_effort_hours, self.true_amount
+            effort = b.apply_effort_hours
+            rows = aw.members[aw.aware & ~self.acted[aw.members] & ~self.served[aw.members]]
         else:
-            candidates = self.awareness.aware & self.pushed & ~self.acted
-            effort, benefit = b.push_effort_hours, self.true_amount
-        rows = np.flatnonzero(candidates)
+            effort = b.push_effort_hours
+            rows = np.flatnonzero(aw.aware & self.pushed & ~self.acted)
         if not len(rows):
             return
+        # a misreporter expects what an eligible entity typically gets
+        eligible_amounts = self.true_amount[self.truly_eligible]
+        typical = float(np.median(eligible_amounts)) if len(eligible_amounts) else 0.0
+        benefit = np.where(self.misreports, typical, self.true_amount)
         to_deadline = (self.valid_to - today).days if self.valid_to else 3650.0
         rate = act_rate(
             benefit[rows],

@@ -72,6 +72,7 @@ class Residents:
     bank_account_valid: np.ndarray  # bool
     digital_literacy: np.ndarray  # float32 in [0, 1]: ease with the platform (not in libraries)
     distrust: np.ndarray  # float32 in [0, 1]: doubt that the platform pays (not in libraries)
+    employer: np.ndarray  # int32 enterprise index, -1 without work (set by assign_employers)
 
     @property
     def size(self) -> int:
@@ -79,7 +80,7 @@ class Residents:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the person library records, by registry field name."""
-        hidden = {"community", "bank_account_valid", "digital_literacy", "distrust"}
+        hidden = {"community", "bank_account_valid", "digital_literacy", "distrust", "employer"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
@@ -143,6 +144,7 @@ def generate_residents(
         bank_account_valid=rng.random(n) < BANK_ACCOUNT_VALID,
         digital_literacy=_draw_literacy(age, degree, smartphone, rng=rng),
         distrust=rng.beta(2.0, 5.0, n).astype(np.float32),
+        employer=np.full(n, -1, np.int32),
     )
 
 

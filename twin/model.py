@@ -10,7 +10,7 @@ import pyarrow as pa
 
 from agents.decisions import DecisionParams
 from agents.dispatch import TownshipDispatch
-from agents.enterprises import generate_enterprises
+from agents.enterprises import assign_employers, generate_enterprises
 from agents.libraries import DataQuality, Library
 from agents.policy_office import Behaviour, Logs, People, PolicyOffice
 from agents.residents import generate_residents
@@ -131,6 +131,10 @@ class CityModel(mesa.Model):
                 self.city.enterprises, *where, s.start, rng=g("enterprises")
             ),
         }
+        residents, enterprises = self.population["person"], self.population["enterprise"]
+        residents.employer[:] = assign_employers(
+            residents.employed, enterprises.employees, rng=g("employers")
+        )
         n_devices = max(1, round(s.sensing.devices * s.city.scale))
         self.devices = deploy(
             n_devices,
@@ -203,6 +207,7 @@ class CityModel(mesa.Model):
                 policy.spec.valid_to,
                 people=people[target],
                 truly_eligible=truth.eligible,
+                misreports=self._misreporters(target),
                 true_amount=truth.amount,
                 route=route,
                 behaviour=behaviour,
@@ -245,6 +250,10 @@ class CityModel(mesa.Model):
                 self.offices[match.policy_id].deliver(
                     match.eligible, match.amount, match.needs_review
                 )
+
+    def _misreporters(self, target: str) -> np.ndarray:
+        pop = self.population[target]
+        return getattr(pop, "misreports", np.zeros(pop.size, bool))
 
     def beneficiaries_behave(self) -> None:
         today = self.clock.today

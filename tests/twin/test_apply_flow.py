@@ -1,0 +1,39 @@
+"""Policies delivered on application: people hear, decide, gather evidence and apply."""
+
+import pyarrow.compute as pc
+import pytest
+
+import twin
+from tests.conftest import SCENARIOS
+
+
+@pytest.fixture(scope="module")
+def result():
+    scenario = twin.load_scenario(
+        SCENARIOS / "library.yaml", {"city.scale": 0.001, "duration": "40d"}
+    )
+    return twin.run(scenario)
+
+
+def test_applications_are_checked_against_the_library(result):
+    apps = result.tables["applications"]
+    outcomes = set(apps["outcome"].to_pylist())
+    assert apps.num_rows > 100 and {"paid", "rejected"} <= outcomes
+    paid_apps = apps.filter(pc.equal(apps["outcome"], "paid"))
+    matches = result.tables["matches"]
+    applied = matches.filter(pc.equal(matches["delivery"], "apply"))
+    assert applied.num_rows == paid_apps.num_rows
+
+
+def test_misreporters_apply_and_are_mostly_caught_by_the_library(result):
+    apps = result.tables["applications"]
+    false_claims = apps.filter(pc.invert(apps["truly_eligible"]))
+    assert false_claims.num_rows > 0
+    caught = pc.sum(pc.equal(false_claims["outcome"], "rejected")).as_py()
+    assert caught / false_claims.num_rows > 0.5
+
+
+def test_nobody_applies_twice_for_one_policy(result):
+    apps = result.tables["applications"]
+    keys = list(zip(apps["policy_id"].to_pylist(), apps["entity"].to_pylist(), strict=True))
+    assert len(keys) == len(set(keys))
