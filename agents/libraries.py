@@ -21,30 +21,38 @@ class Library:
     """A copy of truth per field, where some cells are unknown and some hold an outdated value.
 
     A stale cell holds a value copied from another entity: plausible but wrong. Each day every
-    unknown or stale cell is corrected with probability 1 - exp(-1 / update_lag_days).
+    unknown or stale cell is corrected with probability 1 - exp(-1 / update_lag_days). Each
+    field has the quality of the department that shares it.
     """
 
     def __init__(
-        self, truth: Mapping[str, np.ndarray], quality: DataQuality, *, rng: np.random.Generator
+        self,
+        truth: Mapping[str, np.ndarray],
+        quality: DataQuality | Mapping[str, DataQuality],
+        *,
+        rng: np.random.Generator,
     ) -> None:
-        self.quality = quality
+        """``quality`` is one for every field, or one per field (each field's source)."""
+        self.quality = {
+            k: quality if isinstance(quality, DataQuality) else quality[k] for k in truth
+        }
         self.values: dict[str, np.ndarray] = {}
         self.known: dict[str, np.ndarray] = {}
         for name, column in truth.items():
-            n = len(column)
-            stale = rng.random(n) < quality.stale
+            n, q = len(column), self.quality[name]
+            stale = rng.random(n) < q.stale
             value = column.copy()
             value[stale] = column[rng.integers(0, n, size=int(stale.sum()))]
             self.values[name] = value
-            self.known[name] = rng.random(n) >= quality.missing
+            self.known[name] = rng.random(n) >= q.missing
 
     def refresh(
         self, truth: Mapping[str, np.ndarray], days: float, *, rng: np.random.Generator
     ) -> int:
         """Correct cells after ``days`` of data sharing; return how many were corrected."""
-        p = 1.0 - np.exp(-days / self.quality.update_lag_days)
         corrected = 0
         for name, column in truth.items():
+            p = 1.0 - np.exp(-days / self.quality[name].update_lag_days)
             wrong = ~self.known[name] | (self.values[name] != column)
             fix = wrong & (rng.random(len(column)) < p)
             self.values[name][fix] = column[fix]

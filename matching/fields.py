@@ -29,6 +29,7 @@ class FieldSpec(BaseModel):
     unit: str = ""
     description: str = ""
     codes: tuple[str, ...] = ()
+    source: str = ""  # the department that shares this field with the platform
 
     @model_validator(mode="after")
     def _codes_match_type(self) -> FieldSpec:

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from alerting import Rule, load_rules
-from datafiles import Problem, UserError
+from datafiles import Problem, UserError, did_you_mean
 from matching import Policy, Registry, load_policy, load_registry
 from twin.scenario import Scenario
 
@@ -27,6 +27,8 @@ def load_inputs(scenario: Scenario) -> Inputs:
         target: _collect(load_registry, getattr(scenario.libraries, target).fields, problems)
         for target in ("person", "enterprise")
     }
+    for target, registry in registries.items():
+        problems += _unknown_sources(scenario, target, registry)
     if problems:
         raise UserError(problems)
     policies = load_policies(scenario.policies, registries)
@@ -43,6 +45,22 @@ def load_policies(paths: Iterable[Path], registries: Mapping[str, Registry]) -> 
     if problems:
         raise UserError(problems)
     return policies  # type: ignore[return-value]
+
+
+def _unknown_sources(scenario: Scenario, target: str, registry: Registry | None) -> list:
+    if registry is None:
+        return []
+    known = sorted({f.source for f in registry.fields.values() if f.source})
+    return [
+        Problem(
+            f"no field of the {target} library comes from '{name}'",
+            key=f"libraries.{target}.sources.{name}",
+            expected="one of: " + ", ".join(known),
+            hint=did_you_mean(name, known) or "sources are named in the field registry",
+        )
+        for name in getattr(scenario.libraries, target).sources
+        if name not in known
+    ]
 
 
 def _collect(fn: Callable, path: Any, problems: list[Problem], *args: Any) -> Any:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import mesa
 import numpy as np
@@ -16,7 +16,7 @@ from agents.policy_office import Behaviour, Logs, People, PolicyOffice
 from agents.residents import generate_residents
 from agents.treasury import Route
 from alerting import FIRED, SEVERITIES, AlertEngine, RuleSet
-from matching import Matcher, Policy, Table, evaluate_policy
+from matching import Matcher, Policy, Registry, Table, evaluate_policy
 from sensors.devices import deploy
 from sensors.faults import delivered, drift, drift_rates, spikes
 from sensors.incidents import gas_leaks
@@ -93,11 +93,13 @@ class CityModel(mesa.Model):
         policies: Sequence[Policy],
         rules: RuleSet,
         *,
+        registries: Mapping[str, Registry] | None = None,
         on_day: Callable[[int], None] | None = None,
     ) -> None:
         self.streams = Streams(scenario.seed)
         super().__init__(rng=self.streams.generator("mesa"))
         self.params, self.on_day = scenario, on_day  # `scenario` is taken by Mesa
+        self.registries = dict(registries or {})
         self.clock = Clock(scenario.start)
         self.logs = {
             "matches": EventLog(MATCHES),
@@ -157,7 +159,7 @@ class CityModel(mesa.Model):
         self.libraries = {
             target: Library(
                 self.population[target].library_columns(),
-                _quality(getattr(self.params.libraries, target)),
+                self._field_quality(target),
                 rng=self._library_rng,
             )
             for target in ("person", "enterprise")
@@ -251,6 +253,17 @@ class CityModel(mesa.Model):
                     match.eligible, match.amount, match.needs_review
                 )
 
+    def _field_quality(self, target: str) -> dict[str, DataQuality]:
+        """Each library field gets the quality of the department that shares it."""
+        lib: LibraryQuality = getattr(self.params.libraries, target)
+        base = _quality(lib)
+        registry = self.registries.get(target)
+        out = {}
+        for name in self.population[target].library_columns():
+            source = registry[name].source if registry is not None and name in registry else ""
+            out[name] = _quality(lib.sources[source], base) if source in lib.sources else base
+        return out
+
     def _misreporters(self, target: str) -> np.ndarray:
         pop = self.population[target]
         return getattr(pop, "misreports", np.zeros(pop.size, bool))
@@ -338,5 +351,11 @@ def _enterprises_as_people(e) -> People:
     return People(e.industry, literacy, np.full(e.size, 0.2, np.float32), e.bank_account_valid)
 
 
-def _quality(q: LibraryQuality) -> DataQuality:
-    return DataQuality(q.missing, q.stale, q.update_lag / DAY)
+def _quality(q, base: DataQuality | None = None) -> DataQuality:
+    """A library's (or, over ``base``, a source's) data quality; unset keys keep ``base``."""
+    base = base or DataQuality(0.0, 0.0, 1.0)
+    return DataQuality(
+        base.missing if q.missing is None else q.missing,
+        base.stale if q.stale is None else q.stale,
+        base.update_lag_days if q.update_lag is None else q.update_lag / DAY,
+    )

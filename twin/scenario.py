@@ -35,13 +35,23 @@ class CityParams(Section):
     communities: Annotated[int, Field(ge=156)] = ningbo.COMMUNITIES
 
 
+class SourceQuality(Section):
+    """One department's data: each key left out takes the library's value."""
+
+    missing: Share | None = None
+    stale: Share | None = None
+    update_lag: Duration | None = None
+
+
 class LibraryQuality(Section):
-    """How the platform's library differs from truth: unknown values, stale values, refresh lag."""
+    """How the platform's library differs from truth: unknown values, stale values, refresh lag;
+    ``sources`` sets them per department that shares fields (see the field registry)."""
 
     fields: FilePath
     missing: Share = 0.05
     stale: Share = 0.05
     update_lag: Duration = 30 * 86_400.0
+    sources: dict[str, SourceQuality] = {}
 
 
 class Libraries(Section):

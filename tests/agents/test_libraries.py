@@ -28,3 +28,11 @@ def test_refresh_corrects_at_the_rate_the_lag_implies_and_never_breaks_a_cell():
     right = lib.known["age"] & (lib.values["age"] == t["age"])
     lib.refresh(t, days=1, rng=np.random.default_rng(4))
     assert (lib.values["age"][right] == t["age"][right]).all()
+
+
+def test_each_field_has_the_quality_of_its_source():
+    t = truth()
+    quality = {"age": DataQuality(0.5, 0.0, 10), "flag": DataQuality(0.0, 0.0, 10)}
+    lib = Library(t, quality, rng=np.random.default_rng(5))
+    assert (~lib.known["age"]).mean() == pytest.approx(0.5, abs=0.01)
+    assert lib.known["flag"].all()

@@ -115,3 +115,18 @@ def test_error_text_is_one_readable_block(write):
           hint:     did you mean 'scale'?""").strip()
         in text
     )
+
+
+def test_library_sources_must_be_departments_of_the_registry(tmp_path):
+    from twin.inputs import load_inputs
+
+    s = load_scenario(SKELETON, {"libraries.person.sources": {"educaton": {"missing": 0.5}}})
+    with pytest.raises(UserError) as info:
+        load_inputs(s)
+    [p] = info.value.problems
+    assert p.key == "libraries.person.sources.educaton" and p.hint == "did you mean 'education'?"
+
+
+def test_a_faster_data_link_is_a_shorter_lag_for_one_source():
+    s = load_scenario(SKELETON, {"libraries.person.sources.education.update_lag": "5d"})
+    assert s.libraries.person.sources["education"].update_lag == 5 * 86400
