@@ -27,6 +27,17 @@ CELLS = [
     ("code", "result.daily.to_pandas().head(10)"),
     ("md", "Coverage by policy - the share of truly eligible entities that received money:"),
     ("code", "{pid: result.metric('coverage', pid) for pid in result.summary['policies']}"),
+    (
+        "md",
+        "The synthetic people behind the numbers: a sample of residents (the truth the "
+        "platform never sees whole), also available as Mesa agents:",
+    ),
+    ("code", "model = twin.build_model(scenario)\nmodel.sample('person', 5)"),
+    (
+        "code",
+        "agent = model.sample_agents('enterprise', 1)[0]\n"
+        "agent.industry, agent.employees, agent.uses_platform",
+    ),
 ]
 
 

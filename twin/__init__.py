@@ -25,6 +25,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 _API = {
     "load_scenario": "twin.scenario_loader",
     "run": "twin.runner",
+    "build_model": "twin.runner",
     "RunResult": "twin.results",
     "Scenario": "twin.scenario",
     "UserError": "datafiles",

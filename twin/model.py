@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 
 import mesa
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from agents.decisions import DecisionParams
@@ -112,6 +114,13 @@ class CityModel(mesa.Model):
         self._build_truth()
         self._build_platform(policies, rules)
         self._build_responders()
+        self.datacollector = mesa.DataCollector(
+            model_reporters={
+                "aware": lambda m: sum(int(o.awareness.aware.sum()) for o in m.offices.values()),
+                "acted": lambda m: sum(int(o.acted.sum()) for o in m.offices.values()),
+                "pushed": lambda m: sum(int(o.pushed.sum()) for o in m.offices.values()),
+            }
+        )
         self.clock.env.process(self.calendar())
         self.clock.env.process(self.sensing_network())
 
@@ -239,6 +248,7 @@ class CityModel(mesa.Model):
             self.refresh_libraries(days=1.0)
         self.match_and_deliver()
         self.beneficiaries_behave()
+        self.datacollector.collect(self)
 
     def refresh_libraries(self, days: float) -> None:
         for target, library in self.libraries.items():
@@ -263,6 +273,18 @@ class CityModel(mesa.Model):
             source = registry[name].source if registry is not None and name in registry else ""
             out[name] = _quality(lib.sources[source], base) if source in lib.sources else base
         return out
+
+    def sample(self, target: str, n: int = 10, *, seed: int = 0) -> pd.DataFrame:
+        """A random sample of the true population, one row per entity, for inspection."""
+        pop = self.population[target]
+        rows = np.random.default_rng(seed).choice(pop.size, size=min(n, pop.size), replace=False)
+        cols = {f.name: getattr(pop, f.name)[rows] for f in dataclasses.fields(pop)}
+        return pd.DataFrame(cols, index=pd.Index(rows, name=target))
+
+    def sample_agents(self, target: str, n: int = 10, *, seed: int = 0) -> list[mesa.Agent]:
+        """The same sample as Mesa agents, each carrying its entity's attributes."""
+        frame = self.sample(target, n, seed=seed)
+        return [EntityView(self, target, int(row), frame.loc[row].to_dict()) for row in frame.index]
 
     def _misreporters(self, target: str) -> np.ndarray:
         pop = self.population[target]
@@ -321,6 +343,16 @@ class CityModel(mesa.Model):
 
     def run(self) -> None:
         self.clock.env.run(until=self.params.duration)
+
+
+class EntityView(mesa.Agent):
+    """One resident or enterprise, lifted out of the columnar population to be looked at."""
+
+    def __init__(self, model: mesa.Model, target: str, row: int, attributes: dict) -> None:
+        super().__init__(model)
+        self.target, self.row = target, row
+        for name, value in attributes.items():
+            setattr(self, name, value)
 
 
 def _behaviour(b) -> Behaviour:

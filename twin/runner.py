@@ -13,6 +13,14 @@ from twin.scenario import Scenario
 from twin.scoring import daily, score
 
 
+def build_model(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> CityModel:
+    """The city model of a scenario, set up but not run: to inspect or to step by hand."""
+    inputs = load_inputs(scenario)
+    return CityModel(
+        scenario, inputs.policies, inputs.rules, registries=inputs.registries, on_day=on_day
+    )
+
+
 def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> RunResult:
     """Run one scenario to its end and score it; ``on_day(n)`` is called as day n begins."""
     inputs = load_inputs(scenario)

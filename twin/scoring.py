@@ -148,10 +148,13 @@ def daily(model: CityModel, tables: dict[str, pa.Table]) -> pa.Table:
         idx = np.minimum((np.asarray(times) // DAY).astype(np.int64), days - 1)
         return np.bincount(idx, weights=weights, minlength=days)[:days]
 
+    collected = model.datacollector.get_model_vars_dataframe()
+    behaviour = {k: collected[k].to_numpy(np.int64)[:days] for k in collected.columns}
     return pa.table(
         {
             "day": np.arange(days, dtype=np.int32),
             "date": [model.clock.date_at(d * DAY) for d in range(days)],
+            **{f"{k}_total": v for k, v in behaviour.items()},
             "matched": per_day(tables["matches"]["matched_at"].to_numpy()).astype(np.int64),
             "queued_for_review": per_day(tables["reviews"]["queued_at"].to_numpy()).astype(
                 np.int64

@@ -145,3 +145,20 @@ def test_console_script_exits_2_without_traceback(tmp_path):
         [sys.executable, "-m", "twin.cli", "run"], capture_output=True, text=True
     )
     assert usage.returncode == 2 and "Traceback" not in usage.stderr
+
+
+def test_the_population_can_be_inspected_as_a_table_or_as_mesa_agents():
+    model = twin.build_model(twin.load_scenario(SKELETON))
+    frame = model.sample("person", 5, seed=1)
+    assert len(frame) == 5 and {"birth_date", "degree", "digital_literacy"} <= set(frame.columns)
+    agents = model.sample_agents("enterprise", 3)
+    assert len(agents) == 3 and all(a.target == "enterprise" for a in agents)
+    row = agents[0].row
+    assert agents[0].employees == model.population["enterprise"].employees[row]
+
+
+def test_daily_behaviour_totals_come_from_the_data_collector(result):
+    daily = result.daily
+    assert {"aware_total", "pushed_total", "acted_total"} <= set(daily.column_names)
+    pushed = daily["pushed_total"].to_numpy()
+    assert (np.diff(pushed) >= 0).all() and pushed[-1] > 0
