@@ -57,6 +57,7 @@ class Enterprises:
     bank_account_valid: np.ndarray  # bool
     uses_platform: np.ndarray  # bool: has an account on the platform (not in libraries)
     misreports: np.ndarray  # bool: would claim a subsidy it is not owed (not in libraries)
+    active: np.ndarray  # bool: still trading (life events close firms)
 
     @property
     def size(self) -> int:
@@ -64,7 +65,7 @@ class Enterprises:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the enterprise library records, by registry field name."""
-        hidden = {"community", "bank_account_valid", "uses_platform", "misreports"}
+        hidden = {"community", "bank_account_valid", "uses_platform", "misreports", "active"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
@@ -117,6 +118,7 @@ def generate_enterprises(
         uses_platform=rng.random(n)
         < np.where(size_class == 0, USES_PLATFORM["micro"], USES_PLATFORM["larger"]),
         misreports=rng.random(n) < MISREPORT_SHARE,
+        active=np.ones(n, bool),
     )
 
 

@@ -73,6 +73,7 @@ class Residents:
     digital_literacy: np.ndarray  # float32 in [0, 1]: ease with the platform (not in libraries)
     distrust: np.ndarray  # float32 in [0, 1]: doubt that the platform pays (not in libraries)
     employer: np.ndarray  # int32 enterprise index, -1 without work (set by assign_employers)
+    alive: np.ndarray  # bool: life events end lives (not in libraries: registries learn late)
 
     @property
     def size(self) -> int:
@@ -80,7 +81,14 @@ class Residents:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the person library records, by registry field name."""
-        hidden = {"community", "bank_account_valid", "digital_literacy", "distrust", "employer"}
+        hidden = {
+            "community",
+            "bank_account_valid",
+            "digital_literacy",
+            "distrust",
+            "employer",
+            "alive",
+        }
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
@@ -145,6 +153,7 @@ def generate_residents(
         digital_literacy=_draw_literacy(age, degree, smartphone, rng=rng),
         distrust=rng.beta(2.0, 5.0, n).astype(np.float32),
         employer=np.full(n, -1, np.int32),
+        alive=np.ones(n, bool),
     )
 
 

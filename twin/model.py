@@ -14,6 +14,7 @@ from agents.decisions import DecisionParams
 from agents.dispatch import TownshipDispatch
 from agents.enterprises import assign_employers, generate_enterprises
 from agents.libraries import DataQuality, Library
+from agents.life_events import LifeRates, live_a_month
 from agents.policy_office import Behaviour, Logs, People, PolicyOffice
 from agents.residents import generate_residents
 from agents.treasury import Route
@@ -242,8 +243,10 @@ class CityModel(mesa.Model):
     # -- the daily recipe ----------------------------------------------------------------
 
     def step(self) -> None:
-        """One day: libraries catch up, the matching engine decides, policy offices act,
-        beneficiaries hear of policies and act on them."""
+        """One day: on the first of a month life happens; libraries catch up, the matching
+        engine decides, policy offices act, beneficiaries hear of policies and act on them."""
+        if self.steps > 1 and self.clock.today.day == 1 and self.params.life.enabled:
+            self.live_a_month()
         if self.steps > 1:
             self.refresh_libraries(days=1.0)
         self.match_and_deliver()
@@ -289,6 +292,39 @@ class CityModel(mesa.Model):
     def _misreporters(self, target: str) -> np.ndarray:
         pop = self.population[target]
         return getattr(pop, "misreports", np.zeros(pop.size, bool))
+
+    def live_a_month(self) -> None:
+        """Deaths, moves, graduations, firms growing and closing; then who is truly eligible
+        now joins those who were (an entity eligible at any time during the run counts)."""
+        life = self.params.life
+        rates = LifeRates(
+            move=life.move_per_month,
+            graduating=life.graduating_share,
+            firm_exit=life.firm_exit_per_month,
+        )
+        live_a_month(
+            self.population["person"],
+            self.population["enterprise"],
+            self.city.community_weight,
+            self.city.community_district,
+            self.clock.today,
+            rates,
+            rng=self.streams.generator(f"life/{self.clock.today:%Y-%m}"),
+        )
+        for policy in self.matcher.policies:
+            target = policy.spec.target
+            if not policy.in_force(self.clock.today):
+                continue
+            now = evaluate_policy(policy, self.truth[target], self.clock.today)
+            living = self._living(target)
+            office = self.offices[policy.id]
+            newly = now.eligible & living & ~office.truly_eligible
+            office.truly_eligible |= newly
+            office.true_amount[newly] = now.amount[newly]
+
+    def _living(self, target: str) -> np.ndarray:
+        pop = self.population[target]
+        return pop.alive if target == "person" else pop.active
 
     def beneficiaries_behave(self) -> None:
         today = self.clock.today

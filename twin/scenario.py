@@ -74,6 +74,15 @@ class Behaviour(Section):
     dropout_per_day: Share = 0.05
 
 
+class Life(Section):
+    """Monthly life events in the truth (docs/population.md)."""
+
+    enabled: bool = True
+    move_per_month: Share = 0.002
+    graduating_share: Share = 0.25
+    firm_exit_per_month: Share = 0.006
+
+
 class Treasury(Section):
     """The route money takes: direct (treasury to account) or layered (quota level by level)."""
 
@@ -120,6 +129,7 @@ class Scenario(Section):
     libraries: Libraries
     policies: list[FilePath] = []
     behaviour: Behaviour = Behaviour()
+    life: Life = Life()
     treasury: Treasury = Treasury()
     sensing: Sensing
     response: Response = Response()
