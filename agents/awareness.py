@@ -29,10 +29,24 @@ class Awareness:
     aware_since: np.ndarray = field(init=False)  # float32 day, NaN while unaware
 
     def __post_init__(self) -> None:
-        self.group = np.unique(self.group, return_inverse=True)[1].astype(np.int32)
+        self._raw_group = np.asarray(self.group)
+        self.group = np.unique(self._raw_group, return_inverse=True)[1].astype(np.int32)
         self.aware = np.zeros(len(self.members), bool)
         self.aware_since = np.full(len(self.members), np.nan, np.float32)
         self._group_size = np.bincount(self.group).astype(np.float64)
+
+    def add(self, members: np.ndarray, group: np.ndarray) -> None:
+        """New members join the audience, unaware (newcomers, the newly eligible)."""
+        fresh = ~np.isin(members, self.members)
+        members, group = members[fresh], group[fresh]
+        self.members = np.concatenate([self.members, members])
+        self._raw_group = np.concatenate([self._raw_group, group])
+        self.group = np.unique(self._raw_group, return_inverse=True)[1].astype(np.int32)
+        self._group_size = np.bincount(self.group).astype(np.float64)
+        self.aware = np.concatenate([self.aware, np.zeros(len(members), bool)])
+        self.aware_since = np.concatenate(
+            [self.aware_since, np.full(len(members), np.nan, np.float32)]
+        )
 
     @property
     def share(self) -> float:

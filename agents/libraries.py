@@ -31,30 +31,50 @@ class Library:
         quality: DataQuality | Mapping[str, DataQuality],
         *,
         rng: np.random.Generator,
+        registered: np.ndarray | None = None,
     ) -> None:
-        """``quality`` is one for every field, or one per field (each field's source)."""
+        """``quality`` is one for every field, or one per field (each field's source);
+        ``registered`` marks the rows the platform has records of (default: all)."""
         self.quality = {
             k: quality if isinstance(quality, DataQuality) else quality[k] for k in truth
         }
         self.values: dict[str, np.ndarray] = {}
         self.known: dict[str, np.ndarray] = {}
+        n_rows = len(next(iter(truth.values()))) if truth else 0
+        # rows the platform has a record of; others (not yet born, arrived or founded) it lacks
+        self.registered = np.ones(n_rows, bool) if registered is None else registered.copy()
         for name, column in truth.items():
             n, q = len(column), self.quality[name]
             stale = rng.random(n) < q.stale
             value = column.copy()
             value[stale] = column[rng.integers(0, n, size=int(stale.sum()))]
             self.values[name] = value
-            self.known[name] = rng.random(n) >= q.missing
+            self.known[name] = (rng.random(n) >= q.missing) & self.registered
 
     def refresh(
-        self, truth: Mapping[str, np.ndarray], days: float, *, rng: np.random.Generator
+        self,
+        truth: Mapping[str, np.ndarray],
+        days: float,
+        *,
+        rng: np.random.Generator,
+        exists: np.ndarray | None = None,
+        registration_lag_days: float = 7.0,
     ) -> int:
-        """Correct cells after ``days`` of data sharing; return how many were corrected."""
+        """Correct cells after ``days`` of data sharing; return how many were corrected.
+
+        Entities that ``exist`` but have no record are registered (with unknown fields) at
+        the rate ``1 - exp(-days / registration_lag_days)``; only registered rows are corrected.
+        """
+        if exists is not None:
+            new = exists & ~self.registered
+            self.registered |= new & (
+                rng.random(len(new)) < -np.expm1(-days / registration_lag_days)
+            )
         corrected = 0
         for name, column in truth.items():
             p = 1.0 - np.exp(-days / self.quality[name].update_lag_days)
             wrong = ~self.known[name] | (self.values[name] != column)
-            fix = wrong & (rng.random(len(column)) < p)
+            fix = wrong & self.registered & (rng.random(len(column)) < p)
             self.values[name][fix] = column[fix]
             self.known[name][fix] = True
             corrected += int(fix.sum())

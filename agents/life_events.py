@@ -2,8 +2,9 @@
 
 Each rule states its monthly rate (assumptions to calibrate, every one a parameter) and changes
 the truth in place; the platform's libraries learn of it only through their update lag. Ageing
-needs no event: ages are computed from birth dates on the day. Births, arrivals and new firms
-need rows the columnar populations do not have yet; they are not modelled.
+needs no event: ages are computed from birth dates on the day. Births, arriving graduates and
+new firms take rows from a reserve generated with the population (rows that do not exist yet:
+not alive, not active), so every array keeps its length.
 """
 
 from __future__ import annotations
@@ -27,6 +28,18 @@ class LifeRates:
     graduating: float = 0.25  # of 21- to 24-year-olds without a degree, each July
     firm_exit: float = 0.006  # market entities closing
     firm_growth_sd: float = 0.03  # monthly log change of staff and revenue
+    births: float = 0.0005  # births per resident per month (about 6 per 1,000 a year)
+    arriving_graduates: float = 0.0008  # graduates arriving, per resident per month
+    firm_entry: float = 0.01  # new market entities per existing one per month
+
+
+@dataclass
+class Reserve:
+    """Rows not yet in use: the next free resident and enterprise rows."""
+
+    next_person: int
+    next_firm: int
+    exhausted: int = 0  # arrivals that found no free row
 
 
 @dataclass
@@ -35,6 +48,9 @@ class MonthReport:
     moves: int
     graduates: int
     exits: int
+    births: int = 0
+    arrivals: int = 0
+    entries: int = 0
 
 
 def live_a_month(
@@ -46,15 +62,88 @@ def live_a_month(
     rates: LifeRates,
     *,
     rng: np.random.Generator,
+    reserve: Reserve | None = None,
 ) -> MonthReport:
-    """One month of events, in place; dead people and closed firms lose their bank accounts."""
+    """One month of events, in place; dead people and closed firms lose their bank accounts.
+    With a ``reserve``, people are born, graduates arrive and firms are founded."""
+    where = (community_weight, community_district)
     deaths = _deaths(people, today, rates, rng=rng)
-    moves = _moves(people, community_weight, community_district, rates, rng=rng)
-    graduates = (
-        _graduation(people, today, rates, rng=rng) if today.month == rates.graduation_month else 0
-    )
+    moves = _moves(people, *where, rates, rng=rng)
+    in_season = today.month == rates.graduation_month
+    graduates = _graduation(people, today, rates, rng=rng) if in_season else 0
     exits = _firms(firms, rates, rng=rng)
-    return MonthReport(deaths, moves, graduates, exits)
+    report = MonthReport(deaths, moves, graduates, exits)
+    if reserve is not None:
+        living, trading = int(people.alive.sum()), int(firms.active.sum())
+        births = int(rng.poisson(rates.births * living))
+        arrivals = int(rng.poisson(rates.arriving_graduates * living))
+        entries = int(rng.poisson(rates.firm_entry * trading))
+        report.births = _arrive(people, reserve, births, today, where, newborn=True, rng=rng)
+        report.arrivals = _arrive(people, reserve, arrivals, today, where, newborn=False, rng=rng)
+        report.entries = _found(firms, reserve, entries, today, where, rng=rng)
+    return report
+
+
+def _take(reserve: Reserve, attr: str, n: int, size: int) -> np.ndarray:
+    start = getattr(reserve, attr)
+    rows = np.arange(start, min(start + n, size))
+    setattr(reserve, attr, start + len(rows))
+    reserve.exhausted += n - len(rows)
+    return rows
+
+
+def _arrive(
+    people: Residents, reserve: Reserve, n: int, today: dt.date, where, *, newborn: bool, rng
+) -> int:
+    """A baby is born, or a graduate arrives to work (bachelor, master or doctor, aged 22-29)."""
+    rows = _take(reserve, "next_person", n, people.size)
+    k, day = len(rows), (today - EPOCH).days
+    community = rng.choice(len(where[0]), size=k, p=where[0]).astype(np.int32)
+    people.community[rows], people.district[rows] = community, where[1][community]
+    if newborn:
+        people.birth_date[rows] = day
+        people.degree[rows], people.graduation_year[rows] = 0, 0
+        people.registration[rows], people.employed[rows] = 0, False
+        people.income[rows], people.smartphone[rows] = 0.0, False
+        people.digital_literacy[rows], people.talent_tier[rows] = 0.0, 0
+        people.renting[rows] = people.owns_home[rows] = people.living_alone[rows] = False
+    else:
+        people.birth_date[rows] = day - (rng.uniform(22, 30, k) * 365.25).astype(np.int32)
+        degree = rng.choice([2, 3, 4], size=k, p=[0.7, 0.25, 0.05]).astype(np.int16)
+        people.degree[rows], people.graduation_year[rows] = degree, today.year
+        people.registration[rows], people.employed[rows] = 1, rng.random(k) < 0.8
+        salary = (6000 + 3000 * (degree - 2)) * rng.lognormal(0, 0.3, k)
+        people.income[rows] = np.where(people.employed[rows], salary, 0.0)
+        people.smartphone[rows], people.digital_literacy[rows] = True, 0.9
+        people.renting[rows], people.owns_home[rows] = True, False
+        people.living_alone[rows] = rng.random(k) < 0.5
+    people.arrived_on[rows], people.insured_months[rows] = day, 0
+    people.low_income[rows], people.disability[rows] = False, 0
+    people.employer[rows] = -1
+    people.bank_account_valid[rows] = rng.random(k) < 0.97
+    people.alive[rows] = True
+    return k
+
+
+def _found(firms: Enterprises, reserve: Reserve, n: int, today: dt.date, where, *, rng) -> int:
+    """A new firm registers: micro or small, a few staff, little revenue yet."""
+    rows = _take(reserve, "next_firm", n, firms.size)
+    k = len(rows)
+    community = rng.choice(len(where[0]), size=k, p=where[0]).astype(np.int32)
+    firms.community[rows], firms.district[rows] = community, where[1][community]
+    firms.size_class[rows] = (rng.random(k) < 0.1).astype(np.int16)
+    firms.employees[rows] = np.where(
+        firms.size_class[rows] == 0, rng.integers(1, 10, k), rng.integers(10, 30, k)
+    )
+    firms.insured_employees[rows] = firms.employees[rows]
+    firms.new_hires[rows] = firms.employees[rows]
+    firms.revenue[rows] = (firms.employees[rows] * rng.uniform(1, 10, k)).astype(np.float32)
+    firms.tax_paid[rows] = firms.rd_spend[rows] = firms.export_value[rows] = 0.0
+    firms.founded_on[rows] = (today - EPOCH).days
+    firms.high_tech[rows] = firms.specialised_sme[rows] = False
+    firms.bank_account_valid[rows] = rng.random(k) < 0.98
+    firms.active[rows] = True
+    return k
 
 
 def _deaths(people: Residents, today: dt.date, rates: LifeRates, *, rng) -> int:

@@ -92,6 +92,11 @@ class PolicyOffice(mesa.Agent):
         self.awareness = Awareness(members, people.group[members])
         self.library_view: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
+    def widen_audience(self, rows: np.ndarray) -> None:
+        """Entities that became eligible (newcomers, graduates) can now hear of the policy."""
+        if self.delivery == "apply" and len(rows):
+            self.awareness.add(rows, self.people.group[rows])
+
     # -- the platform's decision ------------------------------------------------------------
 
     def deliver(

@@ -14,7 +14,7 @@ from agents.decisions import DecisionParams
 from agents.dispatch import TownshipDispatch
 from agents.enterprises import assign_employers, generate_enterprises
 from agents.libraries import DataQuality, Library
-from agents.life_events import LifeRates, live_a_month
+from agents.life_events import LifeRates, Reserve, live_a_month
 from agents.policy_office import Behaviour, Logs, People, PolicyOffice
 from agents.residents import generate_residents
 from agents.treasury import Route
@@ -103,6 +103,7 @@ class CityModel(mesa.Model):
         super().__init__(rng=self.streams.generator("mesa"))
         self.params, self.on_day = scenario, on_day  # `scenario` is taken by Mesa
         self.registries = dict(registries or {})
+        self.life_reports: list = []
         self.clock = Clock(scenario.start)
         self.logs = {
             "matches": EventLog(MATCHES),
@@ -137,15 +138,23 @@ class CityModel(mesa.Model):
             rng=g("city"),
         )
         where = (self.city.community_weight, self.city.community_district)
+        spare_people, spare_firms = self._reserve_sizes()
         self.population = {
-            "person": generate_residents(self.city.residents, *where, s.start, rng=g("residents")),
+            "person": generate_residents(
+                self.city.residents + spare_people, *where, s.start, rng=g("residents")
+            ),
             "enterprise": generate_enterprises(
-                self.city.enterprises, *where, s.start, rng=g("enterprises")
+                self.city.enterprises + spare_firms, *where, s.start, rng=g("enterprises")
             ),
         }
+        # the reserve: rows for people and firms that do not exist yet
+        self.population["person"].alive[self.city.residents :] = False
+        self.population["enterprise"].active[self.city.enterprises :] = False
+        self.reserve = Reserve(self.city.residents, self.city.enterprises)
         residents, enterprises = self.population["person"], self.population["enterprise"]
+        residents.employed[~residents.alive] = False
         residents.employer[:] = assign_employers(
-            residents.employed, enterprises.employees, rng=g("employers")
+            residents.employed, enterprises.employees * enterprises.active, rng=g("employers")
         )
         n_devices = max(1, round(s.sensing.devices * s.city.scale))
         self.devices = deploy(
@@ -171,6 +180,7 @@ class CityModel(mesa.Model):
                 self.population[target].library_columns(),
                 self._field_quality(target),
                 rng=self._library_rng,
+                registered=self._living(target),
             )
             for target in ("person", "enterprise")
         }
@@ -254,16 +264,25 @@ class CityModel(mesa.Model):
         self.datacollector.collect(self)
 
     def refresh_libraries(self, days: float) -> None:
+        lag = self.params.life.registration_lag / DAY
         for target, library in self.libraries.items():
-            library.refresh(self.population[target].library_columns(), days, rng=self._library_rng)
+            library.refresh(
+                self.population[target].library_columns(),
+                days,
+                rng=self._library_rng,
+                exists=self._living(target),
+                registration_lag_days=lag,
+            )
 
     def match_and_deliver(self) -> None:
+        """The platform decides on its records only: rows it has no record of are left out."""
         today = self.clock.today
         for target, library in self.libraries.items():
             table = Table(library.values, library.known)
+            known = library.registered
             for match in self.matcher.evaluate(table, target, today):
                 self.offices[match.policy_id].deliver(
-                    match.eligible, match.amount, match.needs_review
+                    match.eligible & known, match.amount, match.needs_review & known
                 )
 
     def _field_quality(self, target: str) -> dict[str, DataQuality]:
@@ -294,15 +313,18 @@ class CityModel(mesa.Model):
         return getattr(pop, "misreports", np.zeros(pop.size, bool))
 
     def live_a_month(self) -> None:
-        """Deaths, moves, graduations, firms growing and closing; then who is truly eligible
-        now joins those who were (an entity eligible at any time during the run counts)."""
+        """Deaths, moves, graduations, births, arrivals, firms founded, growing and closing;
+        then who is truly eligible now joins those who were (eligible at any time counts)."""
         life = self.params.life
         rates = LifeRates(
             move=life.move_per_month,
             graduating=life.graduating_share,
             firm_exit=life.firm_exit_per_month,
+            births=life.births_per_year / 12,
+            arriving_graduates=life.arriving_graduates_per_year / 12,
+            firm_entry=life.firm_entry_per_year / 12,
         )
-        live_a_month(
+        report = live_a_month(
             self.population["person"],
             self.population["enterprise"],
             self.city.community_weight,
@@ -310,17 +332,31 @@ class CityModel(mesa.Model):
             self.clock.today,
             rates,
             rng=self.streams.generator(f"life/{self.clock.today:%Y-%m}"),
+            reserve=self.reserve,
         )
+        self.life_reports.append(report)
         for policy in self.matcher.policies:
-            target = policy.spec.target
             if not policy.in_force(self.clock.today):
                 continue
+            target = policy.spec.target
             now = evaluate_policy(policy, self.truth[target], self.clock.today)
-            living = self._living(target)
             office = self.offices[policy.id]
-            newly = now.eligible & living & ~office.truly_eligible
+            newly = now.eligible & self._living(target) & ~office.truly_eligible
             office.truly_eligible |= newly
             office.true_amount[newly] = now.amount[newly]
+            office.widen_audience(np.flatnonzero(newly))
+
+    def _reserve_sizes(self) -> tuple[int, int]:
+        """Rows to set aside for births, arrivals and new firms over the run (with margin)."""
+        life, months = self.params.life, self.params.days / 30.0 + 1
+        if not life.enabled:
+            return 0, 0
+        people = self.city.residents * (life.births_per_year + life.arriving_graduates_per_year)
+        firms = self.city.enterprises * life.firm_entry_per_year
+        return (
+            int(np.ceil(people * months / 12 * 1.5)) + 5,
+            int(np.ceil(firms * months / 12 * 1.5)) + 5,
+        )
 
     def _living(self, target: str) -> np.ndarray:
         pop = self.population[target]

@@ -81,6 +81,10 @@ class Life(Section):
     move_per_month: Share = 0.002
     graduating_share: Share = 0.25
     firm_exit_per_month: Share = 0.006
+    births_per_year: Share = 0.006
+    arriving_graduates_per_year: Share = 0.01
+    firm_entry_per_year: Share = 0.12
+    registration_lag: Duration = 7 * 86_400.0
 
 
 class Treasury(Section):

@@ -1,5 +1,6 @@
 """Policies delivered on application: people hear, decide, gather evidence and apply."""
 
+import numpy as np
 import pyarrow.compute as pc
 import pytest
 
@@ -37,3 +38,21 @@ def test_nobody_applies_twice_for_one_policy(result):
     apps = result.tables["applications"]
     keys = list(zip(apps["policy_id"].to_pylist(), apps["entity"].to_pylist(), strict=True))
     assert len(keys) == len(set(keys))
+
+
+def test_newcomers_are_born_arrive_and_found_firms_and_the_platform_registers_them():
+    scenario = twin.load_scenario(
+        SCENARIOS / "library.yaml",
+        {"city.scale": 0.001, "duration": "45d", "life.arriving_graduates_per_year": 0.2},
+    )
+    model = twin.build_model(scenario)
+    model.run()
+    people, city = model.population["person"], model.city
+    [month] = model.life_reports  # the run crosses July 1st once
+    assert month.births + month.arrivals > 0 and month.entries > 0
+    newcomers = np.arange(city.residents, model.reserve.next_person)
+    assert people.alive[newcomers].all()
+    assert model.libraries["person"].registered[newcomers].mean() > 0.5  # 7-day lag, 14 days on
+    assert not people.alive[model.reserve.next_person :].any()
+    graduates = model.offices["graduate-living-subsidy"]
+    assert graduates.truly_eligible[newcomers].any()  # arriving graduates qualify
