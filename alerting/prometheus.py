@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from alerting.engine import FIRING, AlertEngine
 from alerting.rules import Rule, RuleSet
-from alerting.templates import check_template, render
+from alerting.templates import Templates, render
 from datafiles import Duration, format_duration, read_yaml, validate
 
 LOOKBACK = 300.0
@@ -69,8 +69,8 @@ class PromRule(BaseModel):
     expr: str
     for_: Annotated[Duration, Field(alias="for")] = 0.0
     keep_firing_for: Duration = 0.0
-    labels: dict[str, str] = {}
-    annotations: dict[str, str] = {}
+    labels: Templates = {}
+    annotations: Templates = {}
 
     @field_validator("expr")
     @classmethod
@@ -81,13 +81,6 @@ class PromRule(BaseModel):
         _matchers(m.group(2) or "")
         float(m.group(4))
         return text
-
-    @field_validator("annotations", "labels")
-    @classmethod
-    def _templates(cls, values: dict[str, str]) -> dict[str, str]:
-        for v in values.values():
-            check_template(v)
-        return values
 
     @property
     def parts(self) -> tuple[str, dict[str, str], str, float]:

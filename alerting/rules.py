@@ -10,7 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from alerting.templates import check_template
+from alerting.templates import Templates
 from datafiles import Duration, read_yaml, validate
 
 _CONDITION = re.compile(r"^\s*(value|rate)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
@@ -82,8 +82,8 @@ class Rule(_Strict):
     no_data: Literal["hold", "resolve"] = "hold"
     severity: Severity = "warning"
     escalate: list[Escalation] = []
-    labels: dict[str, str] = {}
-    annotations: dict[str, str] = {}
+    labels: Templates = {}
+    annotations: Templates = {}
 
     @field_validator("condition", "clear")
     @classmethod
@@ -91,13 +91,6 @@ class Rule(_Strict):
         if text is not None:
             Condition.parse(text)
         return text
-
-    @field_validator("annotations", "labels")
-    @classmethod
-    def _templates(cls, values: dict[str, str]) -> dict[str, str]:
-        for v in values.values():
-            check_template(v)
-        return values
 
     @model_validator(mode="after")
     def _ladder_rises(self) -> Rule:
@@ -131,8 +124,8 @@ class OfflineRule(_Strict):
     match: dict[str, str] = {}
     after_missed: Annotated[float, Field(gt=0)] = 3.0
     severity: Severity = "warning"
-    labels: dict[str, str] = {}
-    annotations: dict[str, str] = {}
+    labels: Templates = {}
+    annotations: Templates = {}
 
 
 class DeviceType(_Strict):

@@ -8,7 +8,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import AfterValidator
 
 _TEMPLATE = re.compile(r"\{\{(.*?)\}\}")
 _TEMPLATE_PART = re.compile(r"^\s*\$(value|labels\.([a-zA-Z_][a-zA-Z0-9_]*))\s*$")
@@ -23,6 +25,16 @@ def check_template(text: str) -> str:
                 "{{ $value }}"
             )
     return text
+
+
+def _check_all(values: dict[str, str]) -> dict[str, str]:
+    for v in values.values():
+        check_template(v)
+    return values
+
+
+Templates = Annotated[dict[str, str], AfterValidator(_check_all)]
+"""Labels or annotations whose values may hold templates (checked when a file is read)."""
 
 
 def render(template: str, ctx: Mapping[str, Any]) -> str:

@@ -326,6 +326,9 @@ class _Label(Node):
     col: int
     kind: str = "label"
 
+    def eval(self, table: Table, ctx: Context) -> Values:
+        raise ExpressionError(f"text '{self.text}' has no value on its own", self.col)
+
 
 def _bracket_depth(text: str) -> int:
     depth = deepest = 0

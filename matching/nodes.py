@@ -6,6 +6,7 @@ inputs make unknown outputs, except where Kleene logic decides (``False and ?`` 
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
@@ -42,11 +43,12 @@ class Context:
         return (self.on - EPOCH).days
 
 
-class Node:
+class Node(abc.ABC):
     kind: str  # "bool", "number", "code:<field>", or "label" (text beside a code field)
 
+    @abc.abstractmethod
     def eval(self, table: Table, ctx: Context) -> Values:
-        raise NotImplementedError
+        """Value and known mask of this node over every row of the table."""
 
     def children(self) -> tuple[Node, ...]:
         return tuple(
