@@ -19,6 +19,20 @@ INDUSTRIES = (
     "research",
     "services",
 )
+# Divisions of the national classification (GB/T 4754-2017) by grouped section: the common
+# ones in Ningbo's economy (assumption: uniform within a section).
+DIVISIONS_BY_INDUSTRY = (
+    ("01", "03", "04"),
+    ("C13", "C17", "C18", "C26", "C29", "C33", "C34", "C35", "C36", "C38", "C39", "C40"),
+    ("E47", "E48", "E50"),
+    ("F51", "F52"),
+    ("G53", "G54", "G55", "G58", "G59", "G60"),
+    ("H61", "H62"),
+    ("I63", "I64", "I65"),
+    ("M73", "M74", "M75"),
+    ("L71", "L72", "N78", "O80", "O81"),
+)
+DIVISIONS = tuple(d for group in DIVISIONS_BY_INDUSTRY for d in group)
 INDUSTRY_SHARE = (0.02, 0.25, 0.06, 0.35, 0.05, 0.07, 0.06, 0.04, 0.10)  # assumption
 SIZE_CLASSES = ("micro", "small", "medium", "large")
 SIZE_SHARE = (0.82, 0.14, 0.035, 0.005)  # assumption, near national SME census shares
@@ -43,6 +57,7 @@ class Enterprises:
     district: np.ndarray  # int16
     in_zone: np.ndarray  # bool
     industry: np.ndarray  # int16, index into INDUSTRIES
+    division: np.ndarray  # int16, index into DIVISIONS (within the firm's industry)
     size_class: np.ndarray  # int16, index into SIZE_CLASSES
     employees: np.ndarray  # int32
     insured_employees: np.ndarray  # int32
@@ -102,6 +117,7 @@ def generate_enterprises(
         district=community_district[community].astype(np.int16),
         in_zone=rng.random(n) < IN_ZONE_SHARE,
         industry=industry,
+        division=_draw_divisions(industry, rng=rng),
         size_class=size_class,
         employees=employees,
         insured_employees=(employees * rng.uniform(*INSURED_SHARE, n)).astype(np.int32),
@@ -132,3 +148,12 @@ def assign_employers(
         weight = employees / employees.sum()
         employer[employed] = rng.choice(len(employees), size=int(employed.sum()), p=weight)
     return employer
+
+
+def _draw_divisions(industry: np.ndarray, *, rng: np.random.Generator) -> np.ndarray:
+    """A division of the firm's section, uniformly (an index into DIVISIONS)."""
+    first = np.cumsum([0] + [len(g) for g in DIVISIONS_BY_INDUSTRY])
+    count = np.diff(first)
+    return (first[industry] + (rng.random(len(industry)) * count[industry]).astype(int)).astype(
+        np.int16
+    )

@@ -2,6 +2,7 @@ import datetime as dt
 
 import numpy as np
 
+from agents import enterprises as ent
 from agents.enterprises import generate_enterprises
 from agents.residents import generate_residents
 from matching import load_registry
@@ -45,3 +46,12 @@ def test_enterprises_fit_the_registry_and_staff_matches_size_class():
     assert 0.78 < micro.mean() < 0.86
     assert (e.revenue > 0).all() and (e.insured_employees <= e.employees).all()
     assert (e.rd_spend[e.high_tech] > 0).all()
+
+
+def test_divisions_belong_to_their_section():
+    e = generate_enterprises(5_000, *WHERE, START, rng=np.random.default_rng(4))
+    for section, divisions in enumerate(ent.DIVISIONS_BY_INDUSTRY):
+        codes = {ent.DIVISIONS[d] for d in e.division[e.industry == section]}
+        assert codes <= set(divisions)
+    registry = load_registry(SCENARIOS / "fields/enterprise.yaml")
+    assert registry["division"].codes == ent.DIVISIONS
