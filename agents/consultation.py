@@ -1,0 +1,166 @@
+"""The consultation desk: platform users call with questions, operators answer, some give up.
+
+A caller arrives, may be helped by self-service or the chatbot (``deflected``), otherwise
+waits for an operator; one who waits longer than their patience hangs up and may call back
+later. Operators work in shifts: the desk's capacity changes on the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+
+@dataclass(frozen=True)
+class DeskParams:
+    """Rates per second; ``shifts`` are (start second of the day, operators) pairs."""
+
+    service_mean: float = 300.0
+    patience_mean: float | None = 600.0  # None: nobody hangs up
+    deflected: float = 0.0  # share answered by self-service or the chatbot
+    callback_share: float = 0.5  # of those who hang up, the share who call again
+    callback_delay_mean: float = 1800.0
+    shifts: tuple[tuple[float, int], ...] = ((0.0, 10),)
+
+
+@dataclass
+class CallLog:
+    """One row per call attempt: arrival, answered (or not), finished, outcome."""
+
+    arrived: list[float] = field(default_factory=list)
+    answered: list[float] = field(default_factory=list)  # NaN when not answered
+    finished: list[float] = field(default_factory=list)
+    outcome: list[str] = field(default_factory=list)  # answered, deflected, abandoned
+
+    def add(self, arrived: float, answered: float, finished: float, outcome: str) -> None:
+        self.arrived.append(arrived)
+        self.answered.append(answered)
+        self.finished.append(finished)
+        self.outcome.append(outcome)
+
+    def waits(self, after: float = 0.0) -> np.ndarray:
+        """Waits of answered calls that arrived after ``after`` (to drop the warm-up)."""
+        a, w = np.asarray(self.arrived), np.asarray(self.answered)
+        keep = (a >= after) & ~np.isnan(w)
+        return w[keep] - a[keep]
+
+
+class Desk:
+    """Operators as a SimPy resource; off-shift operators are held by the shift plan."""
+
+    def __init__(
+        self, env: simpy.Environment, params: DeskParams, *, rng: np.random.Generator
+    ) -> None:
+        self.env, self.params, self.rng = env, params, rng
+        self.staff = max(n for _, n in params.shifts)
+        self.operators = simpy.PriorityResource(env, capacity=self.staff)
+        self.log = CallLog()
+        if any(n < self.staff for _, n in params.shifts):
+            env.process(self.shift_plan())
+
+    def shift_plan(self):
+        """Each day, at each shift's start, the operators not on that shift go off duty until
+        the next shift starts (they finish the call in hand first)."""
+        shifts = sorted(self.params.shifts)
+        while True:
+            day = self.env.now // 86_400 * 86_400
+            for i, (start, on_duty) in enumerate(shifts):
+                begin = day + start
+                end = day + (shifts[i + 1][0] if i + 1 < len(shifts) else 86_400 + shifts[0][0])
+                if begin > self.env.now:
+                    yield self.env.timeout(begin - self.env.now)
+                for _ in range(self.staff - on_duty):
+                    self.env.process(self._off_duty(end))
+            yield self.env.timeout(max(day + 86_400 + shifts[0][0] - self.env.now, 0))
+
+    def _off_duty(self, until: float):
+        with self.operators.request(priority=-1) as hold:
+            yield hold
+            if until > self.env.now:
+                yield self.env.timeout(until - self.env.now)
+
+    def caller(self):
+        """A caller tries self-service, then waits for an operator within their patience, is
+        answered and served - or hangs up and perhaps calls back."""
+        p, env, rng = self.params, self.env, self.rng
+        arrived = env.now
+        if rng.random() < p.deflected:
+            self.log.add(arrived, np.nan, arrived, "deflected")
+            return
+        patience = np.inf if p.patience_mean is None else rng.exponential(p.patience_mean)
+        service = rng.exponential(p.service_mean)
+        with self.operators.request(priority=0) as line:
+            got = yield line | env.timeout(patience)
+            if line in got:
+                answered = env.now
+                yield env.timeout(service)
+                self.log.add(arrived, answered, env.now, "answered")
+                return
+        self.log.add(arrived, np.nan, env.now, "abandoned")
+        if rng.random() < p.callback_share:
+            yield env.timeout(rng.exponential(p.callback_delay_mean))
+            env.process(self.caller())
+
+
+def arrivals(
+    env: simpy.Environment,
+    desk: Desk,
+    rate: Callable[[float], float] | float,
+    *,
+    rng: np.random.Generator,
+    until: float,
+):
+    """Questions arrive as a Poisson process whose rate (per second) may follow the clock
+    (thinning against the peak rate ``rate_max`` when it is a function)."""
+    if callable(rate):
+        peak = max(rate(t) for t in np.linspace(env.now, until, 1000))
+        while env.now < until:
+            yield env.timeout(rng.exponential(1.0 / peak))
+            if rng.random() < rate(env.now) / peak:
+                env.process(desk.caller())
+    else:
+        while env.now < until:
+            yield env.timeout(rng.exponential(1.0 / rate))
+            env.process(desk.caller())
+
+
+def erlang_c_wait(arrival_rate: float, service_rate: float, servers: int) -> float:
+    """Mean wait in queue of an M/M/c queue (Erlang C), in the units of the rates."""
+    a = arrival_rate / service_rate
+    rho = a / servers
+    if rho >= 1:
+        return float("inf")
+    terms = sum(a**k / _factorial(k) for k in range(servers))
+    top = a**servers / _factorial(servers) / (1 - rho)
+    p_wait = top / (terms + top)
+    return p_wait / (servers * service_rate - arrival_rate)
+
+
+def _factorial(k: int) -> float:
+    out = 1.0
+    for i in range(2, k + 1):
+        out *= i
+    return out
+
+
+def summary(log: CallLog, after: float = 0.0) -> dict[str, float]:
+    """Waiting p50/p95 (s) of answered calls and the share abandoned, after the warm-up."""
+    waits = log.waits(after)
+    outcomes = np.asarray(log.outcome)[np.asarray(log.arrived) >= after]
+    return {
+        "wait_p50": float(np.quantile(waits, 0.5)) if len(waits) else float("nan"),
+        "wait_p95": float(np.quantile(waits, 0.95)) if len(waits) else float("nan"),
+        "abandoned": float((outcomes == "abandoned").mean()) if len(outcomes) else float("nan"),
+    }
+
+
+def mean_in_system(log: CallLog, start: float, end: float) -> float:
+    """Time-average number of answered callers in the system over [start, end] (Little's L)."""
+    a = np.asarray(log.arrived)
+    f = np.asarray(log.finished)
+    done = np.asarray(log.outcome) == "answered"
+    a, f = np.clip(a[done], start, end), np.clip(f[done], start, end)
+    return float((f - a).sum() / (end - start))
