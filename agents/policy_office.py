@@ -17,6 +17,8 @@ import numpy as np
 
 from agents.awareness import Awareness, hear_of_it, read_push
 from agents.decisions import DecisionParams, act_rate, decide_to_act, gather_evidence
+from agents.ledger import Ledger
+from agents.payments import Instruction, settle
 from agents.treasury import Route, treasury_payment
 from twin.clock import DAY
 from twin.eventlog import EventLog
@@ -42,6 +44,18 @@ class People:
     literacy: np.ndarray  # float in [0, 1]
     distrust: np.ndarray  # float in [0, 1]
     account_valid: np.ndarray  # bool
+
+
+@dataclass
+class Budget:
+    """Money set aside for a policy and the rule when it runs out; ``factor`` scales every
+    amount under ``pro_rata`` (budget over the need estimated on the first day)."""
+
+    total_fen: int
+    rule: str  # first_come, pro_rata or waitlist
+    committed: int = 0
+    factor: float = 1.0
+    estimated: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,11 +84,16 @@ class PolicyOffice(mesa.Agent):
         behaviour: Behaviour,
         rng: np.random.Generator,
         logs: Logs,
+        ledger: Ledger,
+        target: str,
+        budget: Budget | None = None,
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
         self.people, self.truly_eligible, self.true_amount = people, truly_eligible, true_amount
         self.route, self.behaviour, self.stream, self.logs = route, behaviour, rng, logs
+        self.ledger, self.target, self.budget = ledger, target, budget
+        self.period = "run"  # one payment per beneficiary and policy over the run
         n = len(truly_eligible)
         self.served = np.zeros(n, dtype=bool)  # matched (auto, push) or applied: never twice
         self.queued = np.zeros(n, dtype=bool)
@@ -105,6 +124,7 @@ class PolicyOffice(mesa.Agent):
         """Act on today's decision: pay (auto) or push to (push) the newly matched, queue the
         undecidable for human review; for ``apply``, remember the decision for applicants."""
         self.library_view = (eligible, amount_yuan, needs_review)
+        self._estimate_need(eligible, amount_yuan)
         if self.delivery == "apply":
             return 0
         env = self.model.clock.env
@@ -133,6 +153,15 @@ class PolicyOffice(mesa.Agent):
                 self.awareness, pushed_today, self.people.literacy, env.now / DAY, rng=self.stream
             )
         return len(rows)
+
+    def _estimate_need(self, eligible: np.ndarray, amount_yuan: np.ndarray) -> None:
+        """Pro rata: on the first day, scale amounts so the budget covers everyone matched."""
+        b = self.budget
+        if b is None or b.estimated or b.rule != "pro_rata":
+            return
+        need = float(np.nansum(amount_yuan[eligible])) * 100
+        b.factor = min(1.0, b.total_fen / need) if need > 0 else 1.0
+        b.estimated = True
 
     # -- the people's response --------------------------------------------------------------
 
@@ -227,27 +256,46 @@ class PolicyOffice(mesa.Agent):
         )
 
     def _pay(self, row: int, fen: int, matched_at: float) -> None:
-        env = self.model.clock.env
+        """Commit the amount against the policy's budget, send it by the treasury route, and
+        book it when it lands (or comes back from an invalid account)."""
+        env, budget = self.model.clock.env, self.budget
         started = env.now
+        if budget is not None and budget.rule == "pro_rata":
+            fen = int(fen * budget.factor)
+        if fen <= 0:
+            return  # nothing due: an amount of zero moves no money
+        if budget is not None:
+            if budget.committed + fen > budget.total_fen:
+                status = "waitlisted" if budget.rule == "waitlist" else "budget_exhausted"
+                self._log_payment(row, fen, matched_at, started, env.now, status)
+                return
+            budget.committed += fen
+        ins = Instruction(
+            self.policy_id,
+            self.period,
+            f"{self.target}:{row}",
+            fen,
+            bool(self.people.account_valid[row]),
+        )
 
-        def settle(at: float, status: str) -> None:
-            self.logs.payments.append(
-                policy_id=self.policy_id,
-                entity=row,
-                amount_fen=fen,
-                matched_at=matched_at,
-                started_at=started,
-                settled_at=at,
-                status=status,
-                truly_eligible=bool(self.truly_eligible[row]),
-            )
+        def land(at: float, _status: str) -> None:
+            status = settle(self.ledger, ins, at=at, fund=budget is None)
+            self._log_payment(row, fen, matched_at, started, at, status)
 
         env.process(
-            treasury_payment(
-                env,
-                self.route,
-                bool(self.people.account_valid[row]),
-                rng=self.stream,
-                settle=settle,
-            )
+            treasury_payment(env, self.route, ins.account_valid, rng=self.stream, settle=land)
+        )
+
+    def _log_payment(
+        self, row: int, fen: int, matched_at: float, started: float, at: float, status: str
+    ) -> None:
+        self.logs.payments.append(
+            policy_id=self.policy_id,
+            entity=row,
+            amount_fen=fen,
+            matched_at=matched_at,
+            started_at=started,
+            settled_at=at,
+            status=status,
+            truly_eligible=bool(self.truly_eligible[row]),
         )

@@ -13,9 +13,10 @@ import pyarrow as pa
 from agents.decisions import DecisionParams
 from agents.dispatch import TownshipDispatch
 from agents.enterprises import assign_employers, generate_enterprises
+from agents.ledger import APPROPRIATION, Ledger
 from agents.libraries import DataQuality, Library
 from agents.life_events import LifeRates, Reserve, live_a_month
-from agents.policy_office import Behaviour, Logs, People, PolicyOffice
+from agents.policy_office import Behaviour, Budget, Logs, People, PolicyOffice
 from agents.residents import generate_residents
 from agents.treasury import Route
 from alerting import FIRED, SEVERITIES, AlertEngine, RuleSet
@@ -216,6 +217,7 @@ class CityModel(mesa.Model):
             "person": _residents_as_people(self.population["person"]),
             "enterprise": _enterprises_as_people(self.population["enterprise"]),
         }
+        self.ledger = Ledger()
         self.offices = {}
         for policy in self.matcher.policies:
             target = policy.spec.target
@@ -235,6 +237,9 @@ class CityModel(mesa.Model):
                 behaviour=behaviour,
                 rng=g(f"delivery/{policy.id}"),
                 logs=logs,
+                ledger=self.ledger,
+                target=target,
+                budget=self._budget(policy),
             )
         dispatch_rng = g("dispatch")
         self.dispatch = [
@@ -345,6 +350,16 @@ class CityModel(mesa.Model):
             office.truly_eligible |= newly
             office.true_amount[newly] = now.amount[newly]
             office.widen_audience(np.flatnonzero(newly))
+
+    def _budget(self, policy: Policy) -> Budget | None:
+        """A policy's budget, released into its quota account at the start (scaled to the
+        city's scale: a thousandth of the city gets a thousandth of the money)."""
+        b = policy.spec.budget
+        if b is None:
+            return None
+        total = max(1, round(b.total * 100 * self.params.city.scale))
+        self.ledger.post(APPROPRIATION, f"quota:{policy.id}", total, at=0.0, ref=policy.id)
+        return Budget(total, b.when_exhausted)
 
     def _reserve_sizes(self) -> tuple[int, int]:
         """Rows to set aside for births, arrivals and new firms over the run (with margin)."""

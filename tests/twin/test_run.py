@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
@@ -162,3 +163,32 @@ def test_daily_behaviour_totals_come_from_the_data_collector(result):
     assert {"aware_total", "pushed_total", "acted_total"} <= set(daily.column_names)
     pushed = daily["pushed_total"].to_numpy()
     assert (np.diff(pushed) >= 0).all() and pushed[-1] > 0
+
+
+def test_the_books_balance_and_budgets_hold():
+    """Every payment of a run is in the double-entry ledger: money is conserved to the fen,
+    beneficiaries' accounts hold what was paid, returns sit in suspense, and no policy pays
+    beyond its budget (pro rata for SME relief, first come for the graduate subsidy)."""
+    model = twin.build_model(twin.load_scenario(SKELETON))
+    model.run()
+    ledger = model.ledger
+    assert ledger.total() == 0
+    payments = model.logs["payments"].to_arrow()
+    paid = payments.filter(pc.equal(payments["status"], "paid"))
+    returned = payments.filter(pc.equal(payments["status"], "returned"))
+    banks = sum(
+        b for name, b in zip(ledger.names, ledger._balance, strict=True) if name.startswith("bank:")
+    )
+    assert banks == pc.sum(paid["amount_fen"]).as_py()
+    assert ledger.balance("suspense") == (pc.sum(returned["amount_fen"]).as_py() or 0)
+    for policy in model.matcher.policies:
+        budget = model.offices[policy.id].budget
+        mine = payments.filter(pc.equal(payments["policy_id"], policy.id))
+        moved = mine.filter(pc.is_in(mine["status"], pa.array(["paid", "returned"])))
+        spent = pc.sum(moved["amount_fen"]).as_py() or 0
+        assert ledger.balance(f"quota:{policy.id}") >= 0
+        assert budget is None or spent <= budget.total_fen
+    sme = model.offices["sme-relief"].budget
+    assert sme.rule == "pro_rata" and 0 < sme.factor < 1
+    statuses = set(payments["status"].to_pylist())
+    assert "budget_exhausted" in statuses  # the graduate subsidy ran out, first come
