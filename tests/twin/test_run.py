@@ -188,7 +188,20 @@ def test_the_books_balance_and_budgets_hold():
         spent = pc.sum(moved["amount_fen"]).as_py() or 0
         assert ledger.balance(f"quota:{policy.id}") >= 0
         assert budget is None or spent <= budget.total_fen
-    sme = model.offices["sme-relief"].budget
-    assert sme.rule == "pro_rata" and 0 < sme.factor < 1
     statuses = set(payments["status"].to_pylist())
     assert "budget_exhausted" in statuses  # the graduate subsidy ran out, first come
+
+
+def test_pro_rata_scales_every_amount_to_fit_the_budget(tmp_path):
+    policy = tmp_path / "sme-relief.yaml"
+    policy.write_text(
+        (SKELETON.parent / "policies/sme-relief.yaml")
+        .read_text()
+        .replace("total: 4000000000", "total: 200000000")
+    )
+    scenario = twin.load_scenario(SKELETON, {"policies": [str(policy)], "duration": "5d"})
+    model = twin.build_model(scenario)
+    model.run()
+    budget = model.offices["sme-relief"].budget
+    assert budget.rule == "pro_rata" and 0 < budget.factor < 1
+    assert budget.committed <= budget.total_fen and model.ledger.total() == 0
