@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
+from agents.shifts import staff_plan
+
 
 @dataclass(frozen=True)
 class DeskParams:
@@ -59,28 +61,7 @@ class Desk:
         self.operators = simpy.PriorityResource(env, capacity=self.staff)
         self.log = CallLog()
         if any(n < self.staff for _, n in params.shifts):
-            env.process(self.shift_plan())
-
-    def shift_plan(self):
-        """Each day, at each shift's start, the operators not on that shift go off duty until
-        the next shift starts (they finish the call in hand first)."""
-        shifts = sorted(self.params.shifts)
-        while True:
-            day = self.env.now // 86_400 * 86_400
-            for i, (start, on_duty) in enumerate(shifts):
-                begin = day + start
-                end = day + (shifts[i + 1][0] if i + 1 < len(shifts) else 86_400 + shifts[0][0])
-                if begin > self.env.now:
-                    yield self.env.timeout(begin - self.env.now)
-                for _ in range(self.staff - on_duty):
-                    self.env.process(self._off_duty(end))
-            yield self.env.timeout(max(day + 86_400 + shifts[0][0] - self.env.now, 0))
-
-    def _off_duty(self, until: float):
-        with self.operators.request(priority=-1) as hold:
-            yield hold
-            if until > self.env.now:
-                yield self.env.timeout(until - self.env.now)
+            env.process(staff_plan(env, self.operators, params.shifts))
 
     def caller(self):
         """A caller tries self-service, then waits for an operator within their patience, is

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from agents.approval import APPROVED, ReviewDesk, ReviewParams
 from agents.awareness import Awareness, hear_of_it, read_push
 from agents.decisions import DecisionParams, act_rate, decide_to_act, gather_evidence
 from agents.ledger import Ledger
@@ -64,6 +65,7 @@ class Logs:
     payments: EventLog
     reviews: EventLog
     applications: EventLog
+    decisions: EventLog
 
 
 class PolicyOffice(mesa.Agent):
@@ -87,12 +89,14 @@ class PolicyOffice(mesa.Agent):
         ledger: Ledger,
         target: str,
         budget: Budget | None = None,
+        review: ReviewParams | None = None,
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
         self.people, self.truly_eligible, self.true_amount = people, truly_eligible, true_amount
         self.route, self.behaviour, self.stream, self.logs = route, behaviour, rng, logs
         self.ledger, self.target, self.budget = ledger, target, budget
+        self.desk = ReviewDesk(model.clock.env, review or ReviewParams(), rng=rng)
         self.period = "run"  # one payment per beneficiary and policy over the run
         n = len(truly_eligible)
         self.served = np.zeros(n, dtype=bool)  # matched (auto, push) or applied: never twice
@@ -247,13 +251,39 @@ class PolicyOffice(mesa.Agent):
         )
 
     def _queue_review(self, row: int, now: float) -> None:
+        """The case joins the reviewers' queue; approved cases are paid."""
         self.queued[row] = True
+        truly = bool(self.truly_eligible[row])
         self.logs.reviews.append(
-            policy_id=self.policy_id,
-            entity=row,
-            queued_at=now,
-            truly_eligible=bool(self.truly_eligible[row]),
+            policy_id=self.policy_id, entity=row, queued_at=now, truly_eligible=truly
         )
+
+        def decided(at: float, outcome: str) -> None:
+            self.logs.decisions.append(
+                policy_id=self.policy_id,
+                entity=row,
+                queued_at=now,
+                decided_at=at,
+                outcome=outcome,
+                truly_eligible=truly,
+            )
+            if outcome != APPROVED or self.served[row]:
+                return
+            self.served[row] = True
+            # the evidence shows the amount the entity is owed, or claims to be
+            owed = self.true_amount[row] if truly else float(np.nanmax(self.true_amount))
+            fen = round(float(owed) * 100)
+            self.logs.matches.append(
+                policy_id=self.policy_id,
+                entity=row,
+                matched_at=at,
+                delivery="review",
+                amount_fen=fen,
+                truly_eligible=truly,
+            )
+            self._pay(row, fen, at)
+
+        self.model.clock.env.process(self.desk.review(truly, decided))
 
     def _pay(self, row: int, fen: int, matched_at: float) -> None:
         """Commit the amount against the policy's budget, send it by the treasury route, and

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from agents.approval import ReviewParams
 from agents.decisions import DecisionParams
 from agents.dispatch import TownshipDispatch
 from agents.enterprises import assign_employers, generate_enterprises
@@ -66,6 +67,14 @@ APPLICATIONS = {
     "outcome": pa.string(),
     "truly_eligible": pa.bool_(),
 }
+DECISIONS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "queued_at": pa.float64(),
+    "decided_at": pa.float64(),
+    "outcome": pa.string(),
+    "truly_eligible": pa.bool_(),
+}
 REVIEWS = {
     "policy_id": pa.string(),
     "entity": pa.int64(),
@@ -113,6 +122,7 @@ class CityModel(mesa.Model):
             "dispatches": EventLog(DISPATCHES),
             "reviews": EventLog(REVIEWS),
             "applications": EventLog(APPLICATIONS),
+            "decisions": EventLog(DECISIONS),
         }
         self._build_truth()
         self._build_platform(policies, rules)
@@ -212,12 +222,21 @@ class CityModel(mesa.Model):
             self.logs["payments"],
             self.logs["reviews"],
             self.logs["applications"],
+            self.logs["decisions"],
         )
         people = {
             "person": _residents_as_people(self.population["person"]),
             "enterprise": _enterprises_as_people(self.population["enterprise"]),
         }
         self.ledger = Ledger()
+        a = s.approval
+        review = ReviewParams(
+            reviewers=a.reviewers_per_policy,
+            review_minutes=a.review_time / 60.0,
+            audit_share=a.audit_share,
+            catch=a.catch,
+            catch_audited=a.catch_audited,
+        )
         self.offices = {}
         for policy in self.matcher.policies:
             target = policy.spec.target
@@ -240,6 +259,7 @@ class CityModel(mesa.Model):
                 ledger=self.ledger,
                 target=target,
                 budget=self._budget(policy),
+                review=review,
             )
         dispatch_rng = g("dispatch")
         self.dispatch = [

@@ -74,6 +74,16 @@ class Behaviour(Section):
     dropout_per_day: Share = 0.05
 
 
+class Approval(Section):
+    """The departments' reviewers and their risk control (docs/population.md)."""
+
+    reviewers_per_policy: Annotated[int, Field(ge=1)] = 2
+    review_time: Duration = 1200.0
+    audit_share: Share = 0.1
+    catch: Share = 0.6
+    catch_audited: Share = 0.95
+
+
 class Life(Section):
     """Monthly life events in the truth (docs/population.md)."""
 
@@ -134,6 +144,7 @@ class Scenario(Section):
     policies: list[FilePath] = []
     behaviour: Behaviour = Behaviour()
     life: Life = Life()
+    approval: Approval = Approval()
     treasury: Treasury = Treasury()
     sensing: Sensing
     response: Response = Response()

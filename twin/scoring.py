@@ -23,6 +23,7 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
         **_money(joined),
         "queued_for_review": reviews.num_rows,
         **_applications(tables["applications"]),
+        **_reviews(tables["decisions"]),
         "review_truly_eligible": m.share(
             pc.sum(reviews["truly_eligible"]).as_py() or 0, reviews.num_rows
         ),
@@ -90,6 +91,18 @@ def _applications(apps: pa.Table) -> dict:
     }
 
 
+def _reviews(decisions: pa.Table) -> dict:
+    wait = decisions["decided_at"].to_numpy() - decisions["queued_at"].to_numpy()
+    approved = pc.equal(decisions["outcome"], "approved")
+    false_claims = pc.and_(approved, pc.invert(decisions["truly_eligible"]))
+    return {
+        "reviewed": decisions.num_rows,
+        "approved_false_claims": int(pc.sum(false_claims).as_py() or 0),
+        "review_wait_p50": m.quantile(wait, 0.5),
+        "review_wait_p95": m.quantile(wait, 0.95),
+    }
+
+
 def _alerts(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     fired = tables["alerts"].filter(pc.equal(tables["alerts"]["kind"], "fired"))
     inc = model.incidents
@@ -124,6 +137,8 @@ COUNT_UNITS = {
     "amount_paid": "yuan",
     "queued_for_review": "entities",
     "applications": "applications",
+    "reviewed": "cases",
+    "approved_false_claims": "cases",
     "rejected_but_eligible": "applications",
     "incidents": "incidents",
     "alerts_fired": "alerts",

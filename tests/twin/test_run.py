@@ -27,6 +27,7 @@ FILES = {
     "incidents.parquet",
     "reviews.parquet",
     "applications.parquet",
+    "decisions.parquet",
     "overview.png",
 }
 

@@ -1,0 +1,41 @@
+"""Reviewers work office hours; risk control catches false claims at its rates."""
+
+import numpy as np
+import pytest
+import simpy
+
+from agents.approval import APPROVED, REJECTED, RETURNED, ReviewDesk, ReviewParams
+
+
+def run_cases(params: ReviewParams, cases: list[tuple[float, bool]], seed: int = 0) -> list:
+    env = simpy.Environment()
+    desk = ReviewDesk(env, params, rng=np.random.default_rng(seed))
+    out = []
+
+    def submit(at, truly):
+        yield env.timeout(at)
+        yield env.process(desk.review(truly, lambda t, o: out.append((at, t, o, truly))))
+
+    for at, truly in cases:
+        env.process(submit(at, truly))
+    env.run(until=30 * 86_400)
+    return out
+
+
+def test_a_case_filed_at_night_waits_for_the_office_to_open():
+    params = ReviewParams(reviewers=1, review_minutes=1.0, audit_share=0.0)
+    [(_, decided, outcome, _)] = run_cases(params, [(2 * 3600.0, True)])
+    assert 9 * 3600 <= decided < 9 * 3600 + 3600 and outcome == APPROVED
+
+
+def test_risk_control_catches_false_claims_at_its_rates():
+    params = ReviewParams(
+        reviewers=20, review_minutes=1.0, audit_share=0.0, catch=0.6, honest_error=0.05
+    )
+    cases = [(9 * 3600.0 + i, i % 2 == 0) for i in range(4000)]
+    out = run_cases(params, cases)
+    false = [o for *_, o, truly in out if not truly]
+    honest = [o for *_, o, truly in out if truly]
+    assert len(out) == 4000
+    assert np.mean([o == REJECTED for o in false]) == pytest.approx(0.6, abs=0.03)
+    assert np.mean([o == RETURNED for o in honest]) == pytest.approx(0.05, abs=0.015)
