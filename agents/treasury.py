@@ -8,15 +8,33 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
+DAY = 86_400.0
+
 
 @dataclass(frozen=True)
 class Route:
-    """``direct``: one processing step; ``layered``: ``levels`` quota steps, then processing."""
+    """``direct``: one processing step; ``layered``: ``levels`` quota steps, then processing.
+
+    ``windows``: seconds of the day at which the bank runs its batches; a payment waits for
+    the next one (after the day's last window - the cut-off - for the next day's first).
+    """
 
     kind: str
     processing_seconds: float
     levels: int = 0
     level_delay_seconds: float = 0.0
+    windows: tuple[float, ...] = ()
+
+
+def next_window(now: float, windows: tuple[float, ...]) -> float:
+    """The first batch window at or after ``now`` (``now`` itself without windows)."""
+    if not windows:
+        return now
+    day = now // DAY * DAY
+    for w in sorted(windows):
+        if day + w >= now:
+            return day + w
+    return day + DAY + min(windows)
 
 
 def treasury_payment(
@@ -27,10 +45,15 @@ def treasury_payment(
     rng: np.random.Generator,
     settle: Callable[[float, str], None],
 ) -> Generator:
-    """A payment waits at each budget level (layered route), is processed by the bank, then
-    lands in the beneficiary's account - or is returned if the account is invalid."""
+    """A payment waits at each budget level (layered route), then for the bank's next batch
+    window, is processed, and lands in the beneficiary's account - or is returned if the
+    account is invalid."""
     if route.kind == "layered":
         for _ in range(route.levels):
             yield env.timeout(rng.exponential(route.level_delay_seconds))
-    yield env.timeout(rng.exponential(route.processing_seconds))
+    processing = rng.exponential(route.processing_seconds)
+    batch = next_window(env.now, route.windows)
+    if batch > env.now:
+        yield env.timeout(batch - env.now)
+    yield env.timeout(processing)
     settle(env.now, "paid" if account_valid else "returned")

@@ -32,6 +32,17 @@ def load_inputs(scenario: Scenario) -> Inputs:
     if problems:
         raise UserError(problems)
     policies = load_policies(scenario.policies, registries)
+    ids = [p.id for p in policies]
+    problems += [
+        Problem(
+            f"no policy of the scenario has the id '{pid}'",
+            key=f"treasury.routes.{pid}",
+            expected="one of: " + ", ".join(ids),
+            hint=did_you_mean(pid, ids),
+        )
+        for pid in scenario.treasury.routes
+        if pid not in ids
+    ]
     rules = _collect(load_rules, scenario.sensing.rules, problems)
     if problems:
         raise UserError(problems)

@@ -210,12 +210,17 @@ class CityModel(mesa.Model):
 
     def _build_responders(self) -> None:
         s, g = self.params, self.streams.generator
-        route = Route(
-            s.treasury.route,
-            s.treasury.direct_processing,
-            s.treasury.layered_levels,
-            s.treasury.layered_level_delay,
-        )
+
+        def route(policy_id: str) -> Route:
+            t = s.treasury
+            return Route(
+                t.routes.get(policy_id, t.route),
+                t.direct_processing,
+                t.layered_levels,
+                t.layered_level_delay,
+                tuple(t.bank_windows),
+            )
+
         behaviour = _behaviour(s.behaviour)
         logs = Logs(
             self.logs["matches"],
@@ -252,7 +257,7 @@ class CityModel(mesa.Model):
                 truly_eligible=truth.eligible,
                 misreports=self._misreporters(target),
                 true_amount=truth.amount,
-                route=route,
+                route=route(policy.id),
                 behaviour=behaviour,
                 rng=g(f"delivery/{policy.id}"),
                 logs=logs,

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
 from datafiles import Duration
 from twin import ningbo
@@ -20,6 +21,23 @@ IS_PATH = _PathMarker()
 FilePath = Annotated[Path, IS_PATH, PlainSerializer(str, return_type=str, when_used="json")]
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Positive = Annotated[float, Field(gt=0.0)]
+
+
+def _time_of_day(value: object) -> float:
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError("a time of day as HH:MM, e.g. 09:30")
+    hours, minutes = value.split(":")
+    return int(hours) * 3600.0 + int(minutes) * 60.0
+
+
+def _hh_mm(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+
+
+TimeOfDay = Annotated[
+    float, BeforeValidator(_time_of_day), PlainSerializer(_hh_mm, return_type=str, when_used="json")
+]
+"""Seconds since midnight, written HH:MM."""
 
 
 class Section(BaseModel):
@@ -101,9 +119,11 @@ class Treasury(Section):
     """The route money takes: direct (treasury to account) or layered (quota level by level)."""
 
     route: Literal["direct", "layered"] = "direct"
+    routes: dict[str, Literal["direct", "layered"]] = {}
     direct_processing: Duration = 600.0
     layered_levels: Annotated[int, Field(ge=1, le=6)] = 4
     layered_level_delay: Duration = 3 * 86_400.0
+    bank_windows: list[TimeOfDay] = []
 
 
 class Sensing(Section):

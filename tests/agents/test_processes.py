@@ -76,3 +76,26 @@ def test_docking_response_with_ample_workers_is_the_travel_time():
     sample = np.asarray(on_site)
     half = stats.norm.ppf(0.995) * sample.std(ddof=1) / np.sqrt(n)
     assert sample.mean() == pytest.approx(travel, abs=half)
+
+
+def test_bank_windows_batch_payments_and_the_cut_off_defers_to_tomorrow():
+    from agents.treasury import next_window
+
+    windows = (9 * 3600.0, 14 * 3600.0)
+    assert next_window(8 * 3600.0, windows) == 9 * 3600.0
+    assert next_window(9 * 3600.0, windows) == 9 * 3600.0  # on the window: this batch
+    assert next_window(10 * 3600.0, windows) == 14 * 3600.0
+    assert next_window(15 * 3600.0, windows) == 86_400 + 9 * 3600.0  # after the cut-off
+    assert next_window(15 * 3600.0, ()) == 15 * 3600.0
+    env, trace = simpy.Environment(), []
+    env.process(
+        treasury_payment(
+            env,
+            Route("direct", 600, windows=windows),
+            True,
+            rng=FixedRng(),
+            settle=lambda at, s: trace.append(at),
+        )
+    )
+    env.run()
+    assert trace == [9 * 3600.0 + 600]

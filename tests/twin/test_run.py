@@ -206,3 +206,17 @@ def test_pro_rata_scales_every_amount_to_fit_the_budget(tmp_path):
     budget = model.offices["sme-relief"].budget
     assert budget.rule == "pro_rata" and 0 < budget.factor < 1
     assert budget.committed <= budget.total_fen and model.ledger.total() == 0
+
+
+def test_the_slow_lane_is_slower_than_the_fast_lane():
+    result = twin.run(
+        twin.load_scenario(SKELETON.parent / "treasury-routes.yaml", {"duration": "40d"})
+    )
+    fast = result.metric("time_to_money_p50", "sme-relief")
+    slow = result.metric("time_to_money_p50", "hospitality-relief")
+    assert slow > 5 * fast and slow > 7 * 86_400  # four levels of about three days each
+
+
+def test_a_route_for_an_unknown_policy_is_an_error(capsys):
+    assert main(["validate", str(SKELETON), "--set", "treasury.routes.sme-relif=layered"]) == 2
+    assert "did you mean 'sme-relief'?" in capsys.readouterr().err
