@@ -32,7 +32,15 @@ class RunResult:
         """(metric, value, unit) rows, overall then per policy."""
         rows = [(k, _fmt(v["value"]), v["unit"]) for k, v in self.summary["metrics"].items()]
         for pid, block in self.summary["policies"].items():
-            for key in ("eligible", "paid", "coverage", "exclusion_error", "inclusion_error"):
+            keys = (
+                "eligible",
+                "paid",
+                "coverage",
+                "exclusion_error",
+                "inclusion_error",
+                "time_to_money_p50",
+            )
+            for key in keys:
                 rows.append((f"{pid}: {key}", _fmt(block[key]["value"]), block[key]["unit"]))
         return rows
 
