@@ -10,6 +10,7 @@ against its library. Everyone is served at most once.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import mesa
@@ -90,6 +91,7 @@ class PolicyOffice(mesa.Agent):
         target: str,
         budget: Budget | None = None,
         review: ReviewParams | None = None,
+        ask: Callable[[int, str], None] | None = None,
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
@@ -97,6 +99,7 @@ class PolicyOffice(mesa.Agent):
         self.route, self.behaviour, self.stream, self.logs = route, behaviour, rng, logs
         self.ledger, self.target, self.budget = ledger, target, budget
         self.desk = ReviewDesk(model.clock.env, review or ReviewParams(), rng=rng)
+        self.ask = ask  # (how many, why): people with questions call the consultation desk
         self.period = "run"  # one payment per beneficiary and policy over the run
         n = len(truly_eligible)
         self.served = np.zeros(n, dtype=bool)  # matched (auto, push) or applied: never twice
@@ -153,9 +156,11 @@ class PolicyOffice(mesa.Agent):
             self.pushed[rows] = True
             pushed_today = np.zeros(len(self.pushed), bool)
             pushed_today[rows] = True
-            read_push(
+            read = read_push(
                 self.awareness, pushed_today, self.people.literacy, env.now / DAY, rng=self.stream
             )
+            if self.ask is not None:
+                self.ask(len(read), "push")
         return len(rows)
 
     def _estimate_need(self, eligible: np.ndarray, amount_yuan: np.ndarray) -> None:
@@ -212,6 +217,8 @@ class PolicyOffice(mesa.Agent):
             for row in acting.tolist():
                 self._pay(row, int(self.offer_fen[row]), env.now)
             return
+        if self.ask is not None:
+            self.ask(len(acting), "apply")
         days, gives_up = gather_evidence(self.people.literacy[acting], b.decisions, rng=self.stream)
         for row, wait in zip(acting[~gives_up].tolist(), days[~gives_up].tolist(), strict=True):
             env.process(self._applicant(row, wait * DAY))

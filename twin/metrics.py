@@ -32,6 +32,11 @@ METRICS = {
         ),
         Metric("review_wait_p50", "s", "median of (decided_at - queued_at) over reviewed cases"),
         Metric("review_wait_p95", "s", "95th percentile of (decided_at - queued_at)"),
+        Metric("desk_wait_p50", "s", "median of (answered - arrived) over answered calls"),
+        Metric("desk_wait_p95", "s", "95th percentile of (answered - arrived)"),
+        Metric(
+            "desk_abandoned", "share", "calls abandoned / calls that reached the operator queue"
+        ),
         Metric("time_to_money_p50", "s", "median of (paid_at - eligible_from) over paid"),
         Metric("time_to_money_p95", "s", "95th percentile of (paid_at - eligible_from) over paid"),
         Metric("alert_precision", "share", "fired alerts inside an incident window / fired alerts"),

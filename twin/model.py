@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from agents.approval import ReviewParams
+from agents.consultation import Desk, DeskParams
 from agents.decisions import DecisionParams
 from agents.dispatch import TownshipDispatch
 from agents.enterprises import assign_employers, generate_enterprises
@@ -234,6 +235,19 @@ class CityModel(mesa.Model):
             "enterprise": _enterprises_as_people(self.population["enterprise"]),
         }
         self.ledger = Ledger()
+        d = s.desk
+        self.desk = Desk(
+            self.clock.env,
+            DeskParams(
+                service_mean=d.service_time,
+                patience_mean=d.patience,
+                deflected=d.deflected,
+                callback_share=d.callback_share,
+                shifts=tuple((sh.from_, sh.operators) for sh in d.shifts),
+            ),
+            rng=g("desk"),
+        )
+        self._desk_rng = g("questions")
         a = s.approval
         review = ReviewParams(
             reviewers=a.reviewers_per_policy,
@@ -265,6 +279,7 @@ class CityModel(mesa.Model):
                 target=target,
                 budget=self._budget(policy),
                 review=review,
+                ask=self.questions,
             )
         dispatch_rng = g("dispatch")
         self.dispatch = [
@@ -401,6 +416,19 @@ class CityModel(mesa.Model):
     def _living(self, target: str) -> np.ndarray:
         pop = self.population[target]
         return pop.alive if target == "person" else pop.active
+
+    def questions(self, people: int, why: str) -> None:
+        """Some of the people just pushed to, or starting an application, call the desk within
+        the next twelve hours."""
+        d = self.params.desk
+        share = d.questions_per_push if why == "push" else d.questions_per_application
+        calls = int(self._desk_rng.binomial(people, share)) if people else 0
+        for delay in self._desk_rng.uniform(0.0, 12 * 3600.0, calls).tolist():
+            self.clock.env.process(self._call_later(delay))
+
+    def _call_later(self, delay: float):
+        yield self.clock.env.timeout(delay)
+        yield self.clock.env.process(self.desk.caller())
 
     def beneficiaries_behave(self) -> None:
         today = self.clock.today

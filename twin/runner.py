@@ -29,6 +29,23 @@ def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> R
     )
     model.run()
     tables = {name: log.to_arrow() for name, log in model.logs.items()}
+    calls = model.desk.log
+    tables["calls"] = pa.table(
+        {
+            "arrived": calls.arrived,
+            "answered": calls.answered,
+            "finished": calls.finished,
+            "outcome": calls.outcome,
+        },
+        schema=pa.schema(
+            [
+                ("arrived", pa.float64()),
+                ("answered", pa.float64()),
+                ("finished", pa.float64()),
+                ("outcome", pa.string()),
+            ]
+        ),
+    )
     inc = model.incidents
     tables["incidents"] = pa.table(
         {"device": inc.device, "onset": inc.onset, "end": inc.end, "peak": inc.peak}

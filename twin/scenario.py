@@ -7,7 +7,15 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    field_serializer,
+    field_validator,
+)
 
 from datafiles import Duration
 from twin import ningbo
@@ -24,6 +32,9 @@ Positive = Annotated[float, Field(gt=0.0)]
 
 
 def _time_of_day(value: object) -> float:
+    # YAML 1.1 reads an unquoted 20:00 as the base-60 number 1200: minutes since midnight
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return value * 60.0
     if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
         raise ValueError("a time of day as HH:MM, e.g. 09:30")
     hours, minutes = value.split(":")
@@ -102,6 +113,39 @@ class Approval(Section):
     catch_audited: Share = 0.95
 
 
+class Shift(Section):
+    """From this time of day (HH:MM), this many operators answer."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    from_: Annotated[float, Field(alias="from")]
+    operators: Annotated[int, Field(ge=0)]
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> float:
+        return value if isinstance(value, float) else _time_of_day(value)
+
+    @field_serializer("from_", when_used="json")
+    def _written(self, seconds: float) -> str:
+        return _hh_mm(seconds)
+
+
+class ConsultationDesk(Section):
+    """The platform's consultation desk: who calls, and who answers (docs/population.md)."""
+
+    shifts: Annotated[list[Shift], Field(min_length=1)] = [
+        Shift(from_=8 * 3600.0, operators=3),
+        Shift(from_=20 * 3600.0, operators=1),
+    ]
+    service_time: Duration = 300.0
+    patience: Duration | None = 600.0
+    deflected: Share = 0.0
+    callback_share: Share = 0.5
+    questions_per_application: Share = 0.6
+    questions_per_push: Share = 0.2
+
+
 class Life(Section):
     """Monthly life events in the truth (docs/population.md)."""
 
@@ -165,6 +209,7 @@ class Scenario(Section):
     behaviour: Behaviour = Behaviour()
     life: Life = Life()
     approval: Approval = Approval()
+    desk: ConsultationDesk = ConsultationDesk()
     treasury: Treasury = Treasury()
     sensing: Sensing
     response: Response = Response()
@@ -175,4 +220,4 @@ class Scenario(Section):
 
     def to_json_dict(self) -> dict:
         """The fully resolved scenario, in the form a scenario file would write it."""
-        return self.model_dump(mode="json")
+        return self.model_dump(mode="json", by_alias=True)

@@ -24,6 +24,7 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
         "queued_for_review": reviews.num_rows,
         **_applications(tables["applications"]),
         **_reviews(tables["decisions"]),
+        **_desk(tables["calls"]),
         "review_truly_eligible": m.share(
             pc.sum(reviews["truly_eligible"]).as_py() or 0, reviews.num_rows
         ),
@@ -103,6 +104,19 @@ def _reviews(decisions: pa.Table) -> dict:
     }
 
 
+def _desk(calls: pa.Table) -> dict:
+    arrived, answered = calls["arrived"].to_numpy(), calls["answered"].to_numpy()
+    waited = ~np.isnan(answered)
+    outcome = calls["outcome"].to_numpy(zero_copy_only=False)
+    to_operator = outcome != "deflected"
+    return {
+        "calls": calls.num_rows,
+        "desk_wait_p50": m.quantile(answered[waited] - arrived[waited], 0.5),
+        "desk_wait_p95": m.quantile(answered[waited] - arrived[waited], 0.95),
+        "desk_abandoned": m.share(int((outcome == "abandoned").sum()), int(to_operator.sum())),
+    }
+
+
 def _alerts(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     fired = tables["alerts"].filter(pc.equal(tables["alerts"]["kind"], "fired"))
     inc = model.incidents
@@ -138,6 +152,7 @@ COUNT_UNITS = {
     "queued_for_review": "entities",
     "applications": "applications",
     "reviewed": "cases",
+    "calls": "calls",
     "approved_false_claims": "cases",
     "rejected_but_eligible": "applications",
     "incidents": "incidents",

@@ -28,6 +28,7 @@ FILES = {
     "reviews.parquet",
     "applications.parquet",
     "decisions.parquet",
+    "calls.parquet",
     "overview.png",
 }
 
@@ -220,3 +221,16 @@ def test_the_slow_lane_is_slower_than_the_fast_lane():
 def test_a_route_for_an_unknown_policy_is_an_error(capsys):
     assert main(["validate", str(SKELETON), "--set", "treasury.routes.sme-relif=layered"]) == 2
     assert "did you mean 'sme-relief'?" in capsys.readouterr().err
+
+
+def test_more_operators_mean_fewer_callers_give_up():
+    base = {"duration": "12d", "city.scale": 0.001}
+    peak = SKELETON.parent / "consultation-peak.yaml"
+    few = twin.run(
+        twin.load_scenario(peak, {**base, "desk.shifts": [{"from": "00:00", "operators": 1}]})
+    )
+    many = twin.run(
+        twin.load_scenario(peak, {**base, "desk.shifts": [{"from": "00:00", "operators": 8}]})
+    )
+    assert few.metric("calls") > 50
+    assert many.metric("desk_abandoned") < few.metric("desk_abandoned")
