@@ -2,8 +2,9 @@
 
 A case waits for a reviewer (reviewers work office hours), is read - longer when it is drawn
 for an in-depth audit - and decided on the evidence, which shows the truth: a truly eligible
-case is approved (rarely returned by mistake); a false claim is caught with some probability,
-higher under audit, and otherwise slips through.
+case is approved (rarely returned by mistake), an honest ineligible one rejected (rarely approved
+by mistake); a false claim is caught with some probability, higher under audit, and otherwise
+slips through.
 """
 
 from __future__ import annotations
@@ -48,8 +49,15 @@ class ReviewDesk:
             )
         )
 
-    def review(self, truly_eligible: bool, decided: Callable[[float, str], None]):
-        """A case waits for a reviewer, is read (audited or not) and decided on its evidence."""
+    def review(
+        self,
+        truly_eligible: bool,
+        decided: Callable[[float, str], None],
+        *,
+        false_claim: bool = False,
+    ):
+        """A case waits for a reviewer, is read (audited or not) and decided on its evidence:
+        an honest case is decided right (but for rare slips), a false claim may slip through."""
         p, rng, env = self.params, self.rng, self.env
         audited = rng.random() < p.audit_share
         minutes = rng.exponential(p.review_minutes) * (p.audit_factor if audited else 1.0)
@@ -60,6 +68,8 @@ class ReviewDesk:
             yield env.timeout(minutes * 60.0)
         if truly_eligible:
             outcome = RETURNED if slip < p.honest_error else APPROVED
-        else:
+        elif false_claim:
             outcome = REJECTED if slip < catch else APPROVED
+        else:
+            outcome = APPROVED if slip < p.honest_error else REJECTED
         decided(env.now, outcome)

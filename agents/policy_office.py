@@ -199,9 +199,7 @@ class PolicyOffice(mesa.Agent):
         if not len(rows):
             return
         # a misreporter expects what an eligible entity typically gets
-        eligible_amounts = self.true_amount[self.truly_eligible]
-        typical = float(np.median(eligible_amounts)) if len(eligible_amounts) else 0.0
-        benefit = np.where(self.misreports, typical, self.true_amount)
+        benefit = np.where(self.misreports, self._typical_amount(), self.true_amount)
         to_deadline = (self.valid_to - today).days if self.valid_to else 3650.0
         rate = act_rate(
             benefit[rows],
@@ -277,8 +275,8 @@ class PolicyOffice(mesa.Agent):
             if outcome != APPROVED or self.served[row]:
                 return
             self.served[row] = True
-            # the evidence shows the amount the entity is owed, or claims to be
-            owed = self.true_amount[row] if truly else float(np.nanmax(self.true_amount))
+            # the evidence shows the amount owed; a false claim asks for the typical amount
+            owed = self.true_amount[row] if truly else self._typical_amount()
             fen = round(float(owed) * 100)
             self.logs.matches.append(
                 policy_id=self.policy_id,
@@ -290,7 +288,12 @@ class PolicyOffice(mesa.Agent):
             )
             self._pay(row, fen, at)
 
-        self.model.clock.env.process(self.desk.review(truly, decided))
+        false_claim = bool(self.misreports[row])
+        self.model.clock.env.process(self.desk.review(truly, decided, false_claim=false_claim))
+
+    def _typical_amount(self) -> float:
+        amounts = self.true_amount[self.truly_eligible]
+        return float(np.median(amounts)) if len(amounts) else 0.0
 
     def _pay(self, row: int, fen: int, matched_at: float) -> None:
         """Commit the amount against the policy's budget, send it by the treasury route, and

@@ -36,11 +36,15 @@ def load_inputs(scenario: Scenario) -> Inputs:
     problems += [
         Problem(
             f"no policy of the scenario has the id '{pid}'",
-            key=f"treasury.routes.{pid}",
+            key=f"{where}.{pid}",
             expected="one of: " + ", ".join(ids),
             hint=did_you_mean(pid, ids),
         )
-        for pid in scenario.treasury.routes
+        for where, table in (
+            ("treasury.routes", scenario.treasury.routes),
+            ("policy_delivery", scenario.policy_delivery),
+        )
+        for pid in table
         if pid not in ids
     ]
     rules = _collect(load_rules, scenario.sensing.rules, problems)

@@ -16,6 +16,7 @@ class Metric:
     name: str
     unit: str
     formula: str
+    per_policy: bool = False  # reported for each policy only, not for the whole run
 
 
 METRICS = {
@@ -25,6 +26,17 @@ METRICS = {
         Metric("payout_rate", "share", "amount paid / amount matched"),
         Metric("exclusion_error", "share", "|eligible \\ matched| / |eligible|"),
         Metric("inclusion_error", "share", "|matched \\ eligible| / |matched|"),
+        Metric(
+            "awareness",
+            "share",
+            "|eligible who know of it (heard, pushed, paid)| / |eligible|",
+            per_policy=True,
+        ),
+        Metric(
+            "precision", "share", "1 - inclusion_error: truly eligible matches", per_policy=True
+        ),
+        Metric("fairness", "share", "lowest / highest coverage across groups", per_policy=True),
+        Metric("convenience", "share", "1 - delivery effort / effort of applying", per_policy=True),
         Metric(
             "review_truly_eligible",
             "share",
@@ -80,6 +92,16 @@ def inclusion_error(eligible: np.ndarray, matched: np.ndarray) -> float | None:
 def payout_rate(matched_fen: np.ndarray, paid_fen: np.ndarray) -> float | None:
     """sum(paid) / sum(matched) (share): committed money that reached accounts."""
     return share(np.sum(paid_fen, dtype=np.int64), np.sum(matched_fen, dtype=np.int64))
+
+
+def fairness(eligible: np.ndarray, paid: np.ndarray, group: np.ndarray) -> float | None:
+    """Lowest over highest coverage across groups with eligible members (share, 1 = equal
+    reach); None with fewer than two such groups."""
+    cover = [coverage(eligible & (group == g), paid & (group == g)) for g in np.unique(group)]
+    cover = [c for c in cover if c is not None]
+    if len(cover) < 2 or max(cover) == 0:
+        return None
+    return min(cover) / max(cover)
 
 
 def incident_detections(

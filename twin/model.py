@@ -265,7 +265,7 @@ class CityModel(mesa.Model):
             self.offices[policy.id] = PolicyOffice(
                 self,
                 policy.id,
-                policy.spec.delivery,
+                s.policy_delivery.get(policy.id, policy.spec.delivery),
                 policy.spec.valid_to,
                 people=people[target],
                 truly_eligible=truth.eligible,

@@ -23,10 +23,7 @@ def build_model(scenario: Scenario, *, on_day: Callable[[int], None] | None = No
 
 def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> RunResult:
     """Run one scenario to its end and score it; ``on_day(n)`` is called as day n begins."""
-    inputs = load_inputs(scenario)
-    model = CityModel(
-        scenario, inputs.policies, inputs.rules, registries=inputs.registries, on_day=on_day
-    )
+    model = build_model(scenario, on_day=on_day)
     model.run()
     tables = {name: log.to_arrow() for name, log in model.logs.items()}
     calls = model.desk.log

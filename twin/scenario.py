@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -206,6 +206,8 @@ class Scenario(Section):
     city: CityParams = CityParams()
     libraries: Libraries
     policies: list[FilePath] = []
+    policy_delivery: dict[str, Literal["apply", "push", "auto"]] = {}
+    variants: dict[str, dict[str, Any]] = {}
     behaviour: Behaviour = Behaviour()
     life: Life = Life()
     approval: Approval = Approval()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -35,7 +37,10 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
         "seed": model.params.seed,
         "days": model.params.days,
         "metrics": _with_units(metrics),
-        "policies": {pid: _with_units(_money(a)) for pid, a in per_policy.items()},
+        "policies": {
+            pid: _with_units({**_money(a), **_indicators(model, pid, a)})
+            for pid, a in per_policy.items()
+        },
     }
 
 
@@ -63,6 +68,33 @@ def _policy_arrays(model: CityModel, policy, tables: dict[str, pa.Table]) -> dic
         "paid_fen": paid_rows["amount_fen"].to_numpy(),
         "wait": paid_rows["settled_at"].to_numpy() - eligible_from,
     }
+
+
+def _indicators(model: CityModel, policy_id: str, a: dict) -> dict:
+    """The seed's evaluation indicators for one policy (docs/metrics.md)."""
+    office = model.offices[policy_id]
+    aware = np.zeros(len(a["eligible"]), bool)
+    aw = office.awareness
+    aware[aw.members[aw.aware]] = True
+    precision = m.inclusion_error(a["eligible"], a["matched"])
+    b = model.params.behaviour
+    effort = {"auto": 0.0, "push": b.push_effort, "apply": b.apply_effort}[office.delivery]
+    return {
+        "awareness": m.share(np.sum(a["eligible"] & (aware | a["paid"])), np.sum(a["eligible"])),
+        "precision": None if precision is None else 1.0 - precision,
+        "fairness": m.fairness(a["eligible"], a["paid"], _groups(model, office.target)),
+        "convenience": 1.0 - effort / b.apply_effort if b.apply_effort else 1.0,
+    }
+
+
+def _groups(model: CityModel, target: str) -> np.ndarray:
+    """Groups whose reach fairness compares: residents under and over 60, micro firms and
+    the rest."""
+    pop = model.population[target]
+    if target == "person":
+        today = (model.clock.date_at(model.params.duration - 1) - dt.date(1970, 1, 1)).days
+        return ((today - pop.birth_date) / 365.25 >= 60).astype(np.int8)
+    return (pop.size_class > 0).astype(np.int8)
 
 
 def _rows(table: pa.Table, policy_id: str) -> pa.Table:

@@ -7,14 +7,22 @@ import simpy
 from agents.approval import APPROVED, REJECTED, RETURNED, ReviewDesk, ReviewParams
 
 
-def run_cases(params: ReviewParams, cases: list[tuple[float, bool]], seed: int = 0) -> list:
+def run_cases(
+    params: ReviewParams, cases: list[tuple[float, bool]], seed: int = 0, false_claims: bool = True
+) -> list:
     env = simpy.Environment()
     desk = ReviewDesk(env, params, rng=np.random.default_rng(seed))
     out = []
 
     def submit(at, truly):
         yield env.timeout(at)
-        yield env.process(desk.review(truly, lambda t, o: out.append((at, t, o, truly))))
+        yield env.process(
+            desk.review(
+                truly,
+                lambda t, o: out.append((at, t, o, truly)),
+                false_claim=false_claims and not truly,
+            )
+        )
 
     for at, truly in cases:
         env.process(submit(at, truly))
@@ -39,3 +47,9 @@ def test_risk_control_catches_false_claims_at_its_rates():
     assert len(out) == 4000
     assert np.mean([o == REJECTED for o in false]) == pytest.approx(0.6, abs=0.03)
     assert np.mean([o == RETURNED for o in honest]) == pytest.approx(0.05, abs=0.015)
+
+
+def test_honest_ineligible_cases_are_rejected_but_for_rare_slips():
+    params = ReviewParams(reviewers=20, review_minutes=1.0, audit_share=0.0, honest_error=0.02)
+    out = run_cases(params, [(9 * 3600.0 + i, False) for i in range(3000)], false_claims=False)
+    assert np.mean([o == REJECTED for *_, o, _ in out]) == pytest.approx(0.98, abs=0.01)
