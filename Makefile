@@ -3,7 +3,7 @@ SHELL := /bin/sh
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-SCENARIO ?= scenarios/skeleton.yaml
+SCENARIO ?= scenarios/policy-sandbox.yaml
 
 .PHONY: demo test lint bench venv clean
 

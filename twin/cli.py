@@ -77,6 +77,8 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / scenario.name
     started = time.perf_counter()
+    if scenario.variants:
+        return _run_variants(scenario, out, started, quiet=args.quiet)
     with tqdm(
         total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet, file=sys.stderr
     ) as bar:
@@ -90,14 +92,35 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_variants(scenario, out: Path, started: float, *, quiet: bool) -> int:
+    from tqdm import tqdm
+
+    from twin.compare import run_variants
+
+    total = scenario.days * len(scenario.variants)
+    with tqdm(total=total, unit="day", desc=scenario.name, disable=quiet, file=sys.stderr) as bar:
+        comparison = run_variants(scenario, on_day=lambda name, n: bar.update(1))
+    comparison.write(out)
+    print(comparison.table())
+    print(
+        f"\n{len(scenario.variants)} variants x {scenario.days} days in "
+        f"{time.perf_counter() - started:.1f} s; results in {out}/"
+    )
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
+    from twin.compare import with_overrides
     from twin.inputs import load_inputs
     from twin.scenario_loader import load_scenario
 
     problems = []
     for path in args.files:
         try:
-            load_inputs(load_scenario(path, args.overrides))
+            scenario = load_scenario(path, args.overrides)
+            load_inputs(scenario)
+            for name, overrides in scenario.variants.items():
+                load_inputs(with_overrides(scenario, overrides, name))
             print(f"ok: {path}")
         except UserError as exc:
             problems += exc.problems

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -88,13 +86,10 @@ def _indicators(model: CityModel, policy_id: str, a: dict) -> dict:
 
 
 def _groups(model: CityModel, target: str) -> np.ndarray:
-    """Groups whose reach fairness compares: residents under and over 60, micro firms and
-    the rest."""
+    """The groups fairness compares - the digital divide: residents with and without a
+    smartphone, firms with and without a platform account."""
     pop = model.population[target]
-    if target == "person":
-        today = (model.clock.date_at(model.params.duration - 1) - dt.date(1970, 1, 1)).days
-        return ((today - pop.birth_date) / 365.25 >= 60).astype(np.int8)
-    return (pop.size_class > 0).astype(np.int8)
+    return (pop.smartphone if target == "person" else pop.uses_platform).astype(np.int8)
 
 
 def _rows(table: pa.Table, policy_id: str) -> pa.Table:
