@@ -43,6 +43,7 @@ class ReviewDesk:
     ) -> None:
         self.env, self.params, self.rng = env, params, rng
         self.reviewers = simpy.PriorityResource(env, capacity=params.reviewers)
+        self.backlog_max = 0  # the longest queue of cases seen
         env.process(
             staff_plan(
                 env, self.reviewers, office_hours(params.opens, params.closes, params.reviewers)
@@ -64,6 +65,7 @@ class ReviewDesk:
         catch = p.catch_audited if audited else p.catch
         slip = rng.random()
         with self.reviewers.request(priority=0) as seat:
+            self.backlog_max = max(self.backlog_max, len(self.reviewers.queue))
             yield seat
             yield env.timeout(minutes * 60.0)
         if truly_eligible:

@@ -24,6 +24,8 @@ class Route:
     levels: int = 0
     level_delay_seconds: float = 0.0
     windows: tuple[float, ...] = ()
+    level_batch_seconds: float = 0.0  # each level allocates quotas in runs this far apart
+    outage: float = 0.0  # chance the bank is down at a batch window (the payment waits)
 
 
 def next_window(now: float, windows: tuple[float, ...]) -> float:
@@ -50,10 +52,18 @@ def treasury_payment(
     account is invalid."""
     if route.kind == "layered":
         for _ in range(route.levels):
+            if route.level_batch_seconds:  # wait for the level's next allocation run
+                period = route.level_batch_seconds
+                yield env.timeout(-env.now % period)
             yield env.timeout(rng.exponential(route.level_delay_seconds))
     processing = rng.exponential(route.processing_seconds)
-    batch = next_window(env.now, route.windows)
-    if batch > env.now:
-        yield env.timeout(batch - env.now)
+    while True:  # a batch window at which the bank is up (an outage: try the next one)
+        batch = next_window(env.now, route.windows)
+        if batch > env.now:
+            yield env.timeout(batch - env.now)
+        if rng.random() >= route.outage:
+            break
+        # with windows, move past this one to the next; without, retry in an hour
+        yield env.timeout(1.0 if route.windows else 3600.0)
     yield env.timeout(processing)
     settle(env.now, "paid" if account_valid else "returned")

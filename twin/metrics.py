@@ -50,6 +50,9 @@ METRICS = {
             "desk_abandoned", "share", "calls abandoned / calls that reached the operator queue"
         ),
         Metric("time_to_money_p50", "s", "median of (paid_at - eligible_from) over paid"),
+        Metric("time_to_money_max", "s", "longest (paid_at - eligible_from) over paid"),
+        Metric("budget_used", "share", "amount committed / the policy's budget", per_policy=True),
+        Metric("desk_utilisation", "share", "time operators spent answering / time on duty"),
         Metric("time_to_money_p95", "s", "95th percentile of (paid_at - eligible_from) over paid"),
         Metric("alert_precision", "share", "fired alerts inside an incident window / fired alerts"),
         Metric("alert_recall", "share", "incidents with an alert inside their window / incidents"),

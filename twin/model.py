@@ -220,6 +220,8 @@ class CityModel(mesa.Model):
                 t.layered_levels,
                 t.layered_level_delay,
                 tuple(t.bank_windows),
+                t.layered_batch_every,
+                t.bank_outage,
             )
 
         behaviour = _behaviour(s.behaviour)

@@ -168,6 +168,8 @@ class Treasury(Section):
     layered_levels: Annotated[int, Field(ge=1, le=6)] = 4
     layered_level_delay: Duration = 3 * 86_400.0
     bank_windows: list[TimeOfDay] = []
+    layered_batch_every: Duration = 0.0
+    bank_outage: Share = 0.0
 
 
 class Sensing(Section):

@@ -24,7 +24,10 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
         "queued_for_review": reviews.num_rows,
         **_applications(tables["applications"]),
         **_reviews(tables["decisions"]),
-        **_desk(tables["calls"]),
+        **_desk(tables["calls"], model),
+        "reviewer_backlog_max": max(
+            (o.desk.backlog_max for o in model.offices.values()), default=0
+        ),
         "review_truly_eligible": m.share(
             pc.sum(reviews["truly_eligible"]).as_py() or 0, reviews.num_rows
         ),
@@ -82,6 +85,9 @@ def _indicators(model: CityModel, policy_id: str, a: dict) -> dict:
         "precision": None if precision is None else 1.0 - precision,
         "fairness": m.fairness(a["eligible"], a["paid"], _groups(model, office.target)),
         "convenience": 1.0 - effort / b.apply_effort if b.apply_effort else 1.0,
+        "budget_used": None
+        if office.budget is None
+        else m.share(office.budget.committed, office.budget.total_fen),
     }
 
 
@@ -108,6 +114,7 @@ def _money(a: dict) -> dict:
         "inclusion_error": m.inclusion_error(a["eligible"], a["matched"]),
         "time_to_money_p50": m.quantile(a["wait"], 0.5),
         "time_to_money_p95": m.quantile(a["wait"], 0.95),
+        "time_to_money_max": m.quantile(a["wait"], 1.0),
     }
 
 
@@ -131,8 +138,9 @@ def _reviews(decisions: pa.Table) -> dict:
     }
 
 
-def _desk(calls: pa.Table) -> dict:
+def _desk(calls: pa.Table, model: CityModel) -> dict:
     arrived, answered = calls["arrived"].to_numpy(), calls["answered"].to_numpy()
+    finished = calls["finished"].to_numpy()
     waited = ~np.isnan(answered)
     outcome = calls["outcome"].to_numpy(zero_copy_only=False)
     to_operator = outcome != "deflected"
@@ -141,7 +149,18 @@ def _desk(calls: pa.Table) -> dict:
         "desk_wait_p50": m.quantile(answered[waited] - arrived[waited], 0.5),
         "desk_wait_p95": m.quantile(answered[waited] - arrived[waited], 0.95),
         "desk_abandoned": m.share(int((outcome == "abandoned").sum()), int(to_operator.sum())),
+        "desk_utilisation": m.share(
+            float(np.sum(finished[waited] - answered[waited])), _operator_seconds(model)
+        ),
     }
+
+
+def _operator_seconds(model: CityModel) -> float:
+    """Operator-seconds on duty over the run, from the daily shift plan."""
+    shifts = sorted((s.from_, s.operators) for s in model.params.desk.shifts)
+    ends = [t for t, _ in shifts[1:]] + [86_400.0 + shifts[0][0]]
+    per_day = sum(n * (end - start) for (start, n), end in zip(shifts, ends, strict=True))
+    return per_day * model.params.duration / 86_400.0
 
 
 def _alerts(model: CityModel, tables: dict[str, pa.Table]) -> dict:
@@ -180,6 +199,7 @@ COUNT_UNITS = {
     "applications": "applications",
     "reviewed": "cases",
     "calls": "calls",
+    "reviewer_backlog_max": "cases",
     "approved_false_claims": "cases",
     "rejected_but_eligible": "applications",
     "incidents": "incidents",

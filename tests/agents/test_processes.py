@@ -99,3 +99,32 @@ def test_bank_windows_batch_payments_and_the_cut_off_defers_to_tomorrow():
     )
     env.run()
     assert trace == [9 * 3600.0 + 600]
+
+
+def test_layered_levels_allocate_in_weekly_runs_and_an_outage_defers_to_the_next_window():
+    env, trace = simpy.Environment(), []
+    route = Route(
+        "layered", 600, levels=2, level_delay_seconds=3600, level_batch_seconds=7 * 86_400.0
+    )
+    env.process(
+        treasury_payment(env, route, True, rng=FixedRng(), settle=lambda at, s: trace.append(at))
+    )
+    env.run()
+    # level 1 runs at t=0 (+1h), level 2 at the next weekly run (day 7, +1h), then processing
+    assert trace == [7 * 86_400.0 + 3600 + 600]
+
+    class Down(FixedRng):
+        calls = 0
+
+        def random(self):
+            self.calls += 1
+            return 0.0 if self.calls == 1 else 0.99  # down at the first window only
+
+    env, trace = simpy.Environment(), []
+    windows = (9 * 3600.0, 14 * 3600.0)
+    outage = Route("direct", 600, windows=windows, outage=0.5)
+    env.process(
+        treasury_payment(env, outage, True, rng=Down(), settle=lambda at, s: trace.append(at))
+    )
+    env.run()
+    assert trace == [14 * 3600.0 + 600]

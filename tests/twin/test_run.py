@@ -235,3 +235,22 @@ def test_more_operators_mean_fewer_callers_give_up():
     )
     assert few.metric("calls") > 50
     assert many.metric("desk_abandoned") < few.metric("desk_abandoned")
+
+
+def test_a_payment_is_traceable_from_policy_to_bank():
+    model = twin.build_model(twin.load_scenario(SKELETON, {"duration": "10d"}))
+    model.run()
+    payments = model.logs["payments"].to_arrow()
+    paid = payments.filter(pc.equal(payments["status"], "paid"))
+    policy_id, row = paid["policy_id"][0].as_py(), paid["entity"][0].as_py()
+    matches = model.logs["matches"].to_arrow()
+    match = matches.filter(
+        pc.and_(pc.equal(matches["policy_id"], policy_id), pc.equal(matches["entity"], row))
+    )
+    assert match.num_rows == 1  # policy -> match
+    target = model.offices[policy_id].target
+    entries = model.ledger.entries((policy_id, "run", f"{target}:{row}"))
+    fen = paid["amount_fen"][0].as_py()
+    # -> ledger -> bank (a policy without a budget is funded as it pays)
+    assert entries[-1] == (f"quota:{policy_id}", f"bank:{target}:{row}", fen)
+    assert model.ledger.balance(f"bank:{target}:{row}") == fen
