@@ -6,6 +6,7 @@ after an outage, a batch replayed after a crash, a duplicated message - moves mo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -39,20 +40,34 @@ def account(beneficiary: str) -> str:
     return f"bank:{beneficiary}"
 
 
-def settle(ledger: Ledger, ins: Instruction, *, at: float, fund: bool = False) -> str:
+def release(
+    ledger: Ledger,
+    policy_id: str,
+    amount_fen: int,
+    via: Sequence[str],
+    *,
+    at: float,
+    ref: object = None,
+    key: object = None,
+) -> None:
+    """Money from the appropriation down to the policy's quota, through each account of
+    ``via`` in turn (city treasury, department, district treasury on the layered route)."""
+    chain = [APPROPRIATION, *via, quota(policy_id)]
+    for i, (src, dst) in enumerate(itertools.pairwise(chain)):
+        ledger.post(src, dst, amount_fen, at=at, ref=ref, key=None if key is None else (key, i))
+
+
+def settle(
+    ledger: Ledger, ins: Instruction, *, at: float, fund: bool = False, via: Sequence[str] = ()
+) -> str:
     """Pay one instruction from the policy's quota (``fund``: released from the appropriation
-    first, for policies without a set budget); an invalid account sends it back to the
-    suspense account. Idempotent on the instruction's key."""
+    first, through ``via``, for policies without a set budget); an invalid account sends it
+    back to the suspense account. Idempotent on the instruction's key."""
     if ledger.seen(("paid", ins.key)):
         return DUPLICATE
     if fund:
-        ledger.post(
-            APPROPRIATION,
-            quota(ins.policy_id),
-            ins.amount_fen,
-            at=at,
-            ref=ins.key,
-            key=("funded", ins.key),
+        release(
+            ledger, ins.policy_id, ins.amount_fen, via, at=at, ref=ins.key, key=("funded", ins.key)
         )
     ledger.post(
         quota(ins.policy_id),

@@ -92,12 +92,14 @@ class PolicyOffice(mesa.Agent):
         budget: Budget | None = None,
         review: ReviewParams | None = None,
         ask: Callable[[int, str], None] | None = None,
+        via: tuple[str, ...] = (),
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
         self.people, self.truly_eligible, self.true_amount = people, truly_eligible, true_amount
         self.route, self.behaviour, self.stream, self.logs = route, behaviour, rng, logs
         self.ledger, self.target, self.budget = ledger, target, budget
+        self.via = via  # accounts the money passes through on its way to the quota
         self.desk = ReviewDesk(model.clock.env, review or ReviewParams(), rng=rng)
         self.ask = ask  # (how many, why): people with questions call the consultation desk
         self.period = "run"  # one payment per beneficiary and policy over the run
@@ -319,7 +321,7 @@ class PolicyOffice(mesa.Agent):
         )
 
         def land(at: float, _status: str) -> None:
-            status = settle(self.ledger, ins, at=at, fund=budget is None)
+            status = settle(self.ledger, ins, at=at, fund=budget is None, via=self.via)
             self._log_payment(row, fen, matched_at, started, at, status)
 
         env.process(

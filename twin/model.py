@@ -15,9 +15,10 @@ from agents.consultation import Desk, DeskParams
 from agents.decisions import DecisionParams
 from agents.dispatch import TownshipDispatch
 from agents.enterprises import assign_employers, generate_enterprises
-from agents.ledger import APPROPRIATION, Ledger
+from agents.ledger import Ledger
 from agents.libraries import DataQuality, Library
 from agents.life_events import LifeRates, Reserve, live_a_month
+from agents.payments import release
 from agents.policy_office import Behaviour, Budget, Logs, People, PolicyOffice
 from agents.residents import generate_residents
 from agents.treasury import Route
@@ -280,6 +281,7 @@ class CityModel(mesa.Model):
                 ledger=self.ledger,
                 target=target,
                 budget=self._budget(policy),
+                via=self._via(policy),
                 review=review,
                 ask=self.questions,
             )
@@ -393,6 +395,14 @@ class CityModel(mesa.Model):
             office.true_amount[newly] = now.amount[newly]
             office.widen_audience(np.flatnonzero(newly))
 
+    def _via(self, policy: Policy) -> tuple[str, ...]:
+        """Accounts between the appropriation and the quota: none on the direct route; the
+        city treasury, the department and the district treasuries on the layered one."""
+        t = self.params.treasury
+        if t.routes.get(policy.id, t.route) != "layered":
+            return ()
+        return ("city_treasury", f"department:{policy.spec.department}", "district_treasuries")
+
     def _budget(self, policy: Policy) -> Budget | None:
         """A policy's budget, released into its quota account at the start (scaled to the
         city's scale: a thousandth of the city gets a thousandth of the money)."""
@@ -400,7 +410,7 @@ class CityModel(mesa.Model):
         if b is None:
             return None
         total = max(1, round(b.total * 100 * self.params.city.scale))
-        self.ledger.post(APPROPRIATION, f"quota:{policy.id}", total, at=0.0, ref=policy.id)
+        release(self.ledger, policy.id, total, self._via(policy), at=0.0, ref=policy.id)
         return Budget(total, b.when_exhausted)
 
     def _reserve_sizes(self) -> tuple[int, int]:

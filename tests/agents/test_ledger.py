@@ -107,3 +107,22 @@ def test_faults_never_lose_or_double_money(batch, fault_plan, random):
     held = sum(ledger.balance(account(b)) for b in {i.beneficiary for i in batch})
     assert held == sum(i.amount_fen for i in batch if i.account_valid)
     assert ledger.balance(SUSPENSE) == sum(i.amount_fen for i in batch if not i.account_valid)
+
+
+def test_the_layered_route_passes_money_down_every_level():
+    from agents.payments import release, settle
+
+    ledger = Ledger()
+    via = ("city_treasury", "department:Civil Affairs", "district_treasuries")
+    ins = Instruction("p", "run", "person:1", 700, True)
+    assert settle(ledger, ins, at=0.0, fund=True, via=via) == PAID
+    assert [e[:2] for e in ledger.entries(ins.key)] == [
+        ("appropriation", "city_treasury"),
+        ("city_treasury", "department:Civil Affairs"),
+        ("department:Civil Affairs", "district_treasuries"),
+        ("district_treasuries", "quota:p"),
+        ("quota:p", "bank:person:1"),
+    ]
+    assert all(ledger.balance(a) == 0 for a in via) and ledger.total() == 0
+    release(ledger, "q", 500, via, at=1.0)
+    assert ledger.balance("quota:q") == 500
