@@ -142,16 +142,8 @@ class PolicyOffice(mesa.Agent):
         rows = np.flatnonzero(eligible & ~self.served & np.isfinite(amount_yuan))
         self.served[rows] = True
         for row in rows.tolist():
-            fen = round(float(amount_yuan[row]) * 100)
+            fen = self._match(row, amount_yuan[row], env.now, self.delivery)
             self.offer_fen[row] = fen
-            self.logs.matches.append(
-                policy_id=self.policy_id,
-                entity=row,
-                matched_at=env.now,
-                delivery=self.delivery,
-                amount_fen=fen,
-                truly_eligible=bool(self.truly_eligible[row]),
-            )
             if self.delivery == "auto":
                 self._pay(row, fen, env.now)
         if self.delivery == "push" and len(rows):
@@ -233,16 +225,7 @@ class PolicyOffice(mesa.Agent):
         if eligible[row] and np.isfinite(amount[row]):
             outcome = "paid"
             self.served[row] = True
-            fen = round(float(amount[row]) * 100)
-            self.logs.matches.append(
-                policy_id=self.policy_id,
-                entity=row,
-                matched_at=env.now,
-                delivery="apply",
-                amount_fen=fen,
-                truly_eligible=bool(self.truly_eligible[row]),
-            )
-            self._pay(row, fen, env.now)
+            self._pay(row, self._match(row, amount[row], env.now, "apply"), env.now)
         elif review[row]:
             outcome = "review"
             if not self.queued[row]:
@@ -256,6 +239,19 @@ class PolicyOffice(mesa.Agent):
             outcome=outcome,
             truly_eligible=bool(self.truly_eligible[row]),
         )
+
+    def _match(self, row: int, amount_yuan: float, at: float, how: str) -> int:
+        """Record that the platform decided to pay ``row``; return the amount in fen."""
+        fen = round(float(amount_yuan) * 100)
+        self.logs.matches.append(
+            policy_id=self.policy_id,
+            entity=row,
+            matched_at=at,
+            delivery=how,
+            amount_fen=fen,
+            truly_eligible=bool(self.truly_eligible[row]),
+        )
+        return fen
 
     def _queue_review(self, row: int, now: float) -> None:
         """The case joins the reviewers' queue; approved cases are paid."""
@@ -279,16 +275,7 @@ class PolicyOffice(mesa.Agent):
             self.served[row] = True
             # the evidence shows the amount owed; a false claim asks for the typical amount
             owed = self.true_amount[row] if truly else self._typical_amount()
-            fen = round(float(owed) * 100)
-            self.logs.matches.append(
-                policy_id=self.policy_id,
-                entity=row,
-                matched_at=at,
-                delivery="review",
-                amount_fen=fen,
-                truly_eligible=truly,
-            )
-            self._pay(row, fen, at)
+            self._pay(row, self._match(row, owed, at, "review"), at)
 
         false_claim = bool(self.misreports[row])
         self.model.clock.env.process(self.desk.review(truly, decided, false_claim=false_claim))

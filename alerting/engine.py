@@ -533,6 +533,3 @@ class AlertEngine:
                 }
             )
         return out
-
-    def queued(self) -> int:
-        return sum(len(q[0]) for q in self._queue)

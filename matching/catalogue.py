@@ -271,7 +271,7 @@ def leaf_bits(
     on,
     *,
     block_rows: int = DEFAULT_BLOCK_ROWS,
-    workers: int = 2,
+    workers: int = 1,
 ) -> LeafBits:
     """T and F bitmaps of the given conditions over every row of the table."""
     n_words = bitmaps.words_for(len(table))

@@ -237,6 +237,7 @@ def test_the_documented_examples_are_valid_rule_files():
         assert engine.tick(t).rows() == []
     engine.ingest(np.array([0]), np.array([900.0]), np.array([16.0]))
     assert engine.tick(900.0).kind.tolist() == ["fired"]
+    assert engine.firing("GasConcentrationHigh").tolist() == [0]
 
 
 def test_annotations_fill_labels_and_value_and_bad_templates_are_refused():
