@@ -1,55 +1,105 @@
-"""A township's dispatch centre: assigns each alert to one of its grid workers."""
+"""A township's dispatch centre: accepts events, classifies them to one of the four platforms,
+assigns a grid worker, and hands events nobody acknowledged in time to the duty team.
+
+Events come from the sensing platform's notifications and from residents. The four platforms
+of grassroots governance are comprehensive governance, market supervision, comprehensive law
+enforcement and convenient services; ``PLATFORMS`` says which takes which kind of event.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
 
 import mesa
 import numpy as np
 import simpy
 
-from agents.grid_workers import grid_worker_response
-from twin.eventlog import EventLog
+from agents.grid_workers import Job, Roster, Times, grid_worker
+
+PLATFORMS: dict[str, str] = {
+    "gas": "comprehensive governance",
+    "smoke": "comprehensive governance",
+    "water_level": "comprehensive governance",
+    "intrusion": "comprehensive governance",
+    "lift": "market supervision",  # special equipment is supervised by market regulators
+    "manhole": "comprehensive law enforcement",
+    "water_meter": "convenient services",  # a visit to an older person living alone
+    "door": "convenient services",
+    "resident_report": "convenient services",
+}
+FOUR_PLATFORMS = (
+    "comprehensive governance",
+    "market supervision",
+    "comprehensive law enforcement",
+    "convenient services",
+)
 
 
-class TownshipDispatch(mesa.Agent):
-    """Holds the township's grid workers; every alert it receives gets a worker, in turn."""
+class DispatchCentre(mesa.Agent):
+    """One per township: its operators classify, and its roster answers."""
 
     def __init__(
         self,
         model: mesa.Model,
         township: int,
-        workers: int,
+        roster: Roster,
+        times: Times,
         *,
-        travel_seconds: float,
-        handling_seconds: float,
+        operators: int,
+        classify_time: float,
+        platforms: Mapping[str, str],
+        still_open: Callable[[Job], bool],
+        started: Callable[[Job], None],
+        done: Callable[[Job], None],
         rng: np.random.Generator,
-        log: EventLog,
     ) -> None:
         super().__init__(model)
-        self.township = township
-        self.workers = simpy.Resource(model.clock.env, capacity=workers)
-        self.travel_seconds, self.handling_seconds = travel_seconds, handling_seconds
-        self.stream, self.log = rng, log
+        self.township, self.roster, self.times = township, roster, times
+        env = model.clock.env
+        self.env = env
+        self.operators = simpy.Resource(env, capacity=operators)
+        self.classify_time, self.platforms = classify_time, platforms
+        self.still_open, self.started, self.done, self.stream = still_open, started, done, rng
+        mine = np.flatnonzero(roster.township == township)
+        self.duty = mine[roster.community[mine] < 0]
+        self.community_workers = {
+            int(c): mine[roster.community[mine] == c] for c in np.unique(roster.community[mine])
+        }
 
-    def dispatch(self, alert_id: int, device: int, fired_at: float) -> None:
-        def report(assigned: float, on_site: float, done: float) -> None:
-            self.log.append(
-                alert_id=alert_id,
-                device=device,
-                township=self.township,
-                fired_at=fired_at,
-                assigned_at=assigned,
-                on_site_at=on_site,
-                done_at=done,
-            )
+    def receive(self, job: Job) -> None:
+        self.env.process(self.dispatch_centre(job))
 
-        env = self.model.clock.env
-        env.process(
-            grid_worker_response(
-                env,
-                self.workers,
-                self.travel_seconds,
-                self.handling_seconds,
+    def dispatch_centre(self, job: Job):
+        """An operator accepts and classifies the event, then assigns a worker."""
+        with self.operators.request() as desk:
+            yield desk
+            yield self.env.timeout(self.stream.exponential(self.classify_time))
+        job.classified_at = self.env.now
+        job.platform = self.platforms.get(job.kind, "comprehensive governance")
+        self.env.process(
+            grid_worker(
+                self.env,
+                job,
+                self.choose(job),
+                self.roster,
+                self.times,
+                take_over=self.take_over,
+                still_open=self.still_open,
+                started=self.started,
+                done=self.done,
                 rng=self.stream,
-                report=report,
             )
         )
+
+    def choose(self, job: Job) -> int:
+        """The least-loaded community worker on the day shift; otherwise the duty team."""
+        local = self.community_workers.get(job.community)
+        if local is not None and len(local) and self.roster.day_shift(self.env.now):
+            return self._least_loaded(local)
+        return self.take_over(job)
+
+    def take_over(self, job: Job) -> int:
+        return self._least_loaded(self.duty)
+
+    def _least_loaded(self, workers: np.ndarray) -> int:
+        return int(workers[np.argmin(self.roster.load(workers))])

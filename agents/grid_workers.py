@@ -1,30 +1,145 @@
-"""Grid workers answering alerts: wait for a free worker, travel, handle, report back."""
+"""Grid workers: the roster (who is on duty where) and the job each does when an event reaches
+them - take it from their queue, acknowledge, travel, handle, report back.
+
+Each worker has a queue of one (a SimPy ``PriorityResource``): events wait there in order of
+severity, then arrival. A community's grid workers are on duty during the day shift; at other
+times, and for events nobody acknowledged in time, the township's duty team answers.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
 
 import numpy as np
 import simpy
 
+DAY = 86_400.0
 
-def grid_worker_response(
+
+@dataclass
+class Job:
+    """One event on its way through the township: what it is, where, and what happened to it."""
+
+    record: int  # the alert book's record
+    alert: str
+    device: int  # -1 for events reported by people
+    kind: str  # the device type, or "resident_report"
+    community: int
+    township: int
+    priority: int  # lower goes first: 0 emergency .. 3 info
+    fired_at: float
+    received_at: float
+    reassign: simpy.Event
+    platform: str = ""
+    worker: int = -1
+    classified_at: float = np.nan
+    started_at: float = np.nan
+    acknowledged_at: float = np.nan
+    on_site_at: float = np.nan
+    done_at: float = np.nan
+    outcome: str = "open"
+    reassigned: bool = False
+    history: list = field(default_factory=list)
+
+
+@dataclass
+class Roster:
+    """Workers as arrays; ``desk[w]`` is worker w's queue. Community -1 marks the township's
+    duty team."""
+
+    community: np.ndarray  # int32
+    township: np.ndarray  # int16
+    desk: list[simpy.PriorityResource]
+    day: tuple[float, float]  # the community workers' shift, seconds since midnight
+
+    @property
+    def size(self) -> int:
+        return len(self.community)
+
+    def day_shift(self, t: float) -> bool:
+        s = t % DAY
+        return self.day[0] <= s < self.day[1]
+
+    def load(self, workers: np.ndarray) -> np.ndarray:
+        """Events each worker holds: the one in hand and those waiting."""
+        return np.array([self.desk[w].count + len(self.desk[w].queue) for w in workers.tolist()])
+
+
+def build_roster(
     env: simpy.Environment,
-    workers: simpy.Resource,
-    travel_seconds: float,
-    handling_seconds: float,
+    community_township: np.ndarray,
+    per_community: int,
+    duty_per_township: int,
+    day: tuple[float, float],
+) -> Roster:
+    """``per_community`` day workers in every community and a duty team per township."""
+    n_comm = len(community_township)
+    n_town = int(community_township.max()) + 1 if n_comm else 0
+    comm = np.r_[
+        np.repeat(np.arange(n_comm), per_community), np.full(n_town * duty_per_township, -1)
+    ]
+    town = np.r_[
+        np.repeat(community_township, per_community),
+        np.repeat(np.arange(n_town), duty_per_township),
+    ]
+    desks = [simpy.PriorityResource(env, capacity=1) for _ in range(len(comm))]
+    return Roster(comm.astype(np.int32), town.astype(np.int16), desks, day)
+
+
+@dataclass(frozen=True)
+class Times:
+    """How long the steps take (seconds; each drawn exponential or lognormal around these)."""
+
+    acknowledge: float
+    travel: float
+    duty_travel: float
+    handling: Callable[[str], float]  # median handling time by event kind
+
+
+def grid_worker(
+    env: simpy.Environment,
+    job: Job,
+    worker: int,
+    roster: Roster,
+    times: Times,
     *,
+    take_over: Callable[[Job], int],
+    still_open: Callable[[Job], bool],
+    started: Callable[[Job], None],
+    done: Callable[[Job], None],
     rng: np.random.Generator,
-    report: Callable[[float, float, float], None],
 ) -> Generator:
-    """An alert waits for one of the township's grid workers, who travels to the site, handles
-    it and reports the times assigned, on site and done."""
-    travel = rng.exponential(travel_seconds)
-    handling = rng.exponential(handling_seconds)
-    with workers.request() as slot:
+    """The worker takes the job when it reaches the front of their queue - unless the
+    township's duty team took it over first (the SLA passed unacknowledged) - then
+    acknowledges, travels, handles and reports back. A job whose alert cleared by itself
+    before anyone took it is closed without a visit."""
+    job.worker = worker
+    with roster.desk[worker].request(priority=job.priority) as slot:
+        got = yield slot | job.reassign
+        if slot in got:
+            yield from _work(env, job, worker, roster, times, still_open, started, done, rng)
+            return
+    job.reassigned = True
+    duty = take_over(job)
+    job.worker = duty
+    with roster.desk[duty].request(priority=job.priority) as slot:
         yield slot
-        assigned = env.now
-        yield env.timeout(travel)
-        on_site = env.now
-        yield env.timeout(handling)
-    report(assigned, on_site, env.now)
+        yield from _work(env, job, duty, roster, times, still_open, started, done, rng)
+
+
+def _work(env, job, worker, roster, times, still_open, started, done, rng) -> Generator:
+    job.started_at = env.now
+    if not still_open(job):
+        job.outcome, job.done_at = "closed before visit", env.now
+        done(job)
+        return
+    yield env.timeout(rng.exponential(times.acknowledge))
+    job.acknowledged_at = env.now
+    started(job)
+    travel = times.duty_travel if roster.community[worker] < 0 else times.travel
+    yield env.timeout(rng.exponential(travel))
+    job.on_site_at = env.now
+    yield env.timeout(rng.lognormal(np.log(times.handling(job.kind)), 0.5))
+    job.done_at, job.outcome = env.now, "handled"
+    done(job)

@@ -79,6 +79,7 @@ class AlertBook:
         self.sla = dict(sla)
         self.records: list[AlertRecord] = []
         self._open: dict[tuple[str, int], AlertRecord] = {}
+        self._firing: dict[int, AlertRecord] = {}  # records FIRING below the top tier
 
     def apply(self, transitions: Transitions, alert_names: list[str]) -> list[AlertRecord]:
         """Open, resolve and raise records from one evaluation's transitions; return new ones."""
@@ -93,18 +94,7 @@ class AlertBook:
         ):
             key = (alert_names[rule], device)
             if kind == FIRED:
-                rec = AlertRecord(
-                    len(self.records),
-                    key[0],
-                    device,
-                    SEVERITIES[severity],
-                    at,
-                    tier_since=at,
-                    history=[(at, FIRING)],
-                )
-                self.records.append(rec)
-                self._open[key] = rec
-                opened.append(rec)
+                opened.append(self.open(key[0], device, SEVERITIES[severity], at))
             elif kind == RESOLVED and key in self._open:
                 self._resolve(self._open.pop(key), at)
             elif kind == ESCALATED and key in self._open:
@@ -112,15 +102,29 @@ class AlertBook:
                 self._open[key].history.append((at, f"severity {SEVERITIES[severity]}"))
         return opened
 
+    def open(self, alert: str, device: int, severity: str, at: float) -> AlertRecord:
+        """A record for an event from elsewhere (a resident's report, a grid worker's patrol);
+        ``device`` is -1 when no device is involved. The engine's fired alerts come here too."""
+        rec = AlertRecord(
+            len(self.records), alert, device, severity, at, tier_since=at, history=[(at, FIRING)]
+        )
+        self.records.append(rec)
+        self._firing[rec.id] = rec
+        if device >= 0:
+            self._open[(alert, device)] = rec
+        return rec
+
     def _resolve(self, rec: AlertRecord, at: float) -> None:
         rec.resolved_at = at
         rec.history.append((at, "condition resolved"))
         if rec.status == FIRING:
             rec.status, rec.closed_at = CLOSED_BY_CONDITION, at
+            self._firing.pop(rec.id, None)
 
     def acknowledge(self, record: int, by: str, now: float) -> AlertRecord:
         rec = self._get(record, FIRING)
         rec.status, rec.acknowledged_at, rec.acknowledged_by = ACKNOWLEDGED, now, by
+        self._firing.pop(rec.id, None)
         rec.history.append((now, f"acknowledged by {by}"))
         return rec
 
@@ -129,6 +133,7 @@ class AlertBook:
         if rec.acknowledged_at is None:
             rec.acknowledged_at, rec.acknowledged_by = now, worker
         rec.status, rec.assigned_at, rec.worker = ASSIGNED, now, worker
+        self._firing.pop(rec.id, None)
         rec.history.append((now, f"assigned to {worker}"))
         return rec
 
@@ -141,14 +146,14 @@ class AlertBook:
     def tick(self, now: float) -> list[Escalation]:
         """Move unacknowledged records up a tier when their tier's SLA has passed."""
         out = []
-        for rec in self.records:
-            if rec.status != FIRING or rec.tier == TIERS[-1]:
-                continue
+        for rec in list(self._firing.values()):
             if now - rec.tier_since >= self.sla.get(rec.tier, float("inf")):
                 rec.tier = TIERS[TIERS.index(rec.tier) + 1]
                 rec.tier_since = now
                 rec.history.append((now, f"escalated to {rec.tier}"))
                 out.append(Escalation(rec.id, now, rec.tier))
+                if rec.tier == TIERS[-1]:
+                    del self._firing[rec.id]
         return out
 
     def _get(self, record: int, *allowed: str) -> AlertRecord:

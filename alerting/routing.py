@@ -125,6 +125,8 @@ class Dispatcher:
         self.alerts: dict[tuple, Alert] = {}
         self.silences: list[Silence] = []
         self.groups: dict[tuple, _Group] = {}
+        # per inhibit rule: firing source alerts by their values of the `equal` labels
+        self._sources: list[dict[tuple, set]] = [{} for _ in config.inhibit_rules]
 
     def put(self, labels: Labels, now: float, *, resolved: bool = False) -> None:
         """A firing alert (or its resolution); the same labels are the same alert."""
@@ -137,6 +139,7 @@ class Dispatcher:
         elif alert.ends_at is not None:
             alert = Alert(dict(labels), now)
         self.alerts[fp] = alert
+        self._index_source(alert, fp)
         for settings, path in self._routes_for(alert.labels):
             key = (
                 path,
@@ -235,18 +238,27 @@ class Dispatcher:
             for s in self.silences
         )
 
+    def _index_source(self, alert: Alert, fp: tuple) -> None:
+        """Keep the firing sources of each inhibit rule indexed by their `equal` labels."""
+        for rule, index in zip(self.config.inhibit_rules, self._sources, strict=True):
+            if not _matches(alert.labels, rule.source_matchers):
+                continue
+            key = tuple(alert.labels.get(k) for k in rule.equal)
+            if alert.ends_at is None:
+                index.setdefault(key, set()).add(fp)
+            elif key in index:
+                index[key].discard(fp)
+                if not index[key]:
+                    del index[key]
+
     def _inhibited(self, alert: Alert, now: float) -> bool:
-        for rule in self.config.inhibit_rules:
+        for rule, index in zip(self.config.inhibit_rules, self._sources, strict=True):
             if not _matches(alert.labels, rule.target_matchers):
                 continue
-            for source in self.alerts.values():
-                if (
-                    source is not alert
-                    and source.firing(now)
-                    and _matches(source.labels, rule.source_matchers)
-                    and all(source.labels.get(k) == alert.labels.get(k) for k in rule.equal)
-                ):
-                    return True
+            key = tuple(alert.labels.get(k) for k in rule.equal)
+            others = index.get(key, ())
+            if len(others) > 1 or (others and alert.fingerprint not in others):
+                return True
         return False
 
 

@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alerting import Rule, load_rules
+from alerting import RuleSet, load_rules
+from alerting.routing import RoutingConfig, load_routing
 from datafiles import Problem, UserError, did_you_mean
 from matching import Policy, Registry, load_policy, load_registry
+from sensors.catalogue import Catalogue, load_catalogue
+from sensors.weather import load_weather
 from twin.scenario import Scenario
 
 
@@ -17,7 +20,9 @@ from twin.scenario import Scenario
 class Inputs:
     registries: dict[str, Registry]
     policies: list[Policy]
-    rules: list[Rule]
+    rules: RuleSet
+    catalogue: Catalogue
+    routing: RoutingConfig | None
 
 
 def load_inputs(scenario: Scenario) -> Inputs:
@@ -47,10 +52,52 @@ def load_inputs(scenario: Scenario) -> Inputs:
         for pid in table
         if pid not in ids
     ]
-    rules = _collect(load_rules, scenario.sensing.rules, problems)
+    s = scenario.sensing
+    rules = _collect(load_rules, s.rules, problems)
+    catalogue = _collect(load_catalogue, s.catalogue, problems)
+    routing = _collect(load_routing, s.routing, problems) if s.routing else None
+    if s.weather:
+        _collect(load_weather, s.weather, problems)
+    if catalogue is not None:
+        problems += _device_types(scenario, catalogue, rules)
     if problems:
         raise UserError(problems)
-    return Inputs(registries, policies, rules)
+    return Inputs(registries, policies, rules, catalogue, routing)
+
+
+def _device_types(scenario: Scenario, catalogue: Catalogue, rules: RuleSet | None) -> list:
+    """Deployed and ruled device types must be in the catalogue; the tick must not be longer
+    than any deployed type's report interval."""
+    names = catalogue.names
+    out = []
+
+    def unknown(name: str, key: str, file: str | None = None) -> Problem:
+        return Problem(
+            f"the device catalogue has no type '{name}'",
+            file=file,
+            key=key,
+            expected="one of: " + ", ".join(names),
+            hint=did_you_mean(name, names)
+            or f"device types are listed in {scenario.sensing.catalogue}",
+        )
+
+    for name in scenario.sensing.deploy:
+        if name not in catalogue:
+            out.append(unknown(name, f"sensing.deploy.{name}"))
+        elif catalogue[name].report_every < scenario.sensing.tick:
+            out.append(
+                Problem(
+                    f"'{name}' reports every {catalogue[name].report_every:g} s, within a tick",
+                    key="sensing.tick",
+                    expected=f"a tick of at most {catalogue[name].report_every:g} s",
+                    hint="shorten sensing.tick",
+                )
+            )
+    if rules is not None:
+        for name in rules.device_types:
+            if name not in catalogue:
+                out.append(unknown(name, f"device_types.{name}", str(scenario.sensing.rules)))
+    return out
 
 
 def load_policies(paths: Iterable[Path], registries: Mapping[str, Registry]) -> list[Policy]:

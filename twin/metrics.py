@@ -54,12 +54,52 @@ METRICS = {
         Metric("budget_used", "share", "amount committed / the policy's budget", per_policy=True),
         Metric("desk_utilisation", "share", "time operators spent answering / time on duty"),
         Metric("time_to_money_p95", "s", "95th percentile of (paid_at - eligible_from) over paid"),
-        Metric("alert_precision", "share", "fired alerts inside an incident window / fired alerts"),
-        Metric("alert_recall", "share", "incidents with an alert inside their window / incidents"),
+        Metric(
+            "incident_precision",
+            "share",
+            "value alerts inside a window of an incident their device witnesses / value alerts",
+        ),
+        Metric(
+            "incident_recall",
+            "share",
+            "incidents with a value alert from a witness inside [onset, end + grace] / incidents",
+        ),
         Metric(
             "detection_delay_p50", "s", "median of (first alert - onset) over detected incidents"
         ),
         Metric("detection_delay_p95", "s", "95th percentile of (first alert - onset)"),
+        Metric(
+            "on_site_delay_p50",
+            "s",
+            "median of (first worker on site - onset) over incidents a worker reached",
+        ),
+        Metric("on_site_delay_p95", "s", "95th percentile of (first worker on site - onset)"),
+        Metric(
+            "false_alarms_per_1000_device_days",
+            "alerts per 1,000 device-days",
+            "value alerts outside every incident window * 1000 / (devices * days), per type",
+        ),
+        Metric(
+            "alerts_per_worker_10min",
+            "events per worker per 10 min",
+            "events reaching workers / on-duty worker 10-minute slots",
+        ),
+        Metric(
+            "alarm_flood_share",
+            "share",
+            "on-duty worker 10-minute slots with more than 10 events / on-duty slots",
+        ),
+        Metric(
+            "disposal_rate",
+            "share",
+            "events closed within the disposal deadline / events whose deadline has passed",
+        ),
+        Metric(
+            "offline_detection_delay_p50",
+            "s",
+            "median of (first offline alert - silence onset) over detected silences",
+        ),
+        Metric("offline_detection_delay_p95", "s", "95th percentile of the same"),
         Metric("response_time_p50", "s", "median of (worker on site - alert fired)"),
         Metric("response_time_p95", "s", "95th percentile of (worker on site - alert fired)"),
     )
@@ -107,27 +147,84 @@ def fairness(eligible: np.ndarray, paid: np.ndarray, group: np.ndarray) -> float
     return min(cover) / max(cover)
 
 
-def incident_detections(
-    incident_device: np.ndarray,
+def detections(
+    witness_incident: np.ndarray,
+    witness_device: np.ndarray,
     onset: np.ndarray,
     end: np.ndarray,
     alert_device: np.ndarray,
     alert_at: np.ndarray,
     grace: float,
+    value: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Match alerts to incident windows [onset, end + grace] on the same device.
+    """Match alerts to incident windows [onset, end + grace] through witnesses: an alert
+    counts for an incident when its device witnesses the incident (one detection per
+    incident, however many alerts fall in its window).
 
-    Returns (first alert time per incident, NaN if undetected; True per alert inside a window).
+    Returns (per incident: the earliest ``value`` (default: alert time) over its matched
+    alerts, NaN if none; per alert: True if inside some window of an incident it witnesses).
     """
+    value = alert_at if value is None else value
     first = np.full(len(onset), np.nan)
     hit = np.zeros(len(alert_at), dtype=bool)
-    for i in range(len(onset)):
-        inside = (
-            (alert_device == incident_device[i])
-            & (alert_at >= onset[i])
-            & (alert_at <= end[i] + grace)
-        )
-        hit |= inside
-        if inside.any():
-            first[i] = alert_at[inside].min()
+    if not len(witness_device) or not len(alert_device):
+        return first, hit
+    order = np.argsort(witness_device, kind="stable")
+    wd, wi = witness_device[order], witness_incident[order]
+    lo = np.searchsorted(wd, alert_device, "left")
+    hi = np.searchsorted(wd, alert_device, "right")
+    for k in range(int((hi - lo).max(initial=0))):
+        a = np.flatnonzero(hi - lo > k)
+        inc = wi[lo[a] + k]
+        inside = (alert_at[a] >= onset[inc]) & (alert_at[a] <= end[inc] + grace)
+        a, inc = a[inside], inc[inside]
+        hit[a] = True
+        np.fmin.at(first, inc, value[a])
     return first, hit
+
+
+def per_1000_device_days(count: float, devices: int, days: float) -> float | None:
+    """count * 1000 / (devices * days): a rate per 1,000 device-days."""
+    return share(count * 1000.0, devices * days)
+
+
+def alert_load(
+    worker: np.ndarray, at: np.ndarray, on_duty_slots: int, slot: float = 600.0, flood: int = 10
+) -> tuple[float | None, float | None]:
+    """(events per on-duty worker slot, share of on-duty slots with more than ``flood``
+    events). Events reach a worker at ``at``; slots are fixed ``slot``-second windows."""
+    if on_duty_slots == 0:
+        return None, None
+    bins = (np.asarray(at) // slot).astype(np.int64)
+    _, counts = np.unique(np.stack([np.asarray(worker), bins]), axis=1, return_counts=True)
+    return len(at) / on_duty_slots, int((counts > flood).sum()) / on_duty_slots
+
+
+def disposal_rate(
+    received: np.ndarray, closed: np.ndarray, deadline: float, run_end: float
+) -> float | None:
+    """Events closed within ``deadline`` of being received / events whose deadline has passed
+    by the end of the run or which closed (share). ``closed`` is NaN for open events."""
+    closed_in_time = closed - received <= deadline  # NaN compares False
+    due = (received + deadline <= run_end) | closed_in_time
+    return share(np.sum(closed_in_time & due), np.sum(due))
+
+
+def first_after(
+    episode_key: np.ndarray, episode_start: np.ndarray, alert_key: np.ndarray, alert_at: np.ndarray
+) -> np.ndarray:
+    """Per episode, the first alert with the same key at or after its start (NaN if none)."""
+    first = np.full(len(episode_key), np.nan)
+    if not len(alert_key) or not len(episode_key):
+        return first
+    order = np.lexsort((alert_at, alert_key))
+    key, at = alert_key[order], alert_at[order]
+    # within each key, alerts are in time order: find the first at or after the start
+    lo = np.searchsorted(key, episode_key, "left")
+    hi = np.searchsorted(key, episode_key, "right")
+    for k in range(int((hi - lo).max(initial=0))):
+        e = np.flatnonzero((hi - lo > k) & np.isnan(first))
+        t = at[lo[e] + k]
+        ok = t >= episode_start[e]
+        first[e[ok]] = t[ok]
+    return first

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 
 import mesa
 import numpy as np
@@ -13,7 +13,6 @@ import pyarrow as pa
 from agents.approval import ReviewParams
 from agents.consultation import Desk, DeskParams
 from agents.decisions import DecisionParams
-from agents.dispatch import TownshipDispatch
 from agents.enterprises import assign_employers, generate_enterprises
 from agents.ledger import Ledger
 from agents.libraries import DataQuality, Library
@@ -22,17 +21,14 @@ from agents.payments import release
 from agents.policy_office import Behaviour, Budget, Logs, People, PolicyOffice
 from agents.residents import generate_residents
 from agents.treasury import Route
-from alerting import FIRED, SEVERITIES, AlertEngine, RuleSet
-from matching import Matcher, Policy, Registry, Table, evaluate_policy
-from sensors.devices import deploy
-from sensors.faults import delivered, drift, drift_rates, spikes
-from sensors.incidents import gas_leaks
-from sensors.signals import gas_lel
+from matching import Matcher, Policy, Table, evaluate_policy
 from twin.city import build_city
 from twin.clock import DAY, Clock
 from twin.eventlog import EventLog
+from twin.inputs import Inputs
 from twin.rng import Streams
 from twin.scenario import LibraryQuality, Scenario
+from twin.sensing import CitySensing
 
 MATCHES = {
     "policy_id": pa.string(),
@@ -51,16 +47,6 @@ PAYMENTS = {
     "settled_at": pa.float64(),
     "status": pa.string(),
     "truly_eligible": pa.bool_(),
-}
-ALERTS = {
-    "alert_id": pa.int64(),
-    "rule": pa.string(),
-    "device": pa.int64(),
-    "township": pa.int32(),
-    "kind": pa.string(),
-    "at": pa.float64(),
-    "value": pa.float64(),
-    "severity": pa.string(),
 }
 APPLICATIONS = {
     "policy_id": pa.string(),
@@ -83,52 +69,52 @@ REVIEWS = {
     "queued_at": pa.float64(),
     "truly_eligible": pa.bool_(),
 }
-DISPATCHES = {
-    "alert_id": pa.int64(),
-    "device": pa.int64(),
-    "township": pa.int32(),
-    "fired_at": pa.float64(),
-    "assigned_at": pa.float64(),
-    "on_site_at": pa.float64(),
-    "done_at": pa.float64(),
-}
 
 
 class CityModel(mesa.Model):
     """A synthetic Ningbo running one scenario.
 
     Each day the libraries catch up with truth, the matching engine decides on the libraries
-    alone, and policy offices act on its decisions. Every report interval the devices report,
-    the alerting engine evaluates, and dispatch sends grid workers to what fired.
+    alone, and policy offices act on its decisions. Every sensing tick the devices' readings
+    arrive, the alerting engine evaluates, and townships send grid workers to what reaches them.
     """
 
     def __init__(
         self,
         scenario: Scenario,
-        policies: Sequence[Policy],
-        rules: RuleSet,
+        inputs: Inputs,
         *,
-        registries: Mapping[str, Registry] | None = None,
         on_day: Callable[[int], None] | None = None,
     ) -> None:
         self.streams = Streams(scenario.seed)
         super().__init__(rng=self.streams.generator("mesa"))
         self.params, self.on_day = scenario, on_day  # `scenario` is taken by Mesa
-        self.registries = dict(registries or {})
+        self.registries = dict(inputs.registries)
+        policies = inputs.policies
         self.life_reports: list = []
         self.clock = Clock(scenario.start)
         self.logs = {
             "matches": EventLog(MATCHES),
             "payments": EventLog(PAYMENTS),
-            "alerts": EventLog(ALERTS),
-            "dispatches": EventLog(DISPATCHES),
             "reviews": EventLog(REVIEWS),
             "applications": EventLog(APPLICATIONS),
             "decisions": EventLog(DECISIONS),
         }
         self._build_truth()
-        self._build_platform(policies, rules)
+        self._build_platform(policies)
         self._build_responders()
+        self.sensing = CitySensing(
+            scenario,
+            self.city,
+            inputs.rules,
+            inputs.catalogue,
+            inputs.routing,
+            self,
+            self.streams,
+            residents=self.population["person"],
+        )
+        for name, log in self.sensing.logs.items():
+            self.logs[name] = log
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "aware": lambda m: sum(int(o.awareness.aware.sum()) for o in m.offices.values()),
@@ -137,7 +123,8 @@ class CityModel(mesa.Model):
             }
         )
         self.clock.env.process(self.calendar())
-        self.clock.env.process(self.sensing_network())
+        self.clock.env.process(self.sensing.sensing_network())
+        self.clock.env.process(self.sensing.residents_reporting())
 
     # -- set-up --------------------------------------------------------------------------
 
@@ -169,23 +156,8 @@ class CityModel(mesa.Model):
         residents.employer[:] = assign_employers(
             residents.employed, enterprises.employees * enterprises.active, rng=g("employers")
         )
-        n_devices = max(1, round(s.sensing.devices * s.city.scale))
-        self.devices = deploy(
-            n_devices,
-            s.sensing.device_type,
-            self.city.community_weight,
-            self.city.community_township,
-            rng=g("devices"),
-        )
-        self.incidents = gas_leaks(
-            n_devices,
-            s.duration,
-            s.sensing.incidents_per_device_year,
-            s.sensing.incident_duration,
-            rng=g("incidents"),
-        )
 
-    def _build_platform(self, policies: Sequence[Policy], rules: RuleSet) -> None:
+    def _build_platform(self, policies: Sequence[Policy]) -> None:
         g = self.streams.generator
         self._library_rng = g("libraries")
         self.libraries = {
@@ -198,16 +170,6 @@ class CityModel(mesa.Model):
             for target in ("person", "enterprise")
         }
         self.matcher = Matcher(policies)
-        labels = {
-            "type": self.devices.device_type,
-            "id": np.arange(self.devices.size),
-            "community": self.devices.community,
-            "township": self.devices.township,
-        }
-        self.alert_engine = AlertEngine(
-            rules, labels, lookback=self.params.sensing.report_interval - 1
-        )
-        self._alert_ids = 0
         self.truth = {t: Table(p.library_columns()) for t, p in self.population.items()}
 
     def _build_responders(self) -> None:
@@ -285,19 +247,6 @@ class CityModel(mesa.Model):
                 review=review,
                 ask=self.questions,
             )
-        dispatch_rng = g("dispatch")
-        self.dispatch = [
-            TownshipDispatch(
-                self,
-                t,
-                s.response.workers_per_township,
-                travel_seconds=s.response.travel_time,
-                handling_seconds=s.response.handling_time,
-                rng=dispatch_rng,
-                log=self.logs["dispatches"],
-            )
-            for t in range(self.city.n_townships)
-        ]
 
     # -- the daily recipe ----------------------------------------------------------------
 
@@ -457,44 +406,9 @@ class CityModel(mesa.Model):
                 self.on_day(self.steps)
             yield self.clock.env.timeout(DAY)
 
-    def sensing_network(self):
-        """Every report interval each device reports (some readings are lost or spurious); the
-        alert engine evaluates on the platform's clock; dispatch answers what fired."""
-        s, g = self.params.sensing, self.streams.generator
-        signal_rng, fault_rng, net_rng = g("signals"), g("faults"), g("transport")
-        index = np.arange(self.devices.size)
-        rates = drift_rates(self.devices.size, s.drift_share, s.drift_per_day, rng=g("drift"))
-        while True:
-            t = self.clock.now
-            values = gas_lel(self.incidents, self.devices.size, t, noise=s.noise, rng=signal_rng)
-            values = drift(values, rates, t / DAY)
-            values = spikes(values, s.spike_probability, rng=fault_rng)
-            ok = delivered(self.devices.size, s.dropout, rng=net_rng)
-            self.alert_engine.ingest(index[ok], np.full(int(ok.sum()), t), values[ok])
-            self._act_on_alerts(self.alert_engine.tick(t))
-            yield self.clock.env.timeout(s.report_interval)
-
-    def _act_on_alerts(self, transitions) -> None:
-        log = self.logs["alerts"]
-        for i in range(len(transitions)):
-            device = int(transitions.device[i])
-            township = int(self.devices.township[device])
-            self._alert_ids += 1
-            log.append(
-                alert_id=self._alert_ids,
-                rule=self.alert_engine.alert_names[transitions.rule[i]],
-                device=device,
-                township=township,
-                kind=str(transitions.kind[i]),
-                at=float(transitions.at[i]),
-                value=float(transitions.value[i]),
-                severity=SEVERITIES[transitions.severity[i]],
-            )
-            if transitions.kind[i] == FIRED:
-                self.dispatch[township].dispatch(self._alert_ids, device, float(transitions.at[i]))
-
     def run(self) -> None:
         self.clock.env.run(until=self.params.duration)
+        self.sensing.finish()
 
 
 class EntityView(mesa.Agent):

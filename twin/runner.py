@@ -15,10 +15,7 @@ from twin.scoring import daily, score
 
 def build_model(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> CityModel:
     """The city model of a scenario, set up but not run: to inspect or to step by hand."""
-    inputs = load_inputs(scenario)
-    return CityModel(
-        scenario, inputs.policies, inputs.rules, registries=inputs.registries, on_day=on_day
-    )
+    return CityModel(scenario, load_inputs(scenario), on_day=on_day)
 
 
 def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> RunResult:
@@ -43,8 +40,5 @@ def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> R
             ]
         ),
     )
-    inc = model.incidents
-    tables["incidents"] = pa.table(
-        {"device": inc.device, "onset": inc.onset, "end": inc.end, "peak": inc.peak}
-    )
+    tables.update(model.sensing.tables())
     return RunResult(scenario, score(model, tables), daily(model, tables), tables)

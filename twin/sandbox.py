@@ -44,7 +44,7 @@ def estimate_draft(
                 expected="a coded field or age_band: " + ", ".join(groups),
                 hint=did_you_mean(name, groups) or "break down by a coded field or age_band",
             )
-    model = CityModel(scenario, inputs.policies, inputs.rules, registries=inputs.registries)
+    model = CityModel(scenario, inputs)
     on = on or max(scenario.start, draft.spec.valid_from)
     library = model.libraries[draft.target]
     table = Table(library.values, library.known)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import types
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -134,7 +135,9 @@ def _resolve_paths(data: Any, origins: dict, model: type[BaseModel], key: KeyPat
             continue
         ann, meta = field.annotation, field.metadata
         sub = (*key, name)
-        if IS_PATH in meta:
+        union = typing.get_origin(ann) in (typing.Union, types.UnionType)
+        optional = [a for a in typing.get_args(ann) if a is not type(None)] if union else []
+        if IS_PATH in meta or (len(optional) == 1 and _is_path(optional[0])):
             data[name] = _resolved(data[name], origins.get(sub))
         elif typing.get_origin(ann) is list and _is_path(typing.get_args(ann)[0]):
             if isinstance(data[name], list):

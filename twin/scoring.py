@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 from twin import metrics as m
 from twin.clock import DAY
 from twin.model import CityModel
+from twin.sensing_scores import score_sensing
 
 
 def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
@@ -31,8 +32,9 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
         "review_truly_eligible": m.share(
             pc.sum(reviews["truly_eligible"]).as_py() or 0, reviews.num_rows
         ),
-        **_alerts(model, tables),
     }
+    sensing, breakdown = score_sensing(model.sensing, tables, model.params.duration)
+    metrics.update(sensing)
     return {
         "scenario": model.params.name,
         "seed": model.params.seed,
@@ -42,6 +44,7 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
             pid: _with_units({**_money(a), **_indicators(model, pid, a)})
             for pid, a in per_policy.items()
         },
+        "sensing": breakdown,
     }
 
 
@@ -163,33 +166,6 @@ def _operator_seconds(model: CityModel) -> float:
     return per_day * model.params.duration / 86_400.0
 
 
-def _alerts(model: CityModel, tables: dict[str, pa.Table]) -> dict:
-    fired = tables["alerts"].filter(pc.equal(tables["alerts"]["kind"], "fired"))
-    inc = model.incidents
-    first, hit = m.incident_detections(
-        inc.device,
-        inc.onset,
-        inc.end,
-        fired["device"].to_numpy(),
-        fired["at"].to_numpy(),
-        model.params.sensing.detection_grace,
-    )
-    detected = ~np.isnan(first)
-    d = tables["dispatches"]
-    response = d["on_site_at"].to_numpy() - d["fired_at"].to_numpy()
-    return {
-        "incidents": int(inc.size),
-        "alerts_fired": int(fired.num_rows),
-        "false_alarms": int((~hit).sum()),
-        "alert_precision": m.share(hit.sum(), len(hit)),
-        "alert_recall": m.share(detected.sum(), inc.size),
-        "detection_delay_p50": m.quantile(first[detected] - inc.onset[detected], 0.5),
-        "detection_delay_p95": m.quantile(first[detected] - inc.onset[detected], 0.95),
-        "response_time_p50": m.quantile(response, 0.5),
-        "response_time_p95": m.quantile(response, 0.95),
-    }
-
-
 COUNT_UNITS = {
     "eligible": "entities",
     "matched": "entities",
@@ -205,6 +181,10 @@ COUNT_UNITS = {
     "incidents": "incidents",
     "alerts_fired": "alerts",
     "false_alarms": "alerts",
+    "events": "events",
+    "events_reassigned": "events",
+    "silences": "episodes",
+    "silences_detected": "episodes",
 }
 
 
@@ -241,10 +221,16 @@ def daily(model: CityModel, tables: dict[str, pa.Table]) -> pa.Table:
                 paid["settled_at"].to_numpy(), paid["amount_fen"].to_numpy().astype(float)
             )
             / 100.0,
-            "incidents": per_day(model.incidents.onset).astype(np.int64),
+            "incidents": per_day(
+                model.sensing.incidents.onset[model.sensing.incidents.real()]
+            ).astype(np.int64),
             "alerts_fired": per_day(fired["at"].to_numpy()).astype(np.int64),
-            "workers_on_site": per_day(tables["dispatches"]["on_site_at"].to_numpy()).astype(
+            "workers_on_site": per_day(_finite(tables["jobs"]["on_site_at"].to_numpy())).astype(
                 np.int64
             ),
         }
     )
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    return x[np.isfinite(x)]
