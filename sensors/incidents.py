@@ -140,12 +140,13 @@ def _incidents(kind, onset, end, peak, *, device=None, household=None, community
     def col(values, dtype):
         return np.full(n, -1, dtype) if values is None else np.asarray(values, dtype)
 
+    order = np.argsort(np.asarray(onset), kind="stable")
     return Incidents(
         kind=np.full(n, kind, dtype="<U16"),
-        device=col(device, np.int64),
-        household=col(household, np.int64),
-        community=col(community, np.int32),
-        onset=np.asarray(onset, np.float64),
-        end=np.asarray(end, np.float64),
-        peak=np.asarray(peak, np.float64),
+        device=col(device, np.int64)[order],
+        household=col(household, np.int64)[order],
+        community=col(community, np.int32)[order],
+        onset=np.asarray(onset, np.float64)[order],
+        end=np.asarray(end, np.float64)[order],
+        peak=np.asarray(peak, np.float64)[order],
     )

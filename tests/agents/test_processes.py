@@ -5,7 +5,6 @@ import pytest
 import simpy
 from scipy import stats
 
-from agents.grid_workers import grid_worker_response
 from agents.treasury import Route, treasury_payment
 
 
@@ -44,38 +43,6 @@ def test_layered_route_waits_at_each_level_and_invalid_accounts_are_returned():
     )
     env.run()
     assert trace == [(4 * 86_400 + 600, "returned")]
-
-
-def test_grid_workers_serve_in_turn_when_busy():
-    env, trace = simpy.Environment(), []
-    workers = simpy.Resource(env, capacity=1)
-    for _ in range(2):
-        env.process(
-            grid_worker_response(
-                env, workers, 10, 20, rng=FixedRng(), report=lambda *t: trace.append(t)
-            )
-        )
-    env.run()
-    assert trace == [(0, 10, 30), (30, 40, 60)]
-
-
-def test_docking_response_with_ample_workers_is_the_travel_time():
-    """With more workers than alerts, time to site is Exp(travel): its mean lies in the 99%
-    confidence interval of the sample mean."""
-    env, on_site = simpy.Environment(), []
-    workers = simpy.Resource(env, capacity=10_000)
-    rng = np.random.default_rng(5)
-    n, travel = 4_000, 1_200.0
-    for _ in range(n):
-        env.process(
-            grid_worker_response(
-                env, workers, travel, 600, rng=rng, report=lambda a, s, d: on_site.append(s - a)
-            )
-        )
-    env.run()
-    sample = np.asarray(on_site)
-    half = stats.norm.ppf(0.995) * sample.std(ddof=1) / np.sqrt(n)
-    assert sample.mean() == pytest.approx(travel, abs=half)
 
 
 def test_bank_windows_batch_payments_and_the_cut_off_defers_to_tomorrow():
