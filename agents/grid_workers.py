@@ -130,11 +130,12 @@ def grid_worker(
 
 def _work(env, job, worker, roster, times, still_open, started, done, rng) -> Generator:
     job.started_at = env.now
-    if not still_open(job):
+    if still_open(job):
+        yield env.timeout(rng.exponential(times.acknowledge))
+    if not still_open(job):  # it cleared by itself before the worker took it on
         job.outcome, job.done_at = "closed before visit", env.now
         done(job)
         return
-    yield env.timeout(rng.exponential(times.acknowledge))
     job.acknowledged_at = env.now
     started(job)
     travel = times.duty_travel if roster.community[worker] < 0 else times.travel

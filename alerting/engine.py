@@ -123,6 +123,7 @@ class _ValueState:
     fired_at: np.ndarray = field(init=False)
     clearing_since: np.ndarray = field(init=False)
     uniform: float | None = field(init=False)
+    live: int = field(init=False, default=0)  # devices not INACTIVE: only they move unprompted
 
     def __post_init__(self) -> None:
         n = len(self.devices)
@@ -185,6 +186,9 @@ class AlertEngine:
             for c in (r.when, r.clear_when)
         )
         self.report = IngestReport()
+        # the earliest time an offline rule can change, and how many devices each holds offline
+        self._offline_next = [-np.inf] * len(self._offline)
+        self._offline_count = [0] * len(self._offline)
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -220,6 +224,16 @@ class AlertEngine:
     def _offline_state(self, rule: OfflineRule) -> tuple[OfflineRule, np.ndarray, np.ndarray]:
         devices = self._select(rule.device_type, rule.match)
         return rule, devices, np.zeros(len(devices), bool)
+
+    def _touched(self, devices: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """Positions in the (sorted) ``devices`` of the readings' devices ``d``, -1 if absent."""
+        if not len(d) or not len(devices):
+            return np.zeros(0, np.int64)
+        if len(devices) == self.n_devices:
+            return d
+        pos = np.searchsorted(devices, d)
+        pos[pos == len(devices)] = 0
+        return pos[devices[pos] == d]
 
     @property
     def state_bytes(self) -> int:
@@ -324,13 +338,19 @@ class AlertEngine:
         self.now = float(now)
         d, t, v, s = self._take_due(now)
         parts = [EMPTY]
-        for vs in self._values:
-            self._update_consec(vs, d, t, v, s)
+        touched = [len(self._touched(vs.devices, d)) > 0 for vs in self._values]
+        for vs, hit in zip(self._values, touched, strict=True):
+            if hit:
+                self._update_consec(vs, d, t, v, s)
         self._apply_samples(d, t, v, s)
         for i, vs in enumerate(self._values):
-            parts.append(self._evaluate(i, vs, now))
-        for j, (rule, devices, offline) in enumerate(self._offline):
-            parts.append(self._evaluate_offline(len(self._values) + j, rule, devices, offline, now))
+            # a rule with every device inactive and no new reading cannot move
+            if touched[i] or vs.live:
+                parts.append(self._evaluate(i, vs, now))
+        for j, (_, devices, offline) in enumerate(self._offline):
+            back = self._offline_count[j] > 0 and offline[self._touched(devices, d)].any()
+            if back or now >= self._offline_next[j]:
+                parts.append(self._evaluate_offline(len(self._values) + j, j, now))
         return Transitions.concat(parts)
 
     def _apply_samples(self, d: np.ndarray, t: np.ndarray, v: np.ndarray, s) -> None:
@@ -453,6 +473,7 @@ class AlertEngine:
         )
         severity[resolve] = SEVERITIES.index(rule.severity)
         fired_at[resolve] = np.nan
+        vs.live += int(np.count_nonzero(state)) - int(np.count_nonzero(vs.state[cand]))
         vs.state[cand], vs.active_since[cand], vs.clearing_since[cand] = (
             state,
             since,
@@ -472,16 +493,21 @@ class AlertEngine:
             raised |= due
         return raised
 
-    def _evaluate_offline(
-        self, i: int, rule: OfflineRule, dev: np.ndarray, offline: np.ndarray, now: float
-    ) -> Transitions:
-        limit = now - rule.after_missed * self.rules.device_types[rule.device_type].report_interval
+    def _evaluate_offline(self, i: int, j: int, now: float) -> Transitions:
+        rule, dev, offline = self._offline[j]
+        delta = rule.after_missed * self.rules.device_types[rule.device_type].report_interval
+        limit = now - delta
         # silent: no reading since `limit` (a device never heard from counts from the start)
         last = self.last_ts if len(dev) == self.n_devices else self.last_ts[dev]
         silent = (last <= limit) if self.start <= limit else np.zeros(len(dev), bool)
         changed = np.flatnonzero(silent != offline)
         went = silent[changed]
         offline[changed] = went
+        self._offline_count[j] = int(np.count_nonzero(offline))
+        # no online device can fall silent before its newest reading plus delta
+        online_last = last[~offline]
+        soonest = online_last.min() + delta if len(online_last) else np.inf
+        self._offline_next[j] = max(soonest, self.start + delta)
         level = np.full(len(changed), SEVERITIES.index(rule.severity), np.int8)
         return self._rows(i, dev[changed], [(OFFLINE, went), (ONLINE, ~went)], now, level)
 

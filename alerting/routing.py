@@ -112,6 +112,8 @@ class _Group:
     alerts: dict[tuple, Alert] = field(default_factory=dict)
     last_sent: float | None = None
     sent_state: frozenset = frozenset()  # (fingerprint, firing) pairs at the last notification
+    dirty: bool = True  # an alert was put since sent_state was taken
+    epoch: int = -1  # the dispatcher's inhibition epoch when sent_state was taken
 
 
 DEFAULTS = _Settings("default", None, 30.0, 300.0, 4 * 3600.0)
@@ -127,6 +129,7 @@ class Dispatcher:
         self.groups: dict[tuple, _Group] = {}
         # per inhibit rule: firing source alerts by their values of the `equal` labels
         self._sources: list[dict[tuple, set]] = [{} for _ in config.inhibit_rules]
+        self._epoch = 0  # moves whenever an inhibiting source starts or stops firing
 
     def put(self, labels: Labels, now: float, *, resolved: bool = False) -> None:
         """A firing alert (or its resolution); the same labels are the same alert."""
@@ -149,6 +152,7 @@ class Dispatcher:
             if group is None:
                 group = self.groups[key] = _Group(settings, key[1], now)
             group.alerts[fp] = alert
+            group.dirty = True
 
     def silence(self, silence: Silence) -> None:
         self.silences.append(silence)
@@ -213,6 +217,7 @@ class Dispatcher:
         for fp in [fp for fp, a in group.alerts.items() if not a.firing(now)]:
             del group.alerts[fp]  # a resolution is told once
         group.sent_state = self._state(group, now)
+        group.dirty, group.epoch = False, self._epoch
         if not firing and not resolved:
             return None
         limit = self.config.max_alerts
@@ -227,6 +232,10 @@ class Dispatcher:
         )
 
     def _changed(self, group: _Group, now: float) -> bool:
+        # Without a put into the group, a change of inhibitors or any silence (which start
+        # and end by the clock), the state is the one sent.
+        if not group.dirty and group.epoch == self._epoch and not self.silences:
+            return False
         return self._state(group, now) != group.sent_state
 
     def _muted(self, alert: Alert, now: float) -> bool:
@@ -246,8 +255,10 @@ class Dispatcher:
             key = tuple(alert.labels.get(k) for k in rule.equal)
             if alert.ends_at is None:
                 index.setdefault(key, set()).add(fp)
+                self._epoch += 1
             elif key in index:
                 index[key].discard(fp)
+                self._epoch += 1
                 if not index[key]:
                     del index[key]
 

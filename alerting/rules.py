@@ -5,6 +5,7 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -102,11 +103,11 @@ class Rule(_Strict):
             raise ValueError("escalation steps must come later and rise in severity")
         return self
 
-    @property
+    @cached_property
     def when(self) -> Condition:
         return Condition.parse(self.condition)
 
-    @property
+    @cached_property
     def clear_when(self) -> Condition | None:
         return Condition.parse(self.clear) if self.clear else None
 

@@ -86,8 +86,10 @@ class SensingFeed:
         cells: Cells,
         outages: Outages,
         *,
+        horizon: float = DAY,
         rng: dict[str, np.random.Generator],
     ) -> None:
+        self.horizon = horizon
         self.devices, self.catalogue, self.signals = devices, catalogue, signals
         self.faults, self.cells, self.outages, self.rng = faults, cells, outages, rng
         self.specs = [catalogue[n] for n in devices.type_names]
@@ -101,21 +103,31 @@ class SensingFeed:
         per_type = [(s.faults.duplicate, s.faults.late, s.faults.late_max) for s in self.specs]
         self._dup, self._late, self._late_max = (np.array(x) for x in zip(*per_type, strict=True))
         self._backhaul = np.array([s.uplink == "backhaul" for s in self.specs])
+        self._has_event = np.array([s.on_event is not None for s in self.specs])
         self._burst_entry = np.array([s.faults.dropout_bursts for s in self.specs])
         self._burst_mean = np.array([s.faults.burst_readings for s in self.specs])
 
     # -- set-up -----------------------------------------------------------------------------
 
     def _faulty_event_devices(self) -> np.ndarray:
-        """Devices of alarm-reporting types whose faults could push them over their alarm."""
+        """Devices of alarm-reporting types whose offset, drift or extra noise could carry
+        them to their alarm level during the run (sorted). Stuck devices report what they read
+        when they stuck: if that was over the line they stay in an event anyway."""
         f, out = self.faults, []
+        days = self.horizon / DAY
         for name, spec in zip(self.devices.type_names, self.specs, strict=True):
             if spec.on_event is None:
                 continue
             b = self.devices.block(name)
-            odd = (f.offset[b] != 0) | (f.drift_per_day[b] > 0) | np.isfinite(f.stuck_from[b])
-            out.append(b.start + np.flatnonzero(odd))
-        return np.concatenate(out) if out else np.zeros(0, np.int64)
+            reach = (
+                spec.baseline.level
+                + np.abs(f.offset[b])
+                + f.drift_per_day[b] * days
+                + 6.0 * (spec.baseline.noise + f.noise[b])
+            )
+            odd = (f.offset[b] != 0) | (f.drift_per_day[b] > 0) | (f.noise[b] > 0)
+            out.append(b.start + np.flatnonzero(odd & (reach >= spec.on_event.above)))
+        return np.concatenate(out).astype(np.int64) if out else np.zeros(0, np.int64)
 
     def _water_level_devices(self) -> tuple[np.ndarray, np.ndarray] | None:
         if "water_level" not in self.devices.type_names:
@@ -139,27 +151,32 @@ class SensingFeed:
         self.counts.spikes += len(spikes[0])
         if len(dev):
             value = self.faults.apply(dev, ts, value, self.rng["faults"])
-        dev = np.r_[dev, spikes[0]].astype(np.int64)
-        ts = np.r_[ts, spikes[1]]
-        value = np.r_[value, spikes[2]]
-        msg = np.r_[msg, batch.n_msg + np.arange(len(spikes[0]))].astype(np.int64)
+        dev = np.concatenate([dev, spikes[0]]).astype(np.int64)
+        ts = np.concatenate([ts, spikes[1]])
+        value = np.concatenate([value, spikes[2]])
+        msg = np.concatenate([msg, batch.n_msg + np.arange(len(spikes[0]))]).astype(np.int64)
         warnings = self._battery_warnings(dev, ts)
         keep = self._sent(dev, ts, msg)
         arrived = self._transmit(dev[keep], ts[keep], value[keep], msg[keep], t1)
         return arrived, warnings
 
     def _periodic(self, batch: _Batch, t0: float, t1: float) -> None:
+        devs, whens = [], []
         for name, spec in zip(self.devices.type_names, self.specs, strict=True):
             dev, when = due(self.devices, name, spec.report_every, t0, t1)
             k = spec.samples_per_report
-            if k > 1:  # samples at the upload and every sample_every before it
+            if k > 1 and len(dev):  # samples at the upload and every sample_every before it
                 dev = np.repeat(dev, k)
-                when = (
-                    np.repeat(when, k)
-                    - np.tile(np.arange(k)[::-1], len(when)) * spec.sample_spacing
-                )
-            value = self.signals.read(dev, when, self.rng["signals"])
-            batch.add(dev, when, value, k)
+                back = np.tile(np.arange(k)[::-1], len(when)) * spec.sample_spacing
+                when = np.repeat(when, k) - back
+            devs.append(dev)
+            whens.append(when)
+            batch.n_msg += len(dev) // k
+            batch.msg.append(batch.n_msg - len(dev) // k + np.arange(len(dev)) // k)
+        dev, when = np.concatenate(devs), np.concatenate(whens)
+        batch.dev.append(dev)
+        batch.ts.append(when)
+        batch.value.append(self.signals.read(dev, when, self.rng["signals"]))
 
     def _events(self, batch: _Batch, t0: float, t1: float) -> None:
         """Devices at or over their alarm level report now (no more often than ``every``);
@@ -182,8 +199,10 @@ class SensingFeed:
         batch.add(sent, when[report], value[report])
 
     def _watch(self, t0: float, t1: float) -> np.ndarray:
-        parts = [self._watch_faulty, np.flatnonzero(self.in_event)]
+        """Devices that may be over their alarm level: in an event, witnessing an incident,
+        in a wet community, or faulty enough to get there."""
         s = self.signals
+        parts = [np.flatnonzero(self.in_event)]
         inc = s._pair_incident
         live = (s.incidents.onset[inc] <= t1) & (s.incidents.end[inc] > t0)
         parts.append(s._pair_device[live])
@@ -191,13 +210,13 @@ class SensingFeed:
             wet = np.flatnonzero(s.depth.at(t1) > 0.5)
             comm, dev = self._water_by_community
             lo, hi = np.searchsorted(comm, wet, "left"), np.searchsorted(comm, wet, "right")
-            if len(wet):
-                parts.append(
-                    dev[np.concatenate([np.arange(a, b) for a, b in zip(lo, hi, strict=True)])]
-                )
-        watch = np.unique(np.concatenate(parts).astype(np.int64))
-        has_event = np.array([sp.on_event is not None for sp in self.specs])
-        return watch[has_event[self.devices.type_code[watch]]]
+            parts.append(dev[_ranges(lo, hi)])
+        moving = np.unique(np.concatenate(parts).astype(np.int64))
+        faulty = self._watch_faulty
+        if len(faulty):
+            moving = moving[~np.isin(moving, faulty, assume_unique=True)]
+        watch = np.concatenate([faulty, moving])
+        return watch[self._has_event[self.devices.type_code[watch]]]
 
     def _spikes(self, t0: float, t1: float):
         rng = self.rng["faults"]
@@ -231,7 +250,7 @@ class SensingFeed:
         """Samples whose message leaves the device: powered, and not lost in a dropout burst."""
         powered = self.faults.powered(dev, ts)
         self.counts.lost_battery += int((~powered).sum())
-        first_of_msg = np.r_[True, msg[1:] != msg[:-1]] & powered
+        first_of_msg = _starts(msg) & powered
         rows = np.flatnonzero(first_of_msg)
         # one draw per device per window: a device's messages in one window share its fate
         udev, inv = np.unique(dev[rows], return_inverse=True)
@@ -248,7 +267,7 @@ class SensingFeed:
     def _transmit(self, dev, ts, value, msg, t1: float) -> Readings:
         rng = self.rng["transport"]
         down = self.outages.down_at(t1, self.cells.size)
-        first = np.flatnonzero(np.r_[True, msg[1:] != msg[:-1]]) if len(msg) else np.zeros(0, int)
+        first = np.flatnonzero(_starts(msg))
         code = self.devices.type_code[dev[first]]
         backhaul = self._backhaul[code]
         cells = self.devices.cell[dev[first]]
@@ -268,7 +287,7 @@ class SensingFeed:
         self.counts.lost_outage += d.lost_outage
         self.counts.lost_radio += d.lost_radio
         # expand delivered messages back into their samples
-        ends = np.r_[first[1:], len(msg)]
+        ends = np.append(first[1:], len(msg))
         lengths = (ends - first)[d.message]
         starts = np.repeat(first[d.message], lengths)
         offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
@@ -293,3 +312,20 @@ class SensingFeed:
         out = Readings(dev[now][order], ts[now][order], value[now][order], arrived[now][order])
         self.counts.delivered += len(out)
         return out
+
+
+def _starts(msg: np.ndarray) -> np.ndarray:
+    """True where a new message begins (``msg`` numbers each sample's message, in order)."""
+    out = np.ones(len(msg), bool)
+    out[1:] = msg[1:] != msg[:-1]
+    return out
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The concatenation of arange(lo[i], hi[i]), without a Python loop."""
+    lengths = hi - lo
+    total = int(lengths.sum())
+    if not total:
+        return np.zeros(0, np.int64)
+    starts = np.repeat(lo - np.concatenate([[0], np.cumsum(lengths)[:-1]]), lengths)
+    return starts + np.arange(total)

@@ -57,8 +57,8 @@ def transmit(
     twice = np.flatnonzero(rng.random(len(ok)) < duplicate[ok])
     again = arrives[twice] + rng.uniform(*RETRY_DELAY, len(twice))
     return Delivery(
-        np.r_[ok, ok[twice]].astype(np.int64),
-        np.r_[arrives, again],
+        np.concatenate([ok, ok[twice]]).astype(np.int64),
+        np.concatenate([arrives, again]),
         int(outage.sum()),
         int(radio.sum()),
     )

@@ -123,8 +123,9 @@ class CityModel(mesa.Model):
             }
         )
         self.clock.env.process(self.calendar())
-        self.clock.env.process(self.sensing.sensing_network())
-        self.clock.env.process(self.sensing.residents_reporting())
+        if scenario.sensing.enabled:
+            self.clock.env.process(self.sensing.sensing_network())
+            self.clock.env.process(self.sensing.residents_reporting())
 
     # -- set-up --------------------------------------------------------------------------
 

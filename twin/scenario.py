@@ -239,9 +239,11 @@ class DrainageParams(Section):
 class Sensing(Section):
     """Devices deployed over communities, the truth they see, and the platform's alert rules."""
 
+    enabled: bool = True
     catalogue: FilePath
     rules: FilePath
     routing: FilePath | None = None
+    inhibition: bool = True
     deploy: dict[str, Deployment]
     tick: Annotated[Duration, Field(gt=0)] = 60.0
     lookback: Annotated[Duration, Field(gt=0)] = 300.0

@@ -20,6 +20,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     """Read, merge (extends), override and validate a scenario; raise UserError on bad input."""
     data, origins = _load_with_extends(Path(path), chain=())
     _resolve_paths(data, origins, Scenario, ())
+    _resolve_variant_paths(data, origins)
     for key, value, origin in _parse_overrides(overrides):
         _set_key(data, origins, key, value, origin)
         _resolve_paths(data, origins, Scenario, ())
@@ -146,6 +147,35 @@ def _resolve_paths(data: Any, origins: dict, model: type[BaseModel], key: KeyPat
                 ]
         elif isinstance(ann, type) and issubclass(ann, BaseModel):
             _resolve_paths(data[name], origins, ann, sub)
+
+
+def _path_keys(model: type[BaseModel] = Scenario, prefix: str = "") -> set[str]:
+    """Dotted keys of single path fields, e.g. ``sensing.rules``."""
+    out = set()
+    for name, field in model.model_fields.items():
+        ann = field.annotation
+        union = typing.get_origin(ann) in (typing.Union, types.UnionType)
+        optional = [a for a in typing.get_args(ann) if a is not type(None)] if union else []
+        if IS_PATH in field.metadata or (len(optional) == 1 and _is_path(optional[0])):
+            out.add(prefix + name)
+        elif isinstance(ann, type) and issubclass(ann, BaseModel):
+            out |= _path_keys(ann, f"{prefix}{name}.")
+    return out
+
+
+def _resolve_variant_paths(data: Any, origins: dict) -> None:
+    """A variant that names a file (``sensing.rules: rules/strict.yaml``) names it relative to
+    the scenario file that wrote the variant, like every other path."""
+    variants = data.get("variants") if isinstance(data, dict) else None
+    if not isinstance(variants, dict):
+        return
+    keys = _path_keys()
+    for name, overrides in variants.items():
+        if not isinstance(overrides, dict):
+            continue
+        for key, value in overrides.items():
+            if key in keys:
+                overrides[key] = _resolved(value, origins.get(("variants", name, key)))
 
 
 def _is_path(ann: Any) -> bool:

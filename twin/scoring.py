@@ -15,8 +15,12 @@ from twin.sensing_scores import score_sensing
 def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     """Every metric of the run, overall and per policy, each as {value, unit}."""
     per_policy = {p.id: _policy_arrays(model, p, tables) for p in model.matcher.policies}
+    empty = {"eligible": bool, "matched": bool, "paid": bool}
+    empty |= {"matched_fen": np.int64, "paid_fen": np.int64}
     joined = {
-        k: np.concatenate([a[k] for a in per_policy.values()] or [np.zeros(0)])
+        k: np.concatenate(
+            [a[k] for a in per_policy.values()] or [np.zeros(0, empty.get(k, np.float64))]
+        )
         for k in ("eligible", "matched", "paid", "matched_fen", "paid_fen", "wait")
     }
     reviews = tables["reviews"]
@@ -33,8 +37,10 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
             pc.sum(reviews["truly_eligible"]).as_py() or 0, reviews.num_rows
         ),
     }
-    sensing, breakdown = score_sensing(model.sensing, tables, model.params.duration)
-    metrics.update(sensing)
+    breakdown = {}
+    if model.params.sensing.enabled:
+        sensing, breakdown = score_sensing(model.sensing, tables, model.params.duration)
+        metrics.update(sensing)
     return {
         "scenario": model.params.name,
         "seed": model.params.seed,
@@ -183,6 +189,7 @@ COUNT_UNITS = {
     "false_alarms": "alerts",
     "events": "events",
     "events_reassigned": "events",
+    "events_merged": "alerts",
     "silences": "episodes",
     "silences_detected": "episodes",
 }

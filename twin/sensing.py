@@ -6,8 +6,10 @@ alerting engine and routing under test; townships answering what reaches them.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
+import mesa
 import numpy as np
 import pyarrow as pa
 
@@ -37,7 +39,8 @@ from sensors.feed import SensingFeed
 from sensors.incidents import KINDS, at_devices, at_households, combine, floods
 from sensors.signals import Signals
 from sensors.weather import calm, load_weather, storm_over
-from twin.city import City
+from twin.city import City, build_city
+from twin.clock import Clock
 from twin.eventlog import EventLog
 from twin.rng import Streams
 from twin.scenario import Deployment, Scenario
@@ -86,6 +89,9 @@ DEFAULT_ROUTING = RoutingConfig.model_validate(
     }
 )
 HOUSEHOLD_TYPES = ("water_meter", "door")
+# Alerts of these types describe the community, not the device: while one event for an alert
+# and community is open, the dispatch centre merges the others into it.
+AREA_TYPES = frozenset({"water_level"})
 
 
 @dataclass
@@ -178,10 +184,13 @@ class CitySensing:
             self.faults,
             self.cells,
             outages,
+            horizon=horizon,
             rng={k: g(k) for k in ("signals", "faults", "transport")},
         )
         self.engine = AlertEngine(rules, self._labels(), lookback=s.lookback)
         config = routing or DEFAULT_ROUTING
+        if not s.inhibition:
+            config = config.model_copy(update={"inhibit_rules": []})
         self.dispatcher = Dispatcher(config)
         self.book = AlertBook(scenario.response.sla)
         self.logs = {"alerts": EventLog(ALERTS), "jobs": EventLog(JOBS)}
@@ -191,6 +200,11 @@ class CitySensing:
         self._jobs: dict[int, Job] = {}
         self._dispatched: set = set()
         self._severity: dict[tuple[str, int], str] = {}  # severity label an alert fired with
+        self._area_jobs: dict[tuple[str, int], int] = {}  # open area events by community
+        self.stage_seconds = dict.fromkeys(
+            ("devices and network", "alerting engine", "routing and dispatch"), 0.0
+        )
+        self.merged = 0
         self._reports_rng = g("resident_reports")
 
     # -- set-up ----------------------------------------------------------------------------
@@ -328,16 +342,25 @@ class CitySensing:
 
     def sensing_network(self):
         """Every tick: readings arrive, the engine evaluates, routing notifies, townships act,
-        unacknowledged events climb the SLA ladder."""
+        unacknowledged events climb the SLA ladder. ``stage_seconds`` adds up where time goes."""
         tick = self.params.sensing.tick
+        clock = time.perf_counter
         while True:
             now = self.env.now
+            t0 = clock()
             if now > 0:
                 readings, warned = self.feed.window(now - tick, now)
                 self.warnings += [(int(d), now) for d in warned.tolist()]
-                if len(readings):
-                    self.engine.ingest(readings.device, readings.ts, readings.value)
-            self.on_transitions(self.engine.tick(now), now)
+            t1 = clock()
+            if now > 0 and len(readings):
+                self.engine.ingest(readings.device, readings.ts, readings.value)
+            transitions = self.engine.tick(now)
+            t2 = clock()
+            self.on_transitions(transitions, now)
+            t3 = clock()
+            self.stage_seconds["devices and network"] += t1 - t0
+            self.stage_seconds["alerting engine"] += t2 - t1
+            self.stage_seconds["routing and dispatch"] += t3 - t2
             yield self.env.timeout(tick)
 
     def residents_reporting(self):
@@ -439,8 +462,14 @@ class CitySensing:
         self._dispatched.add(key)
         labels = alert.labels
         dev, name = int(labels["device"]), labels["alertname"]
+        area = (name, int(labels["community"]))
+        if labels["type"] in AREA_TYPES and area in self._area_jobs:
+            self.merged += 1  # the community's flood is already on someone's list
+            return
         rec = self.book.open(name, dev, labels["severity"], alert.starts_at)
         priority = 3 - SEVERITIES.index(labels["severity"])
+        if labels["type"] in AREA_TYPES:
+            self._area_jobs[area] = rec.id
         self._new_job(
             rec.id, name, dev, labels["type"], int(labels["community"]), priority, alert.starts_at
         )
@@ -472,6 +501,7 @@ class CitySensing:
         if job.outcome == "handled" and rec.status != CLEARED:
             self.book.clear(job.record, self.env.now)
         self._jobs.pop(job.record, None)
+        self._area_jobs.pop((job.alert, job.community), None)
         self._log_job(job)
 
     def _log_job(self, job: Job) -> None:
@@ -531,3 +561,30 @@ ELDERLY_ALONE_SHARE = 0.035  # residents 70+ living alone, of all residents (ass
 
 def _take(tr: Transitions, mask: np.ndarray) -> Transitions:
     return Transitions(*(getattr(tr, f)[mask] for f in Transitions.__dataclass_fields__))
+
+
+class SensingModel(mesa.Model):
+    """The sensing side alone, on a city without a population (households are placed by
+    community weight): for sensing studies at full scale and for the benchmark."""
+
+    def __init__(self, scenario: Scenario, rules: RuleSet, catalogue: Catalogue,
+                 routing: RoutingConfig | None = None) -> None:  # fmt: skip
+        self.streams = Streams(scenario.seed)
+        super().__init__(rng=self.streams.generator("mesa"))
+        self.params = scenario
+        self.clock = Clock(scenario.start)
+        c = scenario.city
+        city = build_city(
+            scale=c.scale,
+            residents=c.residents,
+            enterprises=c.enterprises,
+            communities=c.communities,
+            rng=self.streams.generator("city"),
+        )
+        self.sensing = CitySensing(scenario, city, rules, catalogue, routing, self, self.streams)
+        self.clock.env.process(self.sensing.sensing_network())
+        self.clock.env.process(self.sensing.residents_reporting())
+
+    def run(self, until: float | None = None) -> None:
+        self.clock.env.run(until=self.params.duration if until is None else until)
+        self.sensing.finish()

@@ -75,6 +75,9 @@ def score_sensing(sensing, tables: dict[str, pa.Table], horizon: float) -> tuple
         **_offline(sensing, alerts, horizon),
     }
     days = horizon / DAY
+    metrics["false_alarms_per_1000_device_days"] = m.per_1000_device_days(
+        metrics["false_alarms"], sensing.devices.size, days
+    )
     by_type = {}
     types = fired["device_type"].to_numpy(zero_copy_only=False).astype(str)
     for name in sensing.devices.type_names:
@@ -126,6 +129,7 @@ def _workers(sensing, jobs: pa.Table, horizon: float) -> dict:
             jobs["received_at"].to_numpy(), jobs["done_at"].to_numpy(), r.disposal_deadline, horizon
         ),
         "events_reassigned": int(pc.sum(jobs["reassigned"]).as_py() or 0),
+        "events_merged": sensing.merged,
         "response_time_p50": m.quantile(response, 0.5),
         "response_time_p95": m.quantile(response, 0.95),
     }

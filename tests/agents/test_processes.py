@@ -1,9 +1,6 @@
 """SimPy processes, checked as event traces and, where a closed form exists, against it."""
 
-import numpy as np
-import pytest
 import simpy
-from scipy import stats
 
 from agents.treasury import Route, treasury_payment
 

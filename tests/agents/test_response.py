@@ -52,7 +52,9 @@ def test_a_worker_acknowledges_travels_handles_in_turn():
     env.run()
     assert (a.acknowledged_at, a.on_site_at, a.done_at) == (60, 660, 1860)
     assert b.started_at == 1860 and b.done_at == 1860 + 1860
-    assert log == [("started", 1, 60), ("done", 1, "handled", 1860)] + [
+    assert log == [
+        ("started", 1, 60),
+        ("done", 1, "handled", 1860),
         ("started", 2, 1920),
         ("done", 2, "handled", 3720),
     ]

@@ -38,21 +38,64 @@ def test_quantiles_interpolate_linearly():
 
 
 def test_incident_windows_decide_precision_recall_and_delay():
-    # incidents: device 1 during [100, 200]; device 2 during [500, 600]; device 3 [0, 50]
-    first, hit = m.incident_detections(
-        incident_device=np.array([1, 2, 3]),
-        onset=np.array([100.0, 500, 0]),
-        end=np.array([200.0, 600, 50]),
-        alert_device=np.array([1, 1, 2, 2, 3]),
-        alert_at=np.array([150.0, 240, 90, 620, 5]),
+    # incidents: 0 at device 1 during [100, 200]; 1 at device 2 during [500, 600]; 2 at
+    # device 3 during [0, 50]; 3 a flood during [300, 400] witnessed by devices 4 and 5
+    first, hit = m.detections(
+        witness_incident=np.array([0, 1, 2, 3, 3]),
+        witness_device=np.array([1, 2, 3, 4, 5]),
+        onset=np.array([100.0, 500, 0, 300]),
+        end=np.array([200.0, 600, 50, 400]),
+        alert_device=np.array([1, 1, 2, 2, 3, 5, 4, 9]),
+        alert_at=np.array([150.0, 240, 90, 620, 5, 330, 310, 10]),
         grace=30.0,
     )
-    # 150 inside; 240 > 200+30 outside; device 2 at 90 before onset; 620 within grace; 5 inside
-    assert hit.tolist() == [True, False, False, True, True]
-    assert first.tolist() == [150.0, 620.0, 5.0]
-    assert m.share(hit.sum(), len(hit)) == pytest.approx(3 / 5)
+    # 150 inside; 240 > 200 + 30 outside; device 2 at 90 before onset; 620 within grace;
+    # 5 inside; both flood witnesses inside (one detection, the earlier); device 9 sees nothing
+    assert hit.tolist() == [True, False, False, True, True, True, True, False]
+    assert first.tolist() == [150.0, 620.0, 5.0, 310.0]
+    assert m.share(hit.sum(), len(hit)) == pytest.approx(5 / 8)
+
+
+def test_a_detection_can_carry_another_time_such_as_the_worker_on_site():
+    first, _ = m.detections(
+        np.array([0]), np.array([1]), np.array([0.0]), np.array([100.0]),
+        np.array([1, 1]), np.array([10.0, 20.0]), 0.0, value=np.array([900.0, 400.0]),
+    )  # fmt: skip
+    assert first.tolist() == [400.0]  # the earliest arrival, whichever alert brought it
+
+
+def test_false_alarms_per_1000_device_days():
+    assert m.per_1000_device_days(6, 2_000, 3.0) == pytest.approx(1.0)
+    assert m.per_1000_device_days(0, 0, 3.0) is None
+
+
+def test_alert_load_per_worker_slot_and_the_flood_share():
+    # worker 0 gets 12 events in slot 0 (a flood) and 1 in slot 1; worker 1 gets 2 in slot 0
+    worker = np.array([0] * 12 + [0] + [1, 1])
+    at = np.array([10.0] * 12 + [700.0] + [20.0, 30.0])
+    mean, flood = m.alert_load(worker, at, on_duty_slots=4, slot=600.0, flood=10)
+    assert mean == pytest.approx(15 / 4) and flood == pytest.approx(1 / 4)
+    assert m.alert_load(worker, at, on_duty_slots=0) == (None, None)
+
+
+def test_disposal_rate_counts_events_whose_deadline_has_passed():
+    received = np.array([0.0, 0.0, 0.0, 950.0])
+    closed = np.array([50.0, 200.0, np.nan, np.nan])
+    # deadline 100 s, run ends at 1,000: closed in time 1; late 1; open past deadline 1;
+    # the last is open but its deadline (1,050) has not passed: not counted
+    assert m.disposal_rate(received, closed, 100.0, 1_000.0) == pytest.approx(1 / 3)
+
+
+def test_first_offline_alert_after_each_silence():
+    first = m.first_after(
+        episode_key=np.array([7, 7, 8, 9]),
+        episode_start=np.array([100.0, 500, 0, 0]),
+        alert_key=np.array([7, 7, 7, 8]),
+        alert_at=np.array([50.0, 160, 700, 30]),
+    )
+    assert first.tolist()[:3] == [160.0, 700.0, 30.0] and np.isnan(first[3])
 
 
 def test_every_metric_has_a_unit_and_a_formula():
     for metric in m.METRICS.values():
-        assert metric.unit in {"share", "s"} and metric.formula
+        assert metric.unit and metric.formula

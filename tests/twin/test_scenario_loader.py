@@ -18,7 +18,7 @@ def test_the_skeleton_loads_with_units_dates_and_resolved_paths():
     s = load_scenario(SKELETON)
     assert s.duration == 30 * 86400 and s.days == 30
     assert s.start == dt.date(2022, 6, 1)
-    assert s.sensing.report_interval == 300
+    assert s.sensing.tick == 300
     assert s.policies[0] == (SCENARIOS / "policies/graduate-living-subsidy.yaml").resolve()
     assert s.libraries.person.fields.is_file()
 
@@ -35,7 +35,7 @@ def test_extends_merges_deeply_and_paths_stay_relative_to_their_file(write):
     s = load_scenario(child)
     assert s.name == "derived" and s.city.scale == 0.002
     assert s.city.communities == 3000  # untouched keys come from the base
-    assert s.sensing.rules == (SCENARIOS / "rules/gas.yaml").resolve()
+    assert s.sensing.rules == (SCENARIOS / "rules/city.yaml").resolve()
 
 
 def test_overrides_set_nested_keys_with_yaml_values():
@@ -56,11 +56,9 @@ def test_unknown_key_names_file_line_key_and_a_suggestion(write):
 
 
 def test_bad_duration_says_what_a_duration_looks_like(write):
-    path = write(
-        "bad.yaml", SKELETON.read_text().replace("report_interval: 5m", "report_interval: 5")
-    )
+    path = write("bad.yaml", SKELETON.read_text().replace("tick: 5m", "tick: 5"))
     [p] = errors_of(path)
-    assert p.key == "sensing.report_interval"
+    assert p.key == "sensing.tick"
     assert "duration with a unit" in p.expected and p.found == "5"
     assert p.line is not None
 
