@@ -122,19 +122,17 @@ class _ValueState:
     active_since: np.ndarray = field(init=False)  # float64
     fired_at: np.ndarray = field(init=False)
     clearing_since: np.ndarray = field(init=False)
-    uniform: float | None = field(init=False)
-    live: int = field(init=False, default=0)  # devices not INACTIVE: only they move unprompted
+    live: np.ndarray = field(init=False)  # positions not INACTIVE: only they move unprompted
 
     def __post_init__(self) -> None:
         n = len(self.devices)
-        same = n > 0 and bool((self.threshold == self.threshold[0]).all())
-        self.uniform = float(self.threshold[0]) if same else None  # one threshold for all
         self.state = np.zeros(n, np.int8)
         self.severity = np.full(n, SEVERITIES.index(self.rule.severity), np.int8)
         self.consec = np.zeros(n, np.int16)
         self.active_since = np.full(n, np.nan)
         self.fired_at = np.full(n, np.nan)
         self.clearing_since = np.full(n, np.nan)
+        self.live = np.zeros(0, np.int64)
 
     @property
     def nbytes(self) -> int:
@@ -168,6 +166,15 @@ class AlertEngine:
         self.rules = rules
         self.labels = {k: np.asarray(v) for k, v in devices.items()}
         self.n_devices = len(self.labels["type"])
+        # each device's type and its rank among devices of its type: a rule that selects a
+        # whole type finds a reading's position by two lookups instead of a search
+        self._type_names, self._type_code = np.unique(self.labels["type"], return_inverse=True)
+        order = np.argsort(self._type_code, kind="stable")
+        counts = np.bincount(self._type_code, minlength=len(self._type_names))
+        self._rank = np.empty(self.n_devices, np.int64)
+        self._rank[order] = np.arange(self.n_devices) - np.repeat(
+            np.cumsum(counts) - counts, counts
+        )
         self.lookback = float(lookback)
         self.start = self.now = float(start)
         self.alert_names = [r.alert for r in rules.rules] + [r.alert for r in rules.offline]
@@ -225,15 +232,18 @@ class AlertEngine:
         devices = self._select(rule.device_type, rule.match)
         return rule, devices, np.zeros(len(devices), bool)
 
-    def _touched(self, devices: np.ndarray, d: np.ndarray) -> np.ndarray:
+    def _touched(self, devices: np.ndarray, d: np.ndarray, rule=None) -> np.ndarray:
         """Positions in the (sorted) ``devices`` of the readings' devices ``d``, -1 if absent."""
-        if not len(d) or not len(devices):
-            return np.zeros(0, np.int64)
         if len(devices) == self.n_devices:
             return d
+        if not len(d) or not len(devices):
+            return np.full(len(d), -1, np.int64)
+        if rule is not None and not rule.match:  # the rule selects its whole type
+            code = np.searchsorted(self._type_names, rule.device_type)
+            return np.where(self._type_code[d] == code, self._rank[d], -1)
         pos = np.searchsorted(devices, d)
         pos[pos == len(devices)] = 0
-        return pos[devices[pos] == d]
+        return np.where(devices[pos] == d, pos, -1)
 
     @property
     def state_bytes(self) -> int:
@@ -338,17 +348,19 @@ class AlertEngine:
         self.now = float(now)
         d, t, v, s = self._take_due(now)
         parts = [EMPTY]
-        touched = [len(self._touched(vs.devices, d)) > 0 for vs in self._values]
-        for vs, hit in zip(self._values, touched, strict=True):
-            if hit:
-                self._update_consec(vs, d, t, v, s)
+        positions = [self._touched(vs.devices, d, vs.rule) for vs in self._values]
+        for vs, pos in zip(self._values, positions, strict=True):
+            self._update_consec(vs, pos, t, v, s)
         self._apply_samples(d, t, v, s)
-        for i, vs in enumerate(self._values):
-            # a rule with every device inactive and no new reading cannot move
-            if touched[i] or vs.live:
-                parts.append(self._evaluate(i, vs, now))
-        for j, (_, devices, offline) in enumerate(self._offline):
-            back = self._offline_count[j] > 0 and offline[self._touched(devices, d)].any()
+        for i, (vs, pos) in enumerate(zip(self._values, positions, strict=True)):
+            # Only devices with a new reading, or whose alert is not inactive, can move: an
+            # inactive device's condition, freshness and sample count change only by readings.
+            cand = np.union1d(pos[pos >= 0], vs.live)
+            if len(cand):
+                parts.append(self._evaluate(i, vs, now, cand))
+        for j, (rule, devices, offline) in enumerate(self._offline):
+            pos = self._touched(devices, d, rule)
+            back = self._offline_count[j] > 0 and offline[pos[pos >= 0]].any()
             if back or now >= self._offline_next[j]:
                 parts.append(self._evaluate_offline(len(self._values) + j, j, now))
         return Transitions.concat(parts)
@@ -391,14 +403,14 @@ class AlertEngine:
             gap = self.last_ts[sel] - self.prev_ts[sel]
             return (self.last_value[sel] - self.prev_value[sel]) / gap * 60.0
 
-    def _update_consec(self, vs: _ValueState, d, t, v, s) -> None:
-        """Count consecutive new samples meeting the condition, per device, in time order."""
-        if vs.rule.min_samples == 1 or not len(d):
+    def _update_consec(self, vs: _ValueState, pos: np.ndarray, t, v, s) -> None:
+        """Count consecutive new samples meeting the condition, per device, in time order.
+        ``pos``: each reading's position among the rule's devices (-1: not the rule's)."""
+        if vs.rule.min_samples == 1 or not len(pos):
             return
-        pos = np.full(self.n_devices, -1, np.int64)
-        pos[vs.devices] = np.arange(len(vs.devices))
-        mine = pos[d] >= 0
-        d, t, v = d[mine], t[mine], v[mine]
+        mine = pos >= 0
+        p_of, t, v = pos[mine], t[mine], v[mine]
+        d = vs.devices[p_of]
         s = np.zeros(len(d), bool) if s is None else s[mine]
         if not len(d):
             return
@@ -412,7 +424,7 @@ class AlertEngine:
             prev_t[first], prev_v[first] = self.last_ts[d[first]], self.last_value[d[first]]
             with np.errstate(all="ignore"):
                 subject = (v - prev_v) / (t - prev_t) * 60.0
-        meets = cond.fn(subject, vs.threshold[pos[d]]) & ~s
+        meets = cond.fn(subject, vs.threshold[p_of]) & ~s
         idx = np.arange(len(d))
         start = np.r_[True, d[1:] != d[:-1]]
         group_start = np.maximum.accumulate(np.where(start, idx, 0))
@@ -420,20 +432,17 @@ class AlertEngine:
         last = np.r_[d[1:] != d[:-1], True]
         run = (idx - np.maximum(last_miss, group_start - 1))[last]
         whole = (last_miss < group_start)[last]
-        p = pos[d[last]]
+        p = p_of[last]
         total = np.where(whole, vs.consec[p].astype(np.int64) + run, run)
         vs.consec[p] = np.minimum(total, np.iinfo(np.int16).max)
 
-    def _evaluate(self, i: int, vs: _ValueState, now: float) -> Transitions:
+    def _evaluate(self, i: int, vs: _ValueState, now: float, cand: np.ndarray) -> Transitions:
+        """Move the candidates (sorted positions among the rule's devices) through the states."""
         rule = vs.rule
-        # Only devices whose condition holds on their newest value, or whose alert is not
-        # inactive, can move: find them in two passes, then work on that small set.
-        everyone = len(vs.devices) == self.n_devices  # then devices are 0..n-1, in order
-        raw = rule.when.fn(self._subject(rule.when, None if everyone else vs.devices), vs.threshold)
-        cand = np.flatnonzero(raw | (vs.state != INACTIVE))
         dev = vs.devices[cand]
+        raw = rule.when.fn(self._subject(rule.when, dev), vs.threshold[cand])
         fresh = (now - self.last_ts[dev] <= self.lookback) & ~self.stale[dev]
-        holds = fresh & raw[cand]
+        holds = fresh & raw
         if rule.min_samples > 1:
             holds &= vs.consec[cand] >= rule.min_samples
         clear_cond = rule.clear_when
@@ -473,7 +482,7 @@ class AlertEngine:
         )
         severity[resolve] = SEVERITIES.index(rule.severity)
         fired_at[resolve] = np.nan
-        vs.live += int(np.count_nonzero(state)) - int(np.count_nonzero(vs.state[cand]))
+        vs.live = cand[state != INACTIVE]
         vs.state[cand], vs.active_since[cand], vs.clearing_since[cand] = (
             state,
             since,

@@ -76,10 +76,11 @@ class Alert:
     labels: dict[str, str]
     starts_at: float
     ends_at: float | None = None  # set when resolved
+    fingerprint: tuple[tuple[str, str], ...] = field(init=False, repr=False)
+    inhibited_at_epoch: tuple[int, bool] = field(default=(-1, False), repr=False)
 
-    @property
-    def fingerprint(self) -> tuple[tuple[str, str], ...]:
-        return tuple(sorted(self.labels.items()))
+    def __post_init__(self) -> None:
+        self.fingerprint = tuple(sorted(self.labels.items()))
 
     def firing(self, now: float) -> bool:
         return self.ends_at is None or self.ends_at > now
@@ -130,6 +131,8 @@ class Dispatcher:
         # per inhibit rule: firing source alerts by their values of the `equal` labels
         self._sources: list[dict[tuple, set]] = [{} for _ in config.inhibit_rules]
         self._epoch = 0  # moves whenever an inhibiting source starts or stops firing
+        self._route_keys = sorted(_matcher_keys(config.route))
+        self._route_cache: dict[tuple, list] = {}
 
     def put(self, labels: Labels, now: float, *, resolved: bool = False) -> None:
         """A firing alert (or its resolution); the same labels are the same alert."""
@@ -160,8 +163,9 @@ class Dispatcher:
     def tick(self, now: float) -> list[Notification]:
         """Send the notifications due at ``now``."""
         out = []
-        for key in list(self.groups):
-            group = self.groups[key]
+        for key, group in list(self.groups.items()):
+            if now < self._next_look(group):
+                continue  # nothing can be due before the group's next timer
             note = self._flush(group, now)
             if note is not None:
                 out.append(note)
@@ -173,11 +177,27 @@ class Dispatcher:
                 del self.groups[key]
         return out
 
+    def _next_look(self, group: _Group) -> float:
+        """The earliest time the group could notify: its wait, its interval if something
+        changed (a put, an inhibitor, a silence), else its repeat."""
+        s = group.settings
+        if group.last_sent is None:
+            return group.created + s.group_wait
+        quiet = not group.dirty and group.epoch == self._epoch and not self.silences
+        return group.last_sent + (
+            s.repeat_interval if quiet else min(s.group_interval, s.repeat_interval)
+        )
+
     # -- routing --------------------------------------------------------------------------
 
     def _routes_for(self, labels: Labels) -> list[tuple[_Settings, str]]:
-        root = self.config.route
-        return self._walk(root, _inherit(DEFAULTS, root), labels, "0")
+        # the walk depends only on the labels some matcher reads: remember it by those
+        key = tuple(labels.get(k, "") for k in self._route_keys)
+        found = self._route_cache.get(key)
+        if found is None:
+            root = self.config.route
+            found = self._route_cache[key] = self._walk(root, _inherit(DEFAULTS, root), labels, "0")
+        return found
 
     def _walk(self, route: Route, settings: _Settings, labels: Labels, path: str) -> list:
         matched = []
@@ -236,7 +256,10 @@ class Dispatcher:
         # and end by the clock), the state is the one sent.
         if not group.dirty and group.epoch == self._epoch and not self.silences:
             return False
-        return self._state(group, now) != group.sent_state
+        if self._state(group, now) != group.sent_state:
+            return True
+        group.dirty, group.epoch = False, self._epoch  # checked: nothing new to tell
+        return False
 
     def _muted(self, alert: Alert, now: float) -> bool:
         return self._silenced(alert, now) or self._inhibited(alert, now)
@@ -263,6 +286,14 @@ class Dispatcher:
                     del index[key]
 
     def _inhibited(self, alert: Alert, now: float) -> bool:
+        """Whether some firing source inhibits the alert; remembered until sources change."""
+        epoch, inhibited = alert.inhibited_at_epoch
+        if epoch != self._epoch:
+            inhibited = self._inhibited_now(alert)
+            alert.inhibited_at_epoch = (self._epoch, inhibited)
+        return inhibited
+
+    def _inhibited_now(self, alert: Alert) -> bool:
         for rule, index in zip(self.config.inhibit_rules, self._sources, strict=True):
             if not _matches(alert.labels, rule.target_matchers):
                 continue
@@ -271,6 +302,10 @@ class Dispatcher:
             if len(others) > 1 or (others and alert.fingerprint not in others):
                 return True
         return False
+
+
+def _matcher_keys(route: Route) -> set[str]:
+    return set(route.matchers).union(*(_matcher_keys(r) for r in route.routes))
 
 
 def _matches(labels: Labels, matchers: Mapping[str, str]) -> bool:

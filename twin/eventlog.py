@@ -20,6 +20,13 @@ class EventLog:
         for name, value in row.items():
             self._columns[name].append(value)
 
+    def extend(self, **columns: object) -> None:
+        """Append many rows at once, one sequence (or array) per column."""
+        if columns.keys() != self._columns.keys():
+            raise KeyError(f"columns {sorted(columns)} differ from {sorted(self._columns)}")
+        for name, values in columns.items():
+            self._columns[name].extend(values.tolist() if hasattr(values, "tolist") else values)
+
     def __len__(self) -> int:
         return len(next(iter(self._columns.values()), []))
 

@@ -190,6 +190,8 @@ COUNT_UNITS = {
     "events": "events",
     "events_reassigned": "events",
     "events_merged": "alerts",
+    "notifications_township": "notifications",
+    "notifications_maintenance": "notifications",
     "silences": "episodes",
     "silences_detected": "episodes",
 }

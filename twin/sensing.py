@@ -205,6 +205,7 @@ class CitySensing:
             ("devices and network", "alerting engine", "routing and dispatch"), 0.0
         )
         self.merged = 0
+        self.notified: dict[str, int] = {}  # notifications sent, by receiver
         self._reports_rng = g("resident_reports")
 
     # -- set-up ----------------------------------------------------------------------------
@@ -388,6 +389,7 @@ class CitySensing:
         self._log(tr)
         self._route(tr, now)
         for note in self.dispatcher.tick(now):
+            self.notified[note.receiver] = self.notified.get(note.receiver, 0) + 1
             if note.receiver == "township":
                 for fp in note.firing:
                     self._job_from_alert(fp)
@@ -401,34 +403,28 @@ class CitySensing:
                 job.reassign.succeed()
 
     def _log(self, tr: Transitions) -> None:
-        log, d = self.logs["alerts"], self.devices
-        names = self.engine.alert_names
-        for rule, dev, kind, at, value, sev in zip(
-            tr.rule.tolist(),
-            tr.device.tolist(),
-            tr.kind.tolist(),
-            tr.at.tolist(),
-            tr.value.tolist(),
-            tr.severity.tolist(),
-            strict=True,
-        ):
-            self._alert_ids += 1
-            log.append(
-                alert_id=self._alert_ids,
-                rule=names[rule],
-                device=dev,
-                device_type=d.type_names[d.type_code[dev]],
-                township=int(d.township[dev]),
-                community=int(d.community[dev]),
-                cell=int(d.cell[dev]),
-                kind=kind,
-                at=at,
-                value=value,
-                severity=SEVERITIES[sev],
-            )
+        n = len(tr)
+        if not n:
+            return
+        d, dev = self.devices, tr.device
+        names = np.asarray(self.engine.alert_names)
+        self.logs["alerts"].extend(
+            alert_id=np.arange(self._alert_ids + 1, self._alert_ids + n + 1),
+            rule=names[tr.rule],
+            device=dev,
+            device_type=np.asarray(d.type_names)[d.type_code[dev]],
+            township=d.township[dev].astype(np.int32),
+            community=d.community[dev],
+            cell=d.cell[dev],
+            kind=tr.kind,
+            at=tr.at,
+            value=tr.value,
+            severity=np.asarray(SEVERITIES)[tr.severity],
+        )
+        self._alert_ids += n
 
     def _route(self, tr: Transitions, now: float) -> None:
-        d, names = self.devices, self.engine.alert_names
+        names = self.engine.alert_names
         for rule, dev, kind, sev in zip(
             tr.rule.tolist(),
             tr.device.tolist(),
@@ -438,21 +434,23 @@ class CitySensing:
         ):
             if kind == ESCALATED:
                 continue
-            labels = {
-                "alertname": names[rule],
-                "kind": "offline" if kind in (OFFLINE, ONLINE) else "value",
-                "device": str(dev),
-                "type": d.type_names[d.type_code[dev]],
-                "township": str(int(d.township[dev])),
-                "community": str(int(d.community[dev])),
-                "cell": str(int(d.cell[dev])),
-            }
+            labels = {"alertname": names[rule], **self._device_labels(dev)}
+            labels["kind"] = "offline" if kind in (OFFLINE, ONLINE) else "value"
             if kind in (FIRED, OFFLINE):
-                labels["severity"] = SEVERITIES[sev]
-                self._severity[(names[rule], dev)] = SEVERITIES[sev]
+                labels["severity"] = self._severity[(names[rule], dev)] = SEVERITIES[sev]
             else:
                 labels["severity"] = self._severity.pop((names[rule], dev), SEVERITIES[sev])
             self.dispatcher.put(labels, now, resolved=kind in (RESOLVED, ONLINE))
+
+    def _device_labels(self, dev: int) -> dict[str, str]:
+        d = self.devices
+        return {
+            "device": str(dev),
+            "type": d.type_names[d.type_code[dev]],
+            "township": str(d.township[dev]),
+            "community": str(d.community[dev]),
+            "cell": str(d.cell[dev]),
+        }
 
     def _job_from_alert(self, fp: tuple) -> None:
         alert = self.dispatcher.alerts[fp]

@@ -130,6 +130,8 @@ def _workers(sensing, jobs: pa.Table, horizon: float) -> dict:
         ),
         "events_reassigned": int(pc.sum(jobs["reassigned"]).as_py() or 0),
         "events_merged": sensing.merged,
+        "notifications_township": sensing.notified.get("township", 0),
+        "notifications_maintenance": sensing.notified.get("maintenance", 0),
         "response_time_p50": m.quantile(response, 0.5),
         "response_time_p95": m.quantile(response, 0.95),
     }
