@@ -175,6 +175,8 @@ class AlertEngine:
         self._rank[order] = np.arange(self.n_devices) - np.repeat(
             np.cumsum(counts) - counts, counts
         )
+        self._scratch = np.zeros(self.n_devices, np.int64)  # working space for grouping
+        self._mark = np.zeros(self.n_devices, bool)
         self.lookback = float(lookback)
         self.start = self.now = float(start)
         self.alert_names = [r.alert for r in rules.rules] + [r.alert for r in rules.offline]
@@ -324,14 +326,7 @@ class AlertEngine:
             d, t, v, s = d[due], t[due], v[due], None if s is None else s[due]
         ordered = len(d) <= 1 or bool((d[1:] > d[:-1]).all())  # one reading per device, in order
         if not ordered:
-            rank = v if s is None else np.where(s, np.inf, v)  # a stale marker outranks a value
-            order = np.lexsort((rank, t, d))
-            d, t, v = d[order], t[order], v[order]
-            s = None if s is None else s[order]
-            last_of_pair = np.r_[(d[1:] != d[:-1]) | (t[1:] != t[:-1]), True]
-            self.report.duplicate += int(len(d) - last_of_pair.sum())
-            d, t, v = d[last_of_pair], t[last_of_pair], v[last_of_pair]
-            s = None if s is None else s[last_of_pair]
+            d, t, v, s = self._group_by_device(d, t, v, s)
         self._dense = ordered and len(d) == self.n_devices  # then d is 0..n-1
         late = t <= (self.last_ts if self._dense else self.last_ts[d])
         if late.any():
@@ -340,6 +335,46 @@ class AlertEngine:
             d, t, v, s = d[keep], t[keep], v[keep], None if s is None else s[keep]
             self._dense = False
         return d, t, v, s
+
+    def _candidates(self, vs: _ValueState, pos: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """Positions (sorted) of the rule's devices with a new reading or a live alert."""
+        mine = pos >= 0
+        if not mine.any():
+            return vs.live
+        first = np.ones(len(d), bool)  # d is grouped by device: keep each device once
+        first[1:] = d[1:] != d[:-1]
+        new = pos[mine & first]
+        if len(vs.live):
+            new = np.concatenate([new, vs.live])
+        new.sort()
+        keep = np.ones(len(new), bool)
+        keep[1:] = new[1:] != new[:-1]
+        return new[keep]
+
+    def _group_by_device(self, d, t, v, s) -> tuple:
+        """Readings grouped by device, each device's in time order, duplicates of a (device,
+        time) pair reduced to one (a stale marker, else the highest value). Devices with one
+        reading stay where they are; only the others are sorted."""
+        idx = np.arange(len(d))
+        last = self._scratch
+        last[d] = idx  # the last row of each device
+        repeated = last[d] != idx
+        if not repeated.any():
+            return d, t, v, s
+        again = self._mark
+        again[d[repeated]] = True
+        many = again[d]
+        again[d[repeated]] = False
+        one = ~many
+        rank = v[many] if s is None else np.where(s[many], np.inf, v[many])
+        dm, tm = d[many], t[many]
+        order = np.lexsort((rank, tm, dm))
+        rows = np.flatnonzero(many)[order]
+        keep = np.ones(len(rows), bool)
+        keep[:-1] = (dm[order][1:] != dm[order][:-1]) | (tm[order][1:] != tm[order][:-1])
+        self.report.duplicate += int(len(rows) - keep.sum())
+        rows = np.concatenate([np.flatnonzero(one), rows[keep]])
+        return d[rows], t[rows], v[rows], None if s is None else s[rows]
 
     # -- evaluation -----------------------------------------------------------------------
 
@@ -355,7 +390,7 @@ class AlertEngine:
         for i, (vs, pos) in enumerate(zip(self._values, positions, strict=True)):
             # Only devices with a new reading, or whose alert is not inactive, can move: an
             # inactive device's condition, freshness and sample count change only by readings.
-            cand = np.union1d(pos[pos >= 0], vs.live)
+            cand = self._candidates(vs, pos, d)
             if len(cand):
                 parts.append(self._evaluate(i, vs, now, cand))
         for j, (rule, devices, offline) in enumerate(self._offline):
