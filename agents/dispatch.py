@@ -47,6 +47,7 @@ class DispatchCentre(mesa.Agent):
         *,
         operators: int,
         classify_time: float,
+        review_time: float = 300.0,
         platforms: Mapping[str, str],
         still_open: Callable[[Job], bool],
         started: Callable[[Job], None],
@@ -58,7 +59,7 @@ class DispatchCentre(mesa.Agent):
         env = model.clock.env
         self.env = env
         self.operators = simpy.Resource(env, capacity=operators)
-        self.classify_time, self.platforms = classify_time, platforms
+        self.classify_time, self.review_time, self.platforms = classify_time, review_time, platforms
         self.still_open, self.started, self.done, self.stream = still_open, started, done, rng
         mine = np.flatnonzero(roster.township == township)
         self.duty = mine[roster.community[mine] < 0]
@@ -90,6 +91,18 @@ class DispatchCentre(mesa.Agent):
                 rng=self.stream,
             )
         )
+
+    def review(self, job: Job, then: Callable[[Job], None]) -> None:
+        self.env.process(self.reviewing(job, then))
+
+    def reviewing(self, job: Job, then: Callable[[Job], None]):
+        """An operator reviews a closed event - the report, the photo, the feedback - when
+        free from classifying new ones."""
+        with self.operators.request() as desk:
+            yield desk
+            yield self.env.timeout(self.stream.exponential(self.review_time))
+        job.reviewed_at = self.env.now
+        then(job)
 
     def choose(self, job: Job) -> int:
         """The least-loaded community worker on the day shift; otherwise the duty team."""

@@ -38,6 +38,7 @@ class Job:
     acknowledged_at: float = np.nan
     on_site_at: float = np.nan
     done_at: float = np.nan
+    reviewed_at: float = np.nan
     outcome: str = "open"
     reassigned: bool = False
     history: list = field(default_factory=list)

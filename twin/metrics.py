@@ -90,6 +90,11 @@ METRICS = {
             "on-duty worker 10-minute slots with more than 10 events / on-duty slots",
         ),
         Metric(
+            "worker_wait_p95",
+            "s",
+            "95th percentile of (worker takes the event - event assigned): time in a queue",
+        ),
+        Metric(
             "disposal_rate",
             "share",
             "events closed within the disposal deadline / events whose deadline has passed",

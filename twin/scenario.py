@@ -284,6 +284,8 @@ class Response(Section):
     }
     resident_reports_per_1000: Annotated[float, Field(ge=0.0)] = 0.3
     disposal_deadline: Duration = 86_400.0
+    review_share: Share = 0.2
+    review_time: Duration = 300.0
 
     def handling_time(self, kind: str) -> float:
         return self.handling.get(kind, DEFAULT_HANDLING.get(kind, 1_800.0))

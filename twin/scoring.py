@@ -190,6 +190,7 @@ COUNT_UNITS = {
     "events": "events",
     "events_reassigned": "events",
     "events_merged": "alerts",
+    "events_reviewed": "events",
     "notifications_township": "notifications",
     "notifications_maintenance": "notifications",
     "silences": "episodes",

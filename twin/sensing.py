@@ -74,6 +74,7 @@ JOBS = {
     "acknowledged_at": pa.float64(),
     "on_site_at": pa.float64(),
     "done_at": pa.float64(),
+    "reviewed_at": pa.float64(),
     "outcome": pa.string(),
     "reassigned": pa.bool_(),
     "tier": pa.string(),
@@ -206,6 +207,8 @@ class CitySensing:
         )
         self.merged = 0
         self.notified: dict[str, int] = {}  # notifications sent, by receiver
+        self._reviewing: dict[int, Job] = {}
+        self._review_rng = streams.generator("reviews_of_events")
         self._reports_rng = g("resident_reports")
 
     # -- set-up ----------------------------------------------------------------------------
@@ -330,6 +333,7 @@ class CitySensing:
                 times,
                 operators=r.operators,
                 classify_time=r.classify_time,
+                review_time=r.review_time,
                 platforms=PLATFORMS,
                 still_open=self._still_open,
                 started=self._started,
@@ -500,6 +504,17 @@ class CitySensing:
             self.book.clear(job.record, self.env.now)
         self._jobs.pop(job.record, None)
         self._area_jobs.pop((job.alert, job.community), None)
+        if (
+            job.outcome == "handled"
+            and self._review_rng.random() < self.params.response.review_share
+        ):
+            self._reviewing[job.record] = job
+            self.centres[job.township].review(job, self._reviewed)
+        else:
+            self._log_job(job)
+
+    def _reviewed(self, job: Job) -> None:
+        del self._reviewing[job.record]
         self._log_job(job)
 
     def _log_job(self, job: Job) -> None:
@@ -520,6 +535,7 @@ class CitySensing:
             acknowledged_at=job.acknowledged_at,
             on_site_at=job.on_site_at,
             done_at=job.done_at,
+            reviewed_at=job.reviewed_at,
             outcome=job.outcome,
             reassigned=job.reassigned,
             tier=rec.tier,
@@ -549,9 +565,10 @@ class CitySensing:
 
     def finish(self) -> None:
         """Log the jobs still open when the run ends."""
-        for job in list(self._jobs.values()):
+        for job in [*self._jobs.values(), *self._reviewing.values()]:
             self._log_job(job)
         self._jobs.clear()
+        self._reviewing.clear()
 
 
 ELDERLY_ALONE_SHARE = 0.035  # residents 70+ living alone, of all residents (assumption)

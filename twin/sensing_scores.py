@@ -121,6 +121,8 @@ def _workers(sensing, jobs: pa.Table, horizon: float) -> dict:
     mean, flood = m.alert_load(worker[ok], assigned[ok], on_duty, SLOT)
     response = jobs["on_site_at"].to_numpy() - jobs["fired_at"].to_numpy()
     response = response[~np.isnan(response)]
+    queued = jobs["started_at"].to_numpy() - assigned
+    queued = queued[~np.isnan(queued)]
     return {
         "events": jobs.num_rows,
         "alerts_per_worker_10min": mean,
@@ -132,6 +134,8 @@ def _workers(sensing, jobs: pa.Table, horizon: float) -> dict:
         "events_merged": sensing.merged,
         "notifications_township": sensing.notified.get("township", 0),
         "notifications_maintenance": sensing.notified.get("maintenance", 0),
+        "worker_wait_p95": m.quantile(queued, 0.95),
+        "events_reviewed": int(np.isfinite(jobs["reviewed_at"].to_numpy()).sum()),
         "response_time_p50": m.quantile(response, 0.5),
         "response_time_p95": m.quantile(response, 0.95),
     }
