@@ -45,16 +45,21 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE"
     )
-    from twin import cli_policy, cli_rules
+    from twin import cli_policy, cli_rules, cli_sweep
 
     cli_policy.add_commands(sub)
     cli_rules.add_commands(sub)
+    cli_sweep.add_commands(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command in ("sweep", "results"):
+            from twin import cli_sweep
+
+            return cli_sweep.run(args)
         if args.command in ("policy", "rules"):
             from twin import cli_policy, cli_rules
 

@@ -1,0 +1,95 @@
+"""``twin sweep`` and ``twin results``: for researchers running many runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from datafiles import UserError
+
+
+def add_commands(sub) -> None:
+    sweep = sub.add_parser("sweep", help="run a sweep file into a results store (resumable)")
+    sweep.add_argument(
+        "file", type=Path, help="sweep file (YAML), e.g. scenarios/sweeps/smoke.yaml"
+    )
+    sweep.add_argument("--out", type=Path, help="results store (default: runs/sweeps/<name>)")
+    sweep.add_argument("-j", "--jobs", type=int, default=1, help="local worker processes")
+    where = sweep.add_mutually_exclusive_group()
+    where.add_argument(
+        "--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers"
+    )
+    where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
+    sweep.add_argument("--batch", type=int, help="runs per task (default: chosen by size)")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    results = sub.add_parser("results", help="query, compact or analyse a results store")
+    rsub = results.add_subparsers(dest="results_command", required=True, parser_class=type(results))
+    q = rsub.add_parser("query", help="SQL over the store's 'runs' and 'failed' tables (DuckDB)")
+    q.add_argument("store", type=Path)
+    q.add_argument("sql")
+    c = rsub.add_parser("compact", help="fold per-run files into results.parquet")
+    c.add_argument("store", type=Path)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.command == "sweep":
+        return _sweep(args)
+    return {"query": _query, "compact": _compact}[args.results_command](args)
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from twin.sweep import plan, run_sweep
+    from twin.sweep_file import load_sweep
+
+    if args.jobs < 1 or (args.dask_local is not None and args.dask_local < 1):
+        raise UserError.one(
+            "workers must be 1 or more", key="--jobs/--dask-local", found=str(args.jobs)
+        )
+    spec = load_sweep(args.file)
+    out = args.out or Path("runs/sweeps") / spec.name
+    total = len(plan(spec))
+    started = time.perf_counter()
+    dask = args.dask_local if args.dask_local is not None else args.scheduler
+    with tqdm(total=total, unit="run", desc=spec.name, disable=args.quiet, file=sys.stderr) as bar:
+        progress = run_sweep(
+            spec, out, jobs=args.jobs, dask=dask, batch=args.batch,
+            on_run=lambda n, _: bar.update(1),
+        )  # fmt: skip
+        bar.update(total - bar.n)
+    print(
+        f"{progress.done} runs done, {progress.skipped} already stored, {progress.failed} failed "
+        f"in {time.perf_counter() - started:.1f} s; results in {out}/"
+    )
+    if progress.failed:
+        print(f"failed runs and their errors: {out}/failed/", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _query(args: argparse.Namespace) -> int:
+    import duckdb
+
+    from twin import store
+
+    try:
+        frame = store.query(args.store, args.sql)
+    except FileNotFoundError as exc:
+        raise UserError.one(str(exc), file=str(args.store), hint="run 'twin sweep' first") from None
+    except duckdb.Error as exc:
+        raise UserError.one(
+            "the query failed", key="SQL", found=str(exc).splitlines()[0],
+            hint="tables: runs (one row per run) and failed; files cannot be read",
+        ) from None  # fmt: skip
+    print(frame.to_string(index=False))
+    return 0
+
+
+def _compact(args: argparse.Namespace) -> int:
+    from twin import store
+
+    print(f"compacted into {store.compact(args.store)}")
+    return 0
