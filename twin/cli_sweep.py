@@ -31,12 +31,18 @@ def add_commands(sub) -> None:
     q.add_argument("sql")
     c = rsub.add_parser("compact", help="fold per-run files into results.parquet")
     c.add_argument("store", type=Path)
+    a = rsub.add_parser(
+        "analyze", help="per-point means with confidence intervals; Sobol or Morris indices"
+    )
+    a.add_argument("store", type=Path)
+    a.add_argument("--output", required=True, help="an output of the sweep, e.g. coverage")
+    a.add_argument("--figure", type=Path, help="write a bar figure of the indices (PNG)")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "sweep":
         return _sweep(args)
-    return {"query": _query, "compact": _compact}[args.results_command](args)
+    return {"query": _query, "compact": _compact, "analyze": _analyze}[args.results_command](args)
 
 
 def _sweep(args: argparse.Namespace) -> int:
@@ -92,4 +98,30 @@ def _compact(args: argparse.Namespace) -> int:
     from twin import store
 
     print(f"compacted into {store.compact(args.store)}")
+    return 0
+
+
+def _analyze(args: argparse.Namespace) -> int:
+    import json
+
+    from twin import analysis, store
+    from twin.sweep_file import SweepFile
+
+    meta = args.store / "sweep.json"
+    if not meta.exists():
+        raise UserError.one(
+            "not a sweep's results store", file=str(args.store), hint="no sweep.json"
+        )
+    spec = SweepFile.model_validate(json.loads(meta.read_text())["sweep"])
+    table = store.read(args.store)
+    means = analysis.point_means(table, args.output)
+    print(means.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    kind = spec.design.kind
+    if kind in ("sobol", "morris"):
+        indices = getattr(analysis, kind)(spec, table, args.output)
+        print(f"\n{kind} indices of {args.output} (95% confidence intervals):")
+        print(indices.to_string(float_format=lambda v: f"{v:.3f}"))
+        if args.figure:
+            analysis.indices_figure(indices, args.output).savefig(args.figure, dpi=100)
+            print(f"figure: {args.figure}")
     return 0

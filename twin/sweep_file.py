@@ -78,6 +78,7 @@ def load_sweep(path: str | Path) -> SweepFile:
 
 def _check_keys(spec: SweepFile, file: str) -> list[Problem]:
     from twin.metrics import METRICS
+    from twin.scoring import COUNT_UNITS
 
     problems = []
     keys = [*(("base", k) for k in spec.base), *(("parameters", k) for k in spec.parameters)]
@@ -120,15 +121,12 @@ def _check_keys(spec: SweepFile, file: str) -> list[Problem]:
             )
     elif not spec.design.points:
         problems.append(Problem("a list design needs points", file=file, key="design.points"))
-    unknown = [o for o in spec.outputs if o not in METRICS and o not in _COUNTS]
+    unknown = [o for o in spec.outputs if o not in METRICS and o not in COUNT_UNITS]
     problems += [
         Problem(f"no metric '{o}'", file=file, key="outputs", hint="docs/metrics.md lists them")
         for o in unknown
     ]
     return problems
-
-
-_COUNTS = {"incidents", "alerts_fired", "false_alarms", "paid", "matched", "eligible", "events"}
 
 
 def key_exists(model: type[BaseModel], parts: list[str]) -> bool:
