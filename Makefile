@@ -33,6 +33,7 @@ $(PROMTOOL):
 
 test: lint $(PROMTOOL)
 	$(BIN)/python -m pytest -q
+	$(BIN)/twin regress -j 2
 
 bench: $(STAMP)
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done

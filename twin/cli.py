@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        if args.command in ("sweep", "results"):
+        if args.command in ("sweep", "results", "regress"):
             from twin import cli_sweep
 
             return cli_sweep.run(args)

@@ -24,6 +24,12 @@ def add_commands(sub) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
     sweep.add_argument("--batch", type=int, help="runs per task (default: chosen by size)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    regress = sub.add_parser("regress", help="run the regression scenarios against their baselines")
+    regress.add_argument(
+        "--suite", type=Path, default=Path("scenarios/regression/suite.yaml"), help="suite file"
+    )
+    regress.add_argument("--update", action="store_true", help="rewrite the baselines")
+    regress.add_argument("-j", "--jobs", type=int, default=1, help="local worker processes")
     results = sub.add_parser("results", help="query, compact or analyse a results store")
     rsub = results.add_subparsers(dest="results_command", required=True, parser_class=type(results))
     q = rsub.add_parser("query", help="SQL over the store's 'runs' and 'failed' tables (DuckDB)")
@@ -42,6 +48,8 @@ def add_commands(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.command == "sweep":
         return _sweep(args)
+    if args.command == "regress":
+        return _regress(args)
     return {"query": _query, "compact": _compact, "analyze": _analyze}[args.results_command](args)
 
 
@@ -125,3 +133,15 @@ def _analyze(args: argparse.Namespace) -> int:
             analysis.indices_figure(indices, args.output).savefig(args.figure, dpi=100)
             print(f"figure: {args.figure}")
     return 0
+
+
+def _regress(args: argparse.Namespace) -> int:
+    from twin.regress import run_suite, table
+
+    started = time.perf_counter()
+    rows = run_suite(args.suite, update=args.update, jobs=args.jobs)
+    print(table(rows))
+    moved = [r for r in rows if not r.ok]
+    verb = "baselines rewritten" if args.update else f"{len(moved)} of {len(rows)} figures moved"
+    print(f"\n{verb} in {time.perf_counter() - started:.1f} s")
+    return 1 if moved else 0
