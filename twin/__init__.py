@@ -7,6 +7,10 @@ Public API::
     result = twin.run(scenario)
     print(result.summary_table())
     result.write("runs/my-run")
+
+    sweep = twin.load_sweep("scenarios/sweeps/smoke.yaml")
+    twin.run_sweep(sweep, Path("runs/sweeps/smoke"), jobs=2)
+    frame = twin.query_results(Path("runs/sweeps/smoke"), "select avg(coverage) from runs")
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ _API = {
     "RunResult": "twin.results",
     "Scenario": "twin.scenario",
     "UserError": "datafiles",
+    "load_sweep": "twin.sweep_file",
+    "run_sweep": "twin.sweep",
+    "query_results": "twin.store",
 }
 __all__ = ["__version__", *_API]
 

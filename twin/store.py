@@ -75,6 +75,11 @@ def compact(out: Path) -> Path:
     return out / COMPACT
 
 
+def query_results(out: Path, sql: str):
+    """SQL over a sweep's store, as a DataFrame (the public name of ``query``)."""
+    return query(out, sql)
+
+
 def query(out: Path, sql: str):
     """Run SQL over the store's ``runs`` table (and ``failed``), returning a DataFrame. The
     connection cannot read or write any file: the tables are handed to it, then external
