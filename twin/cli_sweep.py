@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -16,7 +17,10 @@ def add_commands(sub) -> None:
         "file", type=Path, help="sweep file (YAML), e.g. scenarios/sweeps/smoke.yaml"
     )
     sweep.add_argument("--out", type=Path, help="results store (default: runs/sweeps/<name>)")
-    sweep.add_argument("-j", "--jobs", type=int, default=1, help="local worker processes")
+    sweep.add_argument(
+        "-j", "--jobs", type=int, default=os.cpu_count() or 1,
+        help="local worker processes (default: one per core)",
+    )  # fmt: skip
     where = sweep.add_mutually_exclusive_group()
     where.add_argument(
         "--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers"
