@@ -32,6 +32,21 @@ SHOWN = (
     "time_to_money_p50",
 )
 RUN_WIDE = ("applications", "reviewed", "calls", "desk_abandoned")
+SENSING = (
+    "incidents",
+    "incident_recall",
+    "incident_precision",
+    "detection_delay_p50",
+    "on_site_delay_p50",
+    "false_alarms_per_1000_device_days",
+    "events",
+    "alerts_per_worker_10min",
+    "alarm_flood_share",
+    "worker_wait_p95",
+    "disposal_rate",
+    "notifications_maintenance",
+    "offline_detection_delay_p50",
+)
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], name: str) -> Scenario:
@@ -67,14 +82,18 @@ class Comparison:
     results: dict[str, RunResult]
 
     def rows(self) -> list[tuple[str, list]]:
-        """(label, value per variant): each policy's indicators, then run-wide loads."""
+        """(label, value per variant): each policy's indicators, the run-wide loads, and the
+        sensing side's scores when it ran."""
         names = list(self.results)
         first = self.results[names[0]]
         out = []
         for pid in first.summary["policies"]:
             for key in SHOWN:
                 out.append((f"{pid}: {key}", [r.metric(key, pid) for r in self.results.values()]))
-        for key in RUN_WIDE:
+        shown = RUN_WIDE if first.summary["policies"] else ()
+        if first.scenario.sensing.enabled:
+            shown += SENSING
+        for key in shown:
             out.append((key, [r.metric(key) for r in self.results.values()]))
         return out
 
