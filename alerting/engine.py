@@ -234,15 +234,17 @@ class AlertEngine:
         devices = self._select(rule.device_type, rule.match)
         return rule, devices, np.zeros(len(devices), bool)
 
-    def _touched(self, devices: np.ndarray, d: np.ndarray, rule=None) -> np.ndarray:
-        """Positions in the (sorted) ``devices`` of the readings' devices ``d``, -1 if absent."""
+    def _touched(self, devices: np.ndarray, d: np.ndarray, rule=None, of_d=None) -> np.ndarray:
+        """Positions in the (sorted) ``devices`` of the readings' devices ``d``, -1 if absent;
+        ``of_d``: the readings' (type code, rank in type), when already looked up."""
         if len(devices) == self.n_devices:
             return d
         if not len(d) or not len(devices):
             return np.full(len(d), -1, np.int64)
         if rule is not None and not rule.match:  # the rule selects its whole type
             code = np.searchsorted(self._type_names, rule.device_type)
-            return np.where(self._type_code[d] == code, self._rank[d], -1)
+            type_code, rank = of_d or (self._type_code[d], self._rank[d])
+            return np.where(type_code == code, rank, -1)
         pos = np.searchsorted(devices, d)
         pos[pos == len(devices)] = 0
         return np.where(devices[pos] == d, pos, -1)
@@ -383,7 +385,8 @@ class AlertEngine:
         self.now = float(now)
         d, t, v, s = self._take_due(now)
         parts = [EMPTY]
-        positions = [self._touched(vs.devices, d, vs.rule) for vs in self._values]
+        of_d = (self._type_code[d], self._rank[d])
+        positions = [self._touched(vs.devices, d, vs.rule, of_d) for vs in self._values]
         for vs, pos in zip(self._values, positions, strict=True):
             self._update_consec(vs, pos, t, v, s)
         self._apply_samples(d, t, v, s)
@@ -394,7 +397,7 @@ class AlertEngine:
             if len(cand):
                 parts.append(self._evaluate(i, vs, now, cand))
         for j, (rule, devices, offline) in enumerate(self._offline):
-            pos = self._touched(devices, d, rule)
+            pos = self._touched(devices, d, rule, of_d)
             back = self._offline_count[j] > 0 and offline[pos[pos >= 0]].any()
             if back or now >= self._offline_next[j]:
                 parts.append(self._evaluate_offline(len(self._values) + j, j, now))

@@ -36,20 +36,40 @@ class DeviceFaults:
     low_from: np.ndarray  # float64, when low-battery warnings begin
     skew: np.ndarray  # float32, seconds added to the device's timestamps
     burst_left: np.ndarray  # int16, messages still to lose in the current burst
+    _odd: np.ndarray | None = None
 
     def apply(self, dev: np.ndarray, t: np.ndarray, value: np.ndarray, rng) -> np.ndarray:
-        """Readings as the device reports them: offset, drift, extra noise, then stuck-at."""
-        out = value + self.offset[dev] + self.drift_per_day[dev] * (t / DAY)
-        noisy = self.noise[dev] > 0
+        """Readings as the device reports them: offset, drift, extra noise, then stuck-at.
+        Only the few devices with such a fault are touched."""
+        out = value.copy()
+        odd = np.flatnonzero(self.odd[dev])
+        if not len(odd):
+            return out
+        d, when = dev[odd], t[odd]
+        v = out[odd] + self.offset[d] + self.drift_per_day[d] * (when / DAY)
+        noisy = self.noise[d] > 0
         if noisy.any():
-            out[noisy] += self.noise[dev[noisy]] * rng.standard_normal(int(noisy.sum()))
-        stuck = t >= self.stuck_from[dev]
+            v[noisy] += self.noise[d[noisy]] * rng.standard_normal(int(noisy.sum()))
+        stuck = when >= self.stuck_from[d]
         if stuck.any():
-            d = dev[stuck]
-            first = np.isnan(self.stuck_value[d])
-            self.stuck_value[d[first]] = out[stuck][first]
-            out[stuck] = self.stuck_value[d]
+            ds = d[stuck]
+            first = np.isnan(self.stuck_value[ds])
+            self.stuck_value[ds[first]] = v[stuck][first]
+            v[stuck] = self.stuck_value[ds]
+        out[odd] = v
         return out
+
+    @property
+    def odd(self) -> np.ndarray:
+        """A mask of devices with an offset, a drift, extra noise or a stuck-at moment."""
+        if self._odd is None:
+            self._odd = (
+                (self.offset != 0)
+                | (self.drift_per_day != 0)
+                | (self.noise > 0)
+                | np.isfinite(self.stuck_from)
+            )
+        return self._odd
 
     def powered(self, dev: np.ndarray, t: np.ndarray) -> np.ndarray:
         return t < self.battery_dies[dev]

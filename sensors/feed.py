@@ -104,6 +104,7 @@ class SensingFeed:
         self._dup, self._late, self._late_max = (np.array(x) for x in zip(*per_type, strict=True))
         self._backhaul = np.array([s.uplink == "backhaul" for s in self.specs])
         self._has_event = np.array([s.on_event is not None for s in self.specs])
+        self._first = np.zeros(devices.size, np.int64)  # scratch for _distinct
         self._burst_entry = np.array([s.faults.dropout_bursts for s in self.specs])
         self._burst_mean = np.array([s.faults.burst_readings for s in self.specs])
 
@@ -211,11 +212,7 @@ class SensingFeed:
             comm, dev = self._water_by_community
             lo, hi = np.searchsorted(comm, wet, "left"), np.searchsorted(comm, wet, "right")
             parts.append(dev[_ranges(lo, hi)])
-        moving = np.unique(np.concatenate(parts).astype(np.int64))
-        faulty = self._watch_faulty
-        if len(faulty):
-            moving = moving[~np.isin(moving, faulty, assume_unique=True)]
-        watch = np.concatenate([faulty, moving])
+        watch = self._distinct(np.concatenate([self._watch_faulty, *parts]).astype(np.int64))
         return watch[self._has_event[self.devices.type_code[watch]]]
 
     def _spikes(self, t0: float, t1: float):
@@ -240,6 +237,18 @@ class SensingFeed:
             return z.astype(np.int64), z, z
         return tuple(np.concatenate(x) for x in zip(*parts, strict=True))
 
+    def _distinct(self, dev: np.ndarray, inverse: bool = False):
+        """Each device once, in order of first appearance (and, with ``inverse``, each row's
+        index into that list), in linear time: scratch arrays instead of a sort."""
+        rows = np.arange(len(dev))
+        self._first[dev[::-1]] = rows[::-1]  # the first row of each device wins
+        keep = self._first[dev] == rows
+        distinct = dev[keep]
+        if not inverse:
+            return distinct
+        self._first[distinct] = np.arange(len(distinct))
+        return distinct, self._first[dev]
+
     def _battery_warnings(self, dev: np.ndarray, ts: np.ndarray) -> np.ndarray:
         low = self.faults.low_battery(dev, ts) & ~self.warned[dev]
         first = np.unique(dev[low])
@@ -253,7 +262,7 @@ class SensingFeed:
         first_of_msg = _starts(msg) & powered
         rows = np.flatnonzero(first_of_msg)
         # one draw per device per window: a device's messages in one window share its fate
-        udev, inv = np.unique(dev[rows], return_inverse=True)
+        udev, inv = self._distinct(dev[rows], inverse=True)
         code = self.devices.type_code[udev]
         lost_dev = self.faults.dropped(
             udev, self._burst_entry[code], self._burst_mean[code], self.rng["faults"]
