@@ -51,7 +51,7 @@ class Roster:
 
     community: np.ndarray  # int32
     township: np.ndarray  # int16
-    desk: list[simpy.PriorityResource]
+    desk: Desks
     day: tuple[float, float]  # the community workers' shift, seconds since midnight
 
     @property
@@ -64,7 +64,31 @@ class Roster:
 
     def load(self, workers: np.ndarray) -> np.ndarray:
         """Events each worker holds: the one in hand and those waiting."""
-        return np.array([self.desk[w].count + len(self.desk[w].queue) for w in workers.tolist()])
+        return np.array([self.desk.load(w) for w in workers.tolist()])
+
+
+class Desks:
+    """Each worker's queue, made when the worker first gets an event: most of the city's
+    thousands of grid workers get none in a short run."""
+
+    def __init__(self, env: simpy.Environment, n: int) -> None:
+        self.env, self.n = env, n
+        self._made: dict[int, simpy.PriorityResource] = {}
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, worker: int) -> simpy.PriorityResource:
+        desk = self._made.get(worker)
+        if desk is None:
+            if not 0 <= worker < self.n:
+                raise IndexError(worker)
+            desk = self._made[worker] = simpy.PriorityResource(self.env, capacity=1)
+        return desk
+
+    def load(self, worker: int) -> int:
+        desk = self._made.get(worker)
+        return 0 if desk is None else desk.count + len(desk.queue)
 
 
 def build_roster(
@@ -84,8 +108,7 @@ def build_roster(
         np.repeat(community_township, per_community),
         np.repeat(np.arange(n_town), duty_per_township),
     ]
-    desks = [simpy.PriorityResource(env, capacity=1) for _ in range(len(comm))]
-    return Roster(comm.astype(np.int32), town.astype(np.int16), desks, day)
+    return Roster(comm.astype(np.int32), town.astype(np.int16), Desks(env, len(comm)), day)
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,30 @@ def format_key(key: KeyPath) -> str:
 
 
 def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, dict[KeyPath, Origin]]:
-    """Parse one YAML file; return its data and the line and column of every key."""
+    """Parse one YAML file; return its data and the line and column of every key.
+
+    A file read before and unchanged since (same size and modification time) is not parsed
+    again: a sweep's runs read the same policy and rule files thousands of times. Callers get
+    their own copy to change.
+    """
     if not path.is_file():
         hint = "check the path; relative paths are taken from the file that names them"
         raise UserError.one("file not found", file=str(path), hint=hint)
-    size = path.stat().st_size
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, max_bytes)
+    if key not in _PARSED:
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = _read_yaml(path, stat.st_size, max_bytes)
+    data, origins = _PARSED[key]
+    return copy.deepcopy(data), dict(origins)
+
+
+_PARSED: dict[tuple, tuple[Any, dict[KeyPath, Origin]]] = {}
+_PARSED_MAX = 512
+
+
+def _read_yaml(path: Path, size: int, max_bytes: int) -> tuple[Any, dict[KeyPath, Origin]]:
     if size > max_bytes:
         raise UserError.one(
             "file too large",
