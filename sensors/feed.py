@@ -204,9 +204,7 @@ class SensingFeed:
         in a wet community, or faulty enough to get there."""
         s = self.signals
         parts = [np.flatnonzero(self.in_event)]
-        inc = s._pair_incident
-        live = (s.incidents.onset[inc] <= t1) & (s.incidents.end[inc] > t0)
-        parts.append(s._pair_device[live])
+        parts.append(s.witnessing(t0, t1))
         if self._water_by_community is not None and s.depth is not None:
             wet = np.flatnonzero(s.depth.at(t1) > 0.5)
             comm, dev = self._water_by_community

@@ -46,6 +46,12 @@ class Signals:
         floor = [self.catalogue[n].baseline.floor for n in t]
         self._floor = np.array([-np.inf if f is None else f for f in floor])
 
+    def witnessing(self, t0: float, t1: float) -> np.ndarray:
+        """Devices that witness an incident under way at some time in (t0, t1]."""
+        inc = self._pair_incident
+        live = (self.incidents.onset[inc] <= t1) & (self.incidents.end[inc] > t0)
+        return self._pair_device[live]
+
     def read(self, dev: np.ndarray, t: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """True values at devices ``dev`` at times ``t`` (arrays of one length)."""
         code = self.devices.type_code[dev]

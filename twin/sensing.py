@@ -30,13 +30,13 @@ from alerting import (
 from alerting.lifecycle import CLEARED, AlertBook
 from alerting.routing import Dispatcher, RoutingConfig
 from sensors.catalogue import Catalogue
+from sensors.cells import Outages, lay_out_cells, power_cuts, random_outages
 from sensors.cells import combine as combine_outages
-from sensors.cells import lay_out_cells, power_cuts, random_outages
 from sensors.devices import Devices, by_residents, deploy, place
 from sensors.drainage import flood, flood_episodes, lay_out_drainage
 from sensors.faults import deal_faults
 from sensors.feed import SensingFeed
-from sensors.incidents import KINDS, at_devices, at_households, combine, floods
+from sensors.incidents import KINDS, Incidents, at_devices, at_households, combine, floods
 from sensors.signals import Signals
 from sensors.weather import calm, load_weather, storm_over
 from twin.city import City, build_city
@@ -89,7 +89,7 @@ DEFAULT_ROUTING = RoutingConfig.model_validate(
         "max_alerts": 100_000,
     }
 )
-HOUSEHOLD_TYPES = ("water_meter", "door")
+ELDERLY_ALONE_SHARE = 0.035  # residents 70+ living alone, of all residents (assumption)
 # Alerts of these types describe the community, not the device: while one event for an alert
 # and community is open, the dispatch centre merges the others into it.
 AREA_TYPES = frozenset({"water_level"})
@@ -99,8 +99,8 @@ AREA_TYPES = frozenset({"water_level"})
 class Truth:
     """What really happened, for scoring: incidents, cell outages, battery deaths."""
 
-    incidents: object
-    outages: object
+    incidents: Incidents
+    outages: Outages
     battery_dies: np.ndarray
 
 
@@ -569,9 +569,6 @@ class CitySensing:
             self._log_job(job)
         self._jobs.clear()
         self._reviewing.clear()
-
-
-ELDERLY_ALONE_SHARE = 0.035  # residents 70+ living alone, of all residents (assumption)
 
 
 def _take(tr: Transitions, mask: np.ndarray) -> Transitions:
