@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from twin.sweep import plan, run_sweep
+    from twin.sweep import run_sweep
     from twin.sweep_file import load_sweep
 
     if args.jobs < 1 or (args.dask_local is not None and args.dask_local < 1):
@@ -69,15 +69,17 @@ def _sweep(args: argparse.Namespace) -> int:
         )
     spec = load_sweep(args.file)
     out = args.out or Path("runs/sweeps") / spec.name
-    total = len(plan(spec))
     started = time.perf_counter()
     dask = args.dask_local if args.dask_local is not None else args.scheduler
-    with tqdm(total=total, unit="run", desc=spec.name, disable=args.quiet, file=sys.stderr) as bar:
+
+    def advance(done: int, todo: int) -> None:  # the sweep knows what is left to run
+        bar.total = todo
+        bar.update(done - bar.n)
+
+    with tqdm(unit="run", desc=spec.name, disable=args.quiet, file=sys.stderr) as bar:
         progress = run_sweep(
-            spec, out, jobs=args.jobs, dask=dask, batch=args.batch,
-            on_run=lambda n, _: bar.update(1),
+            spec, out, jobs=args.jobs, dask=dask, batch=args.batch, on_run=advance
         )  # fmt: skip
-        bar.update(total - bar.n)
     print(
         f"{progress.done} runs done, {progress.skipped} already stored, {progress.failed} failed "
         f"in {time.perf_counter() - started:.1f} s; results in {out}/"
