@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SCENARIO ?= scenarios/policy-sandbox.yaml
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench bench-check venv clean
 
 venv: $(STAMP)
 
@@ -31,12 +31,20 @@ $(PROMTOOL):
 	  dpkg -x prometheus_*.deb pkg && ln -sf pkg/usr/bin/promtool promtool && rm -f *.deb \
 	  || echo "warning: could not install promtool (needs Debian's apt); its tests will not run"
 
+# The suite on both cores (a module's tests share one worker, so its fixtures run once), the
+# regression scenarios at their exact level, then the benchmarks' ratios against their floors,
+# alone on the machine.
 test: lint $(PROMTOOL)
-	$(BIN)/python -m pytest -q
-	$(BIN)/twin regress -j 2
+	$(BIN)/python -m pytest -q -n 2 --dist loadscope
+	$(BIN)/twin regress -j 2 --quiet
+	$(BIN)/python -m twin.bench_check
 
 bench: $(STAMP)
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+# Every benchmark's quick mode; fails naming each ratio below its floor (benchmarks/floors.yaml).
+bench-check: $(STAMP)
+	$(BIN)/python -m twin.bench_check
 
 clean:
 	rm -rf $(VENV) runs .tools .pytest_cache .ruff_cache

@@ -74,8 +74,10 @@ class Desk:
         patience = np.inf if p.patience_mean is None else rng.exponential(p.patience_mean)
         service = rng.exponential(p.service_mean)
         with self.operators.request(priority=0) as line:
-            got = yield line | env.timeout(patience)
-            if line in got:
+            # a caller without a patience limit waits on the line alone (no timer that never
+            # fires sits in the event queue)
+            got = yield (line if patience == np.inf else line | env.timeout(patience))
+            if got is None or line in got:
                 answered = env.now
                 yield env.timeout(service)
                 self.log.add(arrived, answered, env.now, "answered")
@@ -118,6 +120,42 @@ def erlang_c_wait(arrival_rate: float, service_rate: float, servers: int) -> flo
     top = a**servers / _factorial(servers) / (1 - rho)
     p_wait = top / (terms + top)
     return p_wait / (servers * service_rate - arrival_rate)
+
+
+@dataclass(frozen=True)
+class ErlangA:
+    """Steady state of an M/M/c+M queue (callers who wait too long hang up), per caller."""
+
+    p_wait: float  # the share who find every operator busy
+    p_abandon: float  # the share who hang up before an answer
+    mean_queue: float  # callers waiting, time-average
+    mean_wait: float  # time in the queue of every caller, answered or not (mean_queue / rate)
+
+
+def erlang_a(
+    arrival_rate: float, service_rate: float, servers: int, abandon_rate: float
+) -> ErlangA:
+    """Erlang A (Palm 1943; Garnett, Mandelbaum and Reiman 2002, MSOM 4(3) 208-227): the
+    birth-death chain whose death rate in state k is min(k, c) mu + max(k - c, 0) theta, with
+    exponential patience of mean 1 / theta. Its stationary distribution is summed until the
+    terms vanish, so the figures are exact to rounding."""
+    lam, mu, c, theta = arrival_rate, service_rate, servers, abandon_rate
+    terms, term, k = [1.0], 1.0, 0
+    while k < c or term > 1e-17 * sum(terms):
+        k += 1
+        term *= lam / (min(k, c) * mu + max(k - c, 0) * theta)
+        terms.append(term)
+        if k > c + 10**6:
+            raise ValueError("Erlang A needs patience (abandon_rate > 0) or a stable queue")
+    p = np.asarray(terms) / sum(terms)
+    queue = np.maximum(np.arange(len(p)) - c, 0)
+    mean_queue = float((queue * p).sum())
+    return ErlangA(
+        p_wait=float(p[c:].sum()),
+        p_abandon=theta * mean_queue / lam,
+        mean_queue=mean_queue,
+        mean_wait=mean_queue / lam,
+    )
 
 
 def _factorial(k: int) -> float:

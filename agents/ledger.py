@@ -16,6 +16,7 @@ import numpy as np
 
 APPROPRIATION = "appropriation"
 SUSPENSE = "suspense"
+_WHOLE = (int, np.integer)
 
 
 class LedgerError(ValueError):
@@ -69,19 +70,23 @@ class Ledger:
         if key is not None and key in self._keys:
             self.refused_duplicates += 1
             return False
-        if not isinstance(amount_fen, int | np.integer) or amount_fen <= 0:
+        if not isinstance(amount_fen, _WHOLE) or amount_fen <= 0:
             raise LedgerError(f"amounts are positive whole fen, found {amount_fen!r}")
-        s, d = self.open(source), self.open(destination)
+        index = self.index
+        s = index[source] if source in index else self.open(source)
+        d = index[destination] if destination in index else self.open(destination)
         if s == d:
             raise LedgerError(f"a posting needs two accounts, found {source} twice")
-        if not allow_negative and source != APPROPRIATION and self._balance[s] < amount_fen:
-            raise LedgerError(f"{source} holds {self._balance[s]} fen, cannot pay {amount_fen}")
-        self._balance[s] -= int(amount_fen)
-        self._balance[d] += int(amount_fen)
+        amount = int(amount_fen)
+        balance = self._balance
+        if not allow_negative and s and balance[s] < amount:  # account 0 is the appropriation
+            raise LedgerError(f"{source} holds {balance[s]} fen, cannot pay {amount}")
+        balance[s] -= amount
+        balance[d] += amount
         j = self.journal
         j.debit.append(d)
         j.credit.append(s)
-        j.amount.append(int(amount_fen))
+        j.amount.append(amount)
         j.at.append(at)
         j.ref.append(ref)
         if key is not None:

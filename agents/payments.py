@@ -6,6 +6,7 @@ after an outage, a batch replayed after a crash, a duplicated message - moves mo
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ class Crash(RuntimeError):
     """The payment process died mid-batch (fault injection)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Instruction:
     policy_id: str
     period: str
@@ -32,6 +33,7 @@ class Instruction:
         return (self.policy_id, self.period, self.beneficiary)
 
 
+@functools.cache
 def quota(policy_id: str) -> str:
     return f"quota:{policy_id}"
 
@@ -52,9 +54,17 @@ def release(
 ) -> None:
     """Money from the appropriation down to the policy's quota, through each account of
     ``via`` in turn (city treasury, department, district treasury on the layered route)."""
+    if not via:  # the direct route: one posting
+        ledger.post(APPROPRIATION, quota(policy_id), amount_fen, at=at, ref=ref, key=_nth(key, 0))
+        return
     chain = [APPROPRIATION, *via, quota(policy_id)]
     for i, (src, dst) in enumerate(itertools.pairwise(chain)):
-        ledger.post(src, dst, amount_fen, at=at, ref=ref, key=None if key is None else (key, i))
+        ledger.post(src, dst, amount_fen, at=at, ref=ref, key=_nth(key, i))
+
+
+def _nth(key: object, i: int) -> object:
+    """The idempotency key of the i-th posting of a release."""
+    return None if key is None else (key, i)
 
 
 def settle(
@@ -63,29 +73,16 @@ def settle(
     """Pay one instruction from the policy's quota (``fund``: released from the appropriation
     first, through ``via``, for policies without a set budget); an invalid account sends it
     back to the suspense account. Idempotent on the instruction's key."""
-    if ledger.seen(("paid", ins.key)):
+    ref = ins.key
+    paid = ("paid", ref)
+    if ledger.seen(paid):
         return DUPLICATE
     if fund:
-        release(
-            ledger, ins.policy_id, ins.amount_fen, via, at=at, ref=ins.key, key=("funded", ins.key)
-        )
-    ledger.post(
-        quota(ins.policy_id),
-        account(ins.beneficiary),
-        ins.amount_fen,
-        at=at,
-        ref=ins.key,
-        key=("paid", ins.key),
-    )
+        release(ledger, ins.policy_id, ins.amount_fen, via, at=at, ref=ref, key=("funded", ref))
+    bank = account(ins.beneficiary)
+    ledger.post(quota(ins.policy_id), bank, ins.amount_fen, at=at, ref=ref, key=paid)
     if not ins.account_valid:
-        ledger.post(
-            account(ins.beneficiary),
-            SUSPENSE,
-            ins.amount_fen,
-            at=at,
-            ref=ins.key,
-            key=("returned", ins.key),
-        )
+        ledger.post(bank, SUSPENSE, ins.amount_fen, at=at, ref=ref, key=("returned", ref))
         return RETURNED
     return PAID
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -148,12 +149,56 @@ class _ValueState:
         return sum(a.nbytes for a in arrays)
 
 
+@dataclass
+class _OfflineState:
+    """One offline rule over the devices it selects: which are held offline, and when the
+    next one can fall silent (until then, only a held device's return can change anything)."""
+
+    rule: OfflineRule
+    devices: np.ndarray  # int64 device indices, sorted
+    delta: float  # seconds of silence that make a device offline: after_missed x interval
+    offline: np.ndarray = field(init=False)  # bool per selected device
+    held: np.ndarray = field(init=False)  # device indices held offline
+    next_silence: float = -np.inf
+
+    def __post_init__(self) -> None:
+        self.offline = np.zeros(len(self.devices), bool)
+        self.held = np.zeros(0, np.int64)
+
+
+def _runs(d: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For readings grouped by device: is each the first, and the last, of its device."""
+    change = d[1:] != d[:-1]
+    return np.concatenate(([True], change)), np.concatenate((change, [True]))
+
+
+class _TypeLookup:
+    """Each reading's device type code and rank within its type, looked up once per tick and
+    only if a rule that selects a whole type asks."""
+
+    def __init__(self, engine: AlertEngine, d: np.ndarray) -> None:
+        self._engine, self._d = engine, d
+
+    @cached_property
+    def code(self) -> np.ndarray:
+        return self._engine._type_code[self._d]
+
+    @cached_property
+    def rank(self) -> np.ndarray:
+        return self._engine._rank[self._d]
+
+
 class AlertEngine:
     """Readings in (``ingest``), clock ticks in (``tick``), transitions out.
 
     ``devices`` holds one array per device label: ``type`` is required; ``id``, ``community``
     and ``township`` enable per-device thresholds; any label can be matched by a rule.
     """
+
+    #: A rule is evaluated densely (its condition in one pass over all its devices) when its
+    #: readings number at least 1/dense_share of its devices, else only the readings' devices
+    #: are read. Both give the same transitions; they cost the same near 2% of a 2.45M fleet.
+    dense_share: float = 50.0
 
     def __init__(
         self,
@@ -187,6 +232,8 @@ class AlertEngine:
         self.prev_ts = np.full(self.n_devices, -np.inf)
         self.prev_value = np.full(self.n_devices, np.nan)
         self.stale = np.zeros(self.n_devices, bool)
+        self._any_stale = False  # some device's newest sample is a stale marker
+        self._newest = -np.inf  # the newest timestamp any device holds
         self._queue: list[tuple] = []
         # previous samples are kept only when some rule reads a rate of change
         self._rates = any(
@@ -195,9 +242,6 @@ class AlertEngine:
             for c in (r.when, r.clear_when)
         )
         self.report = IngestReport()
-        # the earliest time an offline rule can change, and how many devices each holds offline
-        self._offline_next = [-np.inf] * len(self._offline)
-        self._offline_count = [0] * len(self._offline)
 
     # -- set-up -------------------------------------------------------------------------
 
@@ -230,21 +274,22 @@ class AlertEngine:
             None if clear is None else self._thresholds(rule, devices, clear.threshold),
         )
 
-    def _offline_state(self, rule: OfflineRule) -> tuple[OfflineRule, np.ndarray, np.ndarray]:
-        devices = self._select(rule.device_type, rule.match)
-        return rule, devices, np.zeros(len(devices), bool)
+    def _offline_state(self, rule: OfflineRule) -> _OfflineState:
+        delta = rule.after_missed * self.rules.device_types[rule.device_type].report_interval
+        return _OfflineState(rule, self._select(rule.device_type, rule.match), delta)
 
-    def _touched(self, devices: np.ndarray, d: np.ndarray, rule=None, of_d=None) -> np.ndarray:
-        """Positions in the (sorted) ``devices`` of the readings' devices ``d``, -1 if absent;
-        ``of_d``: the readings' (type code, rank in type), when already looked up."""
+    def _touched(
+        self, devices: np.ndarray, d: np.ndarray, rule=None, lookup: _TypeLookup | None = None
+    ) -> np.ndarray:
+        """Positions in the (sorted) ``devices`` of the readings' devices ``d``, -1 if absent."""
         if len(devices) == self.n_devices:
             return d
         if not len(d) or not len(devices):
             return np.full(len(d), -1, np.int64)
         if rule is not None and not rule.match:  # the rule selects its whole type
             code = np.searchsorted(self._type_names, rule.device_type)
-            type_code, rank = of_d or (self._type_code[d], self._rank[d])
-            return np.where(type_code == code, rank, -1)
+            lookup = lookup or _TypeLookup(self, d)
+            return np.where(lookup.code == code, lookup.rank, -1)
         pos = np.searchsorted(devices, d)
         pos[pos == len(devices)] = 0
         return np.where(devices[pos] == d, pos, -1)
@@ -256,7 +301,7 @@ class AlertEngine:
             a.nbytes
             for a in (self.last_ts, self.last_value, self.prev_ts, self.prev_value, self.stale)
         )
-        offline = sum(o[1].nbytes + o[2].nbytes for o in self._offline)
+        offline = sum(o.devices.nbytes + o.offline.nbytes for o in self._offline)
         return per_device + offline + sum(v.nbytes + v.devices.nbytes for v in self._values)
 
     # -- readings -------------------------------------------------------------------------
@@ -306,7 +351,7 @@ class AlertEngine:
     def _take_due(self, now: float) -> tuple[np.ndarray, ...]:
         """Queued readings with ts <= now, ordered by device then time, deduplicated, newer
         than each device's last reading; later ones stay queued. Stale is None if none is."""
-        self._dense = False
+        self._dense = self._unique = False
         if not self._queue:
             return (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), None)
         if len(self._queue) == 1:
@@ -320,16 +365,21 @@ class AlertEngine:
                     [np.zeros(len(q[0]), bool) if q[3] is None else q[3] for q in self._queue]
                 )
             )
-        if t.max() <= now:
+        if (newest := t.max()) <= now:
             self._queue = []
         else:
             due = t <= now
             self._queue = [(d[~due], t[~due], v[~due], None if s is None else s[~due])]
             d, t, v, s = d[due], t[due], v[due], None if s is None else s[due]
+            newest = t.max() if len(t) else -np.inf
         ordered = len(d) <= 1 or bool((d[1:] > d[:-1]).all())  # one reading per device, in order
         if not ordered:
             d, t, v, s = self._group_by_device(d, t, v, s)
+        self._unique = ordered  # at most one reading per device
         self._dense = ordered and len(d) == self.n_devices  # then d is 0..n-1
+        self._batch_newest = newest
+        if not len(t) or t.min() > self._newest:  # newer than anything held: none is late
+            return d, t, v, s
         late = t <= (self.last_ts if self._dense else self.last_ts[d])
         if late.any():
             self.report.late += int(late.sum())
@@ -338,20 +388,31 @@ class AlertEngine:
             self._dense = False
         return d, t, v, s
 
-    def _candidates(self, vs: _ValueState, pos: np.ndarray, d: np.ndarray) -> np.ndarray:
-        """Positions (sorted) of the rule's devices with a new reading or a live alert."""
-        mine = pos >= 0
-        if not mine.any():
+    def _candidates(self, vs: _ValueState, pos: np.ndarray) -> np.ndarray:
+        """Sorted positions of the rule's devices that can move at this tick: a live alert, or a
+        new reading whose condition holds. An inactive device whose condition fails stays put,
+        so only those two kinds are evaluated. ``pos``: each reading's position, -1 if not the
+        rule's."""
+        whole_fleet = len(vs.devices) == self.n_devices  # then pos is the readings' devices
+        mine = pos if whole_fleet else pos[pos >= 0]
+        if not len(mine):
             return vs.live
-        first = np.ones(len(d), bool)  # d is grouped by device: keep each device once
-        first[1:] = d[1:] != d[:-1]
-        new = pos[mine & first]
-        if len(vs.live):
-            new = np.concatenate([new, vs.live])
-        new.sort()
+        if len(mine) * self.dense_share >= len(vs.devices):  # many reported: one pass over all
+            raw = vs.rule.when.fn(self._subject(vs.rule.when, self._dense_sel(vs)), vs.threshold)
+            raw[vs.live] = True
+            return np.flatnonzero(raw)
+        raw = vs.rule.when.fn(self._subject(vs.rule.when, vs.devices[mine]), vs.threshold[mine])
+        new = np.concatenate([mine[raw], vs.live])
+        if len(new) <= 1:
+            return new
+        new.sort()  # a few devices: the readings whose condition holds and the live alerts
         keep = np.ones(len(new), bool)
         keep[1:] = new[1:] != new[:-1]
         return new[keep]
+
+    def _dense_sel(self, vs: _ValueState) -> np.ndarray | None:
+        """The rule's devices for a whole-array read: None when it selects every device."""
+        return None if len(vs.devices) == self.n_devices else vs.devices
 
     def _group_by_device(self, d, t, v, s) -> tuple:
         """Readings grouped by device, each device's in time order, duplicates of a (device,
@@ -385,27 +446,26 @@ class AlertEngine:
         self.now = float(now)
         d, t, v, s = self._take_due(now)
         parts = [EMPTY]
-        of_d = (self._type_code[d], self._rank[d])
-        positions = [self._touched(vs.devices, d, vs.rule, of_d) for vs in self._values]
+        lookup = _TypeLookup(self, d)
+        positions = [self._touched(vs.devices, d, vs.rule, lookup) for vs in self._values]
         for vs, pos in zip(self._values, positions, strict=True):
             self._update_consec(vs, pos, t, v, s)
         self._apply_samples(d, t, v, s)
         for i, (vs, pos) in enumerate(zip(self._values, positions, strict=True)):
-            # Only devices with a new reading, or whose alert is not inactive, can move: an
-            # inactive device's condition, freshness and sample count change only by readings.
-            cand = self._candidates(vs, pos, d)
+            cand = self._candidates(vs, pos)
             if len(cand):
                 parts.append(self._evaluate(i, vs, now, cand))
-        for j, (rule, devices, offline) in enumerate(self._offline):
-            pos = self._touched(devices, d, rule, of_d)
-            back = self._offline_count[j] > 0 and offline[pos[pos >= 0]].any()
-            if back or now >= self._offline_next[j]:
-                parts.append(self._evaluate_offline(len(self._values) + j, j, now))
+        for j, off in enumerate(self._offline):
+            # a held device is back once it has reported within delta; others wait for silence
+            back = len(off.held) and (self.last_ts[off.held] > now - off.delta).any()
+            if back or now >= off.next_silence:
+                parts.append(self._evaluate_offline(len(self._values) + j, off, now))
         return Transitions.concat(parts)
 
     def _apply_samples(self, d: np.ndarray, t: np.ndarray, v: np.ndarray, s) -> None:
         if not len(d):
             return
+        self._newest = max(self._newest, self._batch_newest)
         stale = False if s is None else s
         if self._dense:
             # One reading for every device, in order (checked by _take_due): the newest become
@@ -414,22 +474,29 @@ class AlertEngine:
             self.prev_value, self.last_value = self.last_value, self.prev_value
             np.copyto(self.last_ts, t)
             np.copyto(self.last_value, v)
-            self.stale[:] = stale
+            if s is not None or self._any_stale:
+                self.stale[:] = stale
+                self._any_stale = s is not None and bool(s.any())
             return
-        last = np.r_[d[1:] != d[:-1], True]
-        unique = bool(last.all())
+        unique = self._unique
+        last = None
+        if not unique:
+            _, last = _runs(d)
+            unique = bool(last.all())
         dev = d if unique else d[last]
         if self._rates:
             # the previous sample: the second newest in this batch, else the stored one
             self.prev_ts[dev] = self.last_ts[dev]
             self.prev_value[dev] = self.last_value[dev]
             if not unique:
-                before_last = np.r_[last[1:], False] & ~last
+                before_last = np.append(last[1:], False) & ~last
                 self.prev_ts[d[before_last]] = t[before_last]
                 self.prev_value[d[before_last]] = v[before_last]
         self.last_ts[dev] = t if unique else t[last]
         self.last_value[dev] = v if unique else v[last]
-        self.stale[dev] = stale if s is None else (s if unique else s[last])
+        if s is not None or self._any_stale:  # a new sample is no stale marker unless marked
+            self.stale[dev] = stale if s is None else (s if unique else s[last])
+            self._any_stale = bool(self.stale.any())
 
     def _subject(self, cond: Condition, devices: np.ndarray | None) -> np.ndarray:
         """The value a condition reads for each device (None: all devices, in order): its
@@ -447,32 +514,39 @@ class AlertEngine:
         if vs.rule.min_samples == 1 or not len(pos):
             return
         mine = pos >= 0
-        p_of, t, v = pos[mine], t[mine], v[mine]
-        d = vs.devices[p_of]
-        s = np.zeros(len(d), bool) if s is None else s[mine]
-        if not len(d):
-            return
+        if not mine.all():
+            if not mine.any():
+                return
+            pos, t, v, s = pos[mine], t[mine], v[mine], None if s is None else s[mine]
+        d = vs.devices[pos]
         cond = vs.rule.when
         if cond.subject == "value":
             subject = v
         else:  # rate against the previous sample of the same device
-            prev_t = np.r_[np.nan, t[:-1]]
-            prev_v = np.r_[np.nan, v[:-1]]
-            first = np.r_[True, d[1:] != d[:-1]]
-            prev_t[first], prev_v[first] = self.last_ts[d[first]], self.last_value[d[first]]
+            start, _ = _runs(d)
+            prev_t, prev_v = np.empty_like(t), np.empty_like(v)
+            prev_t[1:], prev_v[1:] = t[:-1], v[:-1]
+            prev_t[start], prev_v[start] = self.last_ts[d[start]], self.last_value[d[start]]
             with np.errstate(all="ignore"):
                 subject = (v - prev_v) / (t - prev_t) * 60.0
-        meets = cond.fn(subject, vs.threshold[p_of]) & ~s
+        meets = cond.fn(subject, vs.threshold[pos])
+        if s is not None:
+            meets &= ~s
+        cap = np.iinfo(np.int16).max
+        if self._unique:  # one sample per device: its count grows by one or starts again
+            vs.consec[pos] = np.where(
+                meets, np.minimum(vs.consec[pos].astype(np.int32) + 1, cap), 0
+            )
+            return
+        start, last = _runs(d)
         idx = np.arange(len(d))
-        start = np.r_[True, d[1:] != d[:-1]]
         group_start = np.maximum.accumulate(np.where(start, idx, 0))
         last_miss = np.maximum.accumulate(np.where(~meets, idx, -1))
-        last = np.r_[d[1:] != d[:-1], True]
         run = (idx - np.maximum(last_miss, group_start - 1))[last]
         whole = (last_miss < group_start)[last]
-        p = p_of[last]
+        p = pos[last]
         total = np.where(whole, vs.consec[p].astype(np.int64) + run, run)
-        vs.consec[p] = np.minimum(total, np.iinfo(np.int16).max)
+        vs.consec[p] = np.minimum(total, cap)
 
     def _evaluate(self, i: int, vs: _ValueState, now: float, cand: np.ndarray) -> Transitions:
         """Move the candidates (sorted positions among the rule's devices) through the states."""
@@ -540,9 +614,8 @@ class AlertEngine:
             raised |= due
         return raised
 
-    def _evaluate_offline(self, i: int, j: int, now: float) -> Transitions:
-        rule, dev, offline = self._offline[j]
-        delta = rule.after_missed * self.rules.device_types[rule.device_type].report_interval
+    def _evaluate_offline(self, i: int, off: _OfflineState, now: float) -> Transitions:
+        rule, dev, offline, delta = off.rule, off.devices, off.offline, off.delta
         limit = now - delta
         # silent: no reading since `limit` (a device never heard from counts from the start)
         last = self.last_ts if len(dev) == self.n_devices else self.last_ts[dev]
@@ -550,11 +623,12 @@ class AlertEngine:
         changed = np.flatnonzero(silent != offline)
         went = silent[changed]
         offline[changed] = went
-        self._offline_count[j] = int(np.count_nonzero(offline))
+        if len(changed):
+            off.held = dev[offline]
         # no online device can fall silent before its newest reading plus delta
-        online_last = last[~offline]
+        online_last = last[~offline] if len(off.held) else last
         soonest = online_last.min() + delta if len(online_last) else np.inf
-        self._offline_next[j] = max(soonest, self.start + delta)
+        off.next_silence = max(soonest, self.start + delta)
         level = np.full(len(changed), SEVERITIES.index(rule.severity), np.int8)
         return self._rows(i, dev[changed], [(OFFLINE, went), (ONLINE, ~went)], now, level)
 
@@ -583,9 +657,9 @@ class AlertEngine:
         for vs in self._values:
             if vs.rule.alert == alert:
                 return vs.devices[vs.state == FIRING]
-        for rule, dev, offline in self._offline:
-            if rule.alert == alert:
-                return dev[offline]
+        for off in self._offline:
+            if off.rule.alert == alert:
+                return off.held.copy()
         raise KeyError(alert)
 
     def annotations(self, transitions: Transitions) -> list[dict[str, str]]:

@@ -19,27 +19,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching import bitmaps
-from matching.nodes import Context, Logic, Node, Not
+from matching.formulas import Formula, combine_into, formula_of
+from matching.nodes import Context, Node
 from matching.policy import BoundPolicy
 from matching.table import Table
 
-Formula = tuple  # ("leaf", i) | ("and", (f, ...)) | ("or", (f, ...)) | ("not", f)
-DEFAULT_BLOCK_ROWS = 1 << 18  # rows per block: a multiple of 64
-
-
-def formula_of(node: Node, index: dict[Node, int], leaves: list[Node]) -> Formula:
-    """The formula of a boolean node, registering its leaves (distinct conditions)."""
-    if isinstance(node, Logic):
-        return (
-            "and" if node.is_and else "or",
-            tuple(formula_of(p, index, leaves) for p in node.parts),
-        )
-    if isinstance(node, Not):
-        return ("not", formula_of(node.operand, index, leaves))
-    if node not in index:
-        index[node] = len(leaves)
-        leaves.append(node)
-    return ("leaf", index[node])
+DEFAULT_BLOCK_ROWS = 1 << 20  # rows per block: a multiple of 64; fewer, longer numpy calls
 
 
 @dataclass
@@ -170,16 +155,17 @@ class _MatchJob:
         sub = self.table.slice(start, stop)
         _evaluate_leaves(cat.leaves, sub, Context(cat.on), bits.true, bits.false, cat.meta)
         rows = self.all_rows[w]
-        shape = (len(cat.formulas), width)
-        # Streaming: the block's bitmaps live only in these buffers until they are counted.
-        eligible = self.eligible[:, w] if self.eligible is not None else np.empty(shape, np.uint64)
-        review = self.review[:, w] if self.review is not None else np.empty(shape, np.uint64)
+        counts = np.zeros((2, len(cat.formulas)), np.int64)
+        # Streaming: each policy's bitmaps live in one scratch pair until they are counted.
+        scratch = np.empty((2, width), np.uint64)
         for i, formula in enumerate(cat.formulas):
-            t, r = eligible[i], review[i]
+            t = self.eligible[i, w] if self.eligible is not None else scratch[0]
+            r = self.review[i, w] if self.review is not None else scratch[1]
             combine_into(formula, bits.true, bits.false, t, r)
             np.bitwise_or(t, r, out=r)
             np.bitwise_xor(rows, r, out=r)  # rows neither true nor false
-        return np.stack([bitmaps.count(eligible), bitmaps.count(review)])
+            counts[0, i], counts[1, i] = bitmaps.count(t), bitmaps.count(r)  # while in cache
+        return counts
 
 
 _FORKED_JOB: _MatchJob | None = None
@@ -317,39 +303,3 @@ def _evaluate_leaves(leaves, table: Table, ctx: Context, true, false, meta=None)
             k = bitmaps.pack(np.broadcast_to(known, (n,)), n_words)
         np.bitwise_and(bitmaps.pack(value, n_words), k, out=true[i])
         np.bitwise_xor(k, true[i], out=false[i])  # known and not true
-
-
-def combine(formula: Formula, true: np.ndarray, false: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """T and F bitmaps of a formula, from its leaves' bitmaps (rows of ``true`` and ``false``)."""
-    if formula[0] == "leaf":
-        return true[formula[1]], false[formula[1]]
-    width = len(true[0]) if len(formula) else 0
-    t, f = np.empty(width, np.uint64), np.empty(width, np.uint64)
-    combine_into(formula, true, false, t, f)
-    return t, f
-
-
-def combine_into(formula: Formula, true, false, t: np.ndarray, f: np.ndarray) -> None:
-    """Write the formula's T and F bitmaps into t and f (no allocation for flat and/or)."""
-    kind = formula[0]
-    if kind == "leaf":
-        np.copyto(t, true[formula[1]])
-        np.copyto(f, false[formula[1]])
-        return
-    if kind == "not":
-        combine_into(formula[1], true, false, f, t)
-        return
-    # and: T = all T, F = any F; or: the reverse
-    t_op, f_op = (
-        (np.bitwise_and, np.bitwise_or) if kind == "and" else (np.bitwise_or, np.bitwise_and)
-    )
-    first, *rest = formula[1]
-    combine_into(first, true, false, t, f)
-    for part in rest:
-        if part[0] == "leaf":
-            pt, pf = true[part[1]], false[part[1]]
-        else:
-            pt, pf = np.empty_like(t), np.empty_like(f)
-            combine_into(part, true, false, pt, pf)
-        t_op(t, pt, out=t)
-        f_op(f, pf, out=f)

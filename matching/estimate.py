@@ -12,9 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching import bitmaps
-from matching.catalogue import Catalogue, MatchSet, combine, formula_of, leaf_bits
+from matching.catalogue import Catalogue, MatchSet, leaf_bits
 from matching.engine import amounts_of
 from matching.fields import Registry
+from matching.formulas import combine, formula_of
 from matching.nodes import Context, Elapsed, FieldRef
 from matching.policy import Policy
 from matching.table import Table

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching import bitmaps
-from matching.catalogue import Catalogue, MatchSet, combine
+from matching.catalogue import Catalogue, MatchSet
 from matching.engine import Matcher, amounts_of
 from matching.fields import Registry
+from matching.formulas import combine
 from matching.nodes import EPOCH, Context
 from matching.table import Table
 

@@ -117,10 +117,12 @@ def due(
     elif a < z:
         idx = np.arange(np.searchsorted(phase, a, "right"), np.searchsorted(phase, z, "right"))
     else:  # the window wraps into the next cycle
-        idx = np.r_[
-            np.arange(np.searchsorted(phase, a, "right"), len(phase)),
-            np.arange(0, np.searchsorted(phase, z, "right")),
-        ]
+        idx = np.concatenate(
+            (
+                np.arange(np.searchsorted(phase, a, "right"), len(phase)),
+                np.arange(0, np.searchsorted(phase, z, "right")),
+            )
+        )
     when = cycle0 + phase[idx]
     when = np.where(when <= t0, when + period, when)
     return b.start + idx, when

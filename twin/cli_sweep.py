@@ -28,12 +28,25 @@ def add_commands(sub) -> None:
     where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
     sweep.add_argument("--batch", type=int, help="runs per task (default: chosen by size)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
-    regress = sub.add_parser("regress", help="run the regression scenarios against their baselines")
+    regress = sub.add_parser(
+        "regress",
+        help="regression scenarios: exact snapshots, or replicated figures (--replications)",
+    )
     regress.add_argument(
         "--suite", type=Path, default=Path("scenarios/regression/suite.yaml"), help="suite file"
     )
-    regress.add_argument("--update", action="store_true", help="rewrite the baselines")
+    regress.add_argument(
+        "--replications",
+        action="store_true",
+        help="the statistical level: replicated key figures against their stored replications",
+    )
+    regress.add_argument(
+        "--update", action="store_true", help="rewrite the snapshots (or, with --replications, "
+        "the replicated baselines)"
+    )  # fmt: skip
     regress.add_argument("-j", "--jobs", type=int, default=1, help="local worker processes")
+    regress.add_argument("--junit", type=Path, metavar="FILE", help="also write a JUnit XML file")
+    regress.add_argument("--quiet", action="store_true", help="no progress bar")
     results = sub.add_parser("results", help="query, compact or analyse a results store")
     rsub = results.add_subparsers(dest="results_command", required=True, parser_class=type(results))
     q = rsub.add_parser("query", help="SQL over the store's 'runs' and 'failed' tables (DuckDB)")
@@ -142,12 +155,30 @@ def _analyze(args: argparse.Namespace) -> int:
 
 
 def _regress(args: argparse.Namespace) -> int:
-    from twin.regress import run_suite, table
+    from tqdm import tqdm
 
+    from twin.regression import load_suite, run_exact, run_statistical
+    from twin.regression.report import exact_lines, statistical_lines, write_junit
+
+    if args.jobs < 1:
+        raise UserError.one("workers must be 1 or more", key="--jobs", found=str(args.jobs))
+    suite = load_suite(args.suite)
+    level = "statistical" if args.replications else "exact"
+    runs = len(suite.cases) * (suite.replications if args.replications else 1)
     started = time.perf_counter()
-    rows = run_suite(args.suite, update=args.update, jobs=args.jobs)
-    print(table(rows))
-    moved = [r for r in rows if not r.ok]
-    verb = "baselines rewritten" if args.update else f"{len(moved)} of {len(rows)} figures moved"
-    print(f"\n{verb} in {time.perf_counter() - started:.1f} s")
-    return 1 if moved else 0
+    with tqdm(total=runs, unit="run", desc=f"regress ({level})", disable=args.quiet,
+              file=sys.stderr) as bar:  # fmt: skip
+        level_run = run_statistical if args.replications else run_exact
+        results = level_run(suite, update=args.update, jobs=args.jobs, done=lambda _: bar.update())
+    seconds = time.perf_counter() - started
+    describe = statistical_lines if args.replications else exact_lines
+    for r in results:
+        print("\n".join(describe(r)))
+    if args.junit:
+        write_junit(args.junit, level, results, seconds)
+    failed = [r.case for r in results if not r.ok]
+    what = "replicated baselines" if args.replications else "snapshots"
+    verdict = f"{what} rewritten; " if args.update else ""
+    verdict += f"{len(failed)} of {len(results)} cases failed" if failed else "all cases pass"
+    print(f"\n{level} level: {verdict} ({runs} runs in {seconds:.1f} s)")
+    return 1 if failed else 0

@@ -39,6 +39,29 @@ def write_run(out: Path, row: Mapping[str, Any], wall_s: float) -> None:
     timing.write_text(json.dumps({"wall_s": wall_s}), encoding="utf-8")
 
 
+def remove_stale(out: Path) -> int:
+    """Delete temporary files left by writers that died (a killed sweep): a run whose file was
+    not renamed into place is not in the store and will run again."""
+    removed = 0
+    for tmp in (out / RUNS).glob("*.tmp*"):
+        pid = tmp.suffix.removeprefix(".tmp")
+        if pid.isdigit() and int(pid) != os.getpid() and _alive(int(pid)):
+            continue  # another sweep is writing it now
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def write_failure(out: Path, run: str, error: str, attempts: int) -> None:
     path = out / FAILED / f"{run}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -142,6 +142,7 @@ def run_sweep(
     from twin import __version__
 
     out.mkdir(parents=True, exist_ok=True)
+    store.remove_stale(out)
     runs = plan(spec)
     have = store.done(out)
     todo = [r for r in runs if r.key not in have]

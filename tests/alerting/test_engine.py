@@ -193,20 +193,59 @@ def test_the_same_readings_in_any_batches_give_the_same_transitions(rule, rows, 
     assert run(rules, rows, False, random) == run(rules, rows, True, random)
 
 
-@settings(max_examples=200, deadline=None)
-@given(rule_sets, readings)
-def test_vectorized_engine_equals_the_reference_on_random_streams(rule, rows):
-    rules = ruleset(**rule)
-    labels = {"type": np.array(["gas"] * 4)}
-    engine = AlertEngine(rules, labels, lookback=2 * STEP)
-    ref = ReferenceEngine(rules, labels, lookback=2 * STEP)
+# Six devices of two types with a zone label: rules select a whole type or a zone within it.
+MIXED = {
+    "type": np.array(["gas", "gas", "smoke", "gas", "smoke", "gas"]),
+    "zone": np.array(["a", "b", "a", "a", "b", "b"]),
+}
+# The engine's two paths give the same transitions: dense (the condition over every device)
+# and sparse (only the readings' devices); "auto" is the engine's own choice between them.
+PATHS = {"auto": AlertEngine.dense_share, "dense": np.inf, "sparse": 0.0}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    rule_sets,
+    st.lists(
+        st.tuples(
+            st.integers(0, 5),
+            st.integers(0, 20),
+            st.sampled_from([0.0, 5.0, 12.0, 25.0, 30.0, np.nan]),
+        ),
+        max_size=80,
+    ),
+    st.sampled_from([{}, {"zone": "a"}]),
+)
+def test_vectorized_engine_equals_the_reference_on_random_streams(rule, rows, match):
+    rules = ruleset(**rule, match=match)
+    ref = ReferenceEngine(rules, MIXED, lookback=2 * STEP)
+    engines = {path: AlertEngine(rules, MIXED, lookback=2 * STEP) for path in PATHS}
+    for path, engine in engines.items():
+        engine.dense_share = PATHS[path]
     for tick in range(0, 22, 2):
         due = [r for r in rows if tick - 2 < r[1] <= tick]
         if due:
             d, t, v = zip(*due, strict=True)
-            engine.ingest(np.array(d), np.array(t) * STEP, np.array(v))
             ref.ingest(list(d), [x * STEP for x in t], list(v))
-        assert engine.tick(tick * STEP).rows() == ref.tick(tick * STEP)
+            for engine in engines.values():
+                engine.ingest(np.array(d), np.array(t) * STEP, np.array(v))
+        expected = ref.tick(tick * STEP)
+        for path, engine in engines.items():
+            assert engine.tick(tick * STEP).rows() == expected, f"{path} path at tick {tick}"
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_a_live_alert_moves_on_the_clock_while_other_devices_report(path):
+    """An alert escalates, and a pending one fires, at ticks that bring readings only from
+    other devices: live alerts are evaluated whether or not their device reported."""
+    rules = ruleset(**{"for": "1m"}, escalate=[{"after": "2m", "severity": "critical"}])
+    engine = AlertEngine(rules, {"type": np.array(["gas"] * 3)}, lookback=3 * STEP)
+    engine.dense_share = PATHS[path]
+    seen = []
+    for k, (d, v) in enumerate([([0, 1], [25, 0]), ([2], [0]), ([2], [0]), ([1], [0])]):
+        engine.ingest(np.array(d), np.full(len(d), k * STEP), np.array(v, float))
+        seen.append(engine.tick(k * STEP).rows())
+    assert seen == [[], [(0, 0, "fired", 60.0)], [], [(0, 0, "escalated", 180.0)]]
 
 
 def test_bad_rule_files_are_rejected():

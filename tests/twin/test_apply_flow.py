@@ -11,7 +11,8 @@ from tests.conftest import SCENARIOS
 @pytest.fixture(scope="module")
 def result():
     scenario = twin.load_scenario(
-        SCENARIOS / "library.yaml", {"city.scale": 0.001, "duration": "40d"}
+        SCENARIOS / "library.yaml",
+        {"city.scale": 0.001, "duration": "40d", "sensing.enabled": False},
     )
     return twin.run(scenario)
 
@@ -43,7 +44,12 @@ def test_nobody_applies_twice_for_one_policy(result):
 def test_newcomers_are_born_arrive_and_found_firms_and_the_platform_registers_them():
     scenario = twin.load_scenario(
         SCENARIOS / "library.yaml",
-        {"city.scale": 0.001, "duration": "45d", "life.arriving_graduates_per_year": 0.2},
+        {
+            "city.scale": 0.001,
+            "duration": "45d",
+            "life.arriving_graduates_per_year": 0.2,
+            "sensing.enabled": False,
+        },
     )
     model = twin.build_model(scenario)
     model.run()

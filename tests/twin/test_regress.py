@@ -1,13 +1,19 @@
-"""Regression baselines: recorded from replications, reproduced exactly, and a move is shown."""
+"""Regression scenarios: an exact snapshot that any change to the model breaks, and a
+replicated level that tells a move beyond the model's noise from one within it."""
 
 import json
+import xml.etree.ElementTree as ET
 
+import numpy as np
 import pytest
 
+import agents.residents
 from datafiles import UserError
 from tests.conftest import SCENARIOS
 from twin.cli import main
-from twin.regress import run_suite
+from twin.regression import load_suite, run_exact, run_statistical
+from twin.regression.figures import Figure, outside_limits
+from twin.regression.statistical import MOVED, SAME, TOO_WIDE, WITHIN, half_width, judge
 
 
 @pytest.fixture
@@ -19,20 +25,113 @@ def suite(write):
     )
     return write(
         "suite.yaml",
-        "seed: 3\nreplications: 2\ncases:\n  tiny: {scenario: tiny.yaml, kpis: [coverage, paid]}\n",
+        "seed: 3\nreplications: 10\ncases:\n"
+        "  tiny:\n    scenario: tiny.yaml\n"
+        "    tolerances: {metrics.coverage: 0.2, metrics.time_to_money_p50: 2d}\n",
     )
 
 
-def test_a_recorded_baseline_is_reproduced_and_a_move_is_reported(suite, capsys):
-    with pytest.raises(UserError, match="no baseline"):
-        run_suite(suite)
-    rows = run_suite(suite, update=True)
-    assert all(r.ok for r in rows) and {r.kpi for r in rows} == {"coverage", "paid"}
-    assert all(r.ok and r.now == r.baseline for r in run_suite(suite))
-    file = suite.parent / "baselines/tiny.json"
-    data = json.loads(file.read_text())
-    data["kpis"]["coverage"].update(mean=0.1, low=0.05, high=0.15)  # as if the model changed
-    file.write_text(json.dumps(data))
-    assert main(["regress", "--suite", str(suite)]) == 1
+def test_the_exact_level_reproduces_its_snapshot_and_lists_what_a_changed_constant_moved(
+    suite, monkeypatch, capsys
+):
+    s = load_suite(suite)
+    assert run_exact(s)[0].missing
+    assert main(["regress", "--suite", str(suite), "--quiet"]) == 1
+    assert "run 'twin regress --update'" in capsys.readouterr().out
+    assert run_exact(s, update=True)[0].ok
+    assert run_exact(s)[0].ok and main(["regress", "--suite", str(suite), "--quiet"]) == 0
+    snapshot = json.loads((suite.parent / "snapshots/tiny.json").read_text())["figures"]
+    assert snapshot["metrics.coverage"]["unit"] == "share" and len(snapshot) > 20
+
+    # a changed model constant: half the residents' bank accounts are invalid
+    monkeypatch.setattr(agents.residents, "BANK_ACCOUNT_VALID", 0.5)
+    result = run_exact(s)[0]
+    moved = {c.figure: c for c in result.changes}
+    assert not result.ok and "metrics.payout_rate" in moved
+    change = moved["metrics.payout_rate"]
+    assert change.new < change.old and change.difference == change.new - change.old
+    junit = suite.parent / "regress.xml"
+    assert main(["regress", "--suite", str(suite), "--quiet", "--junit", str(junit)]) == 1
     out = capsys.readouterr().out
-    assert "MOVED" in out and "coverage" in out and "1 of 2 figures moved" in out
+    assert "tiny: " in out and "figures moved" in out and "metrics.payout_rate" in out
+    case = ET.parse(junit).getroot().find("testsuite/testcase")
+    assert case.get("name") == "tiny" and "metrics.payout_rate" in case.find("failure").text
+
+
+def test_a_number_that_differs_in_its_last_bits_has_not_moved(suite):
+    s = load_suite(suite)
+    run_exact(s, update=True)
+    file = suite.parent / "snapshots/tiny.json"
+    data = json.loads(file.read_text())
+    data["figures"]["metrics.coverage"]["value"] *= 1 + 1e-12
+    file.write_text(json.dumps(data))
+    assert run_exact(s)[0].ok
+    data["figures"]["metrics.coverage"]["value"] *= 1 + 1e-6
+    file.write_text(json.dumps(data))
+    assert [c.figure for c in run_exact(s)[0].changes] == ["metrics.coverage"]
+
+
+def test_the_statistical_level_tells_a_real_move_from_no_move(suite, monkeypatch, capsys):
+    s = load_suite(suite)
+    with pytest.raises(UserError, match="no replicated baseline"):
+        run_statistical(s)
+    recorded = run_statistical(s, update=True)[0]
+    assert recorded.ok and {k.status for k in recorded.kpis} == {SAME}
+    assert main(["regress", "--suite", str(suite), "--replications", "--quiet"]) == 0
+    monkeypatch.setattr(agents.residents, "BANK_ACCOUNT_VALID", 0.3)
+    coverage = run_statistical(s)[0].kpis[0]
+    assert coverage.kpi == "metrics.coverage" and coverage.status == MOVED
+    assert coverage.now < coverage.baseline
+    assert main(["regress", "--suite", str(suite), "--replications", "--quiet"]) == 1
+    assert "moved beyond noise  FAIL" in capsys.readouterr().out
+
+
+def test_a_tolerance_narrower_than_the_band_asks_for_more_replications(suite):
+    text = suite.read_text().replace("metrics.coverage: 0.2", "metrics.coverage: 0.001")
+    suite.write_text(text)
+    kpi = run_statistical(load_suite(suite), update=True)[0].kpis[0]
+    assert kpi.status == TOO_WIDE and not kpi.ok
+    assert kpi.replications_needed == int(np.ceil(10 * (kpi.band / 0.001) ** 2))
+
+
+def test_judging_paired_replications_by_hand():
+    base = [0.50, 0.52, 0.48, 0.51, 0.49, 0.50, 0.53, 0.47, 0.50, 0.50]
+    assert judge(base, base, 0.1, 0.99)[0] == SAME
+    # a constant shift has no spread and is a move, however small
+    assert judge(base, [b + 0.001 for b in base], 0.1, 0.99)[0] == MOVED
+    # differences +-0.01 alternating: mean 0, so within noise
+    wobble = [b + (0.01 if i % 2 else -0.01) for i, b in enumerate(base)]
+    status, band, noise = judge(base, wobble, 0.1, 0.99)
+    assert status == WITHIN and noise == pytest.approx(3.2498 * 0.0105409 / np.sqrt(10), 1e-3)
+    # t(0.995, 9) = 3.2498; sd of base = 0.017638 -> band 0.018127
+    assert band == pytest.approx(0.018127, abs=1e-5)
+    assert half_width(np.array(base), 0.99) == band
+    assert judge(base, base, 0.01, 0.99)[0] == TOO_WIDE
+    assert judge([None] * 2, [None] * 2, 1, 0.99)[0] == SAME
+    assert judge([None, 1.0], [None, 2.0], 1, 0.99)[0] == MOVED
+
+
+def test_physical_limits():
+    figures = {
+        "metrics.coverage": Figure(1.2, "share"),
+        "metrics.time_to_money_p50": Figure(-5.0, "s"),
+        "metrics.paid": Figure(-1, "entities"),
+        "metrics.amount_paid": Figure(float("nan"), "yuan"),
+        "metrics.fairness": Figure(None, "share"),
+        "scenario": Figure("tiny", None),
+        "metrics.payout_rate": Figure(1.0, "share"),
+    }
+    assert outside_limits(figures) == [
+        "metrics.coverage = 1.2 is a share outside [0, 1]",
+        "metrics.time_to_money_p50 = -5 s is negative",
+        "metrics.paid = -1 entities is negative",
+        "metrics.amount_paid = nan is not a finite number",
+    ]
+
+
+def test_a_suite_needs_ten_replications_and_tolerances(write):
+    bad = write("suite.yaml", "seed: 1\nreplications: 3\ncases:\n  a: {scenario: x.yaml}\n")
+    with pytest.raises(UserError) as info:
+        load_suite(bad)
+    text = str(info.value)
+    assert "suite.yaml:2" in text and "replications" in text and "tolerances" in text

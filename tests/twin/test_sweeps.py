@@ -1,11 +1,9 @@
 """Sweeps: designs, seeds, bad input before any run, the store, 1 vs N workers, kill and
 resume, retries."""
 
-import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -106,21 +104,35 @@ def test_a_dask_local_cluster_gives_the_same_store(tmp_path):
     assert files(tmp_path / "dask") == files(tmp_path / "local")
 
 
-def test_a_killed_sweep_resumes_with_only_what_is_missing_and_ends_identical(tmp_path):
+def test_a_killed_sweep_resumes_with_only_what_is_missing_and_ends_identical(tmp_path, write):
+    """The sweep is killed (SIGKILL, with its workers) while writing its fifth run: after the
+    temporary file is written and before it is renamed into place."""
     spec = load_sweep(SMOKE)
     run_sweep(spec, tmp_path / "whole", jobs=1)
     out = tmp_path / "killed"
-    cmd = [sys.executable, "-m", "twin.cli", "sweep", str(SMOKE), "--out", str(out), "--quiet"]
-    proc = subprocess.Popen([*cmd, "--batch", "1"], start_new_session=True)
-    deadline = time.time() + 120
-    while len(list((out / "runs").glob("*.parquet"))) < 4 and time.time() < deadline:
-        time.sleep(0.05)
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
-    partial = len(files(out))
-    assert 4 <= partial < 16
+    args = ["sweep", str(SMOKE), "--out", str(out), "--quiet"]
+    killer = write(
+        "kill_at_fifth_write.py",
+        "import os, signal, sys\n"
+        "import twin.store\n"
+        "from twin.cli import main\n"
+        "rename, renamed = os.replace, []\n"
+        "def replace(src, dst):\n"
+        "    if str(dst).endswith('.parquet'):\n"
+        "        renamed.append(dst)\n"
+        "        if len(renamed) == 5:\n"
+        "            os.killpg(os.getpgid(0), signal.SIGKILL)\n"
+        "    rename(src, dst)\n"
+        "if __name__ == '__main__':  # spawned workers import this file too\n"
+        "    twin.store.os.replace = replace\n"
+        f"    sys.exit(main({[*args, '--batch', '1']!r}))\n",
+    )
+    proc = subprocess.run([sys.executable, str(killer)], start_new_session=True, timeout=300)
+    assert proc.returncode == -signal.SIGKILL
+    assert len(files(out)) == 4 and len(list((out / "runs").glob("*.tmp*"))) == 1
+    cmd = [sys.executable, "-m", "twin.cli", *args]
     resumed = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    assert f"{partial} already stored" in resumed.stdout
+    assert "4 already stored" in resumed.stdout
     assert files(out) == files(tmp_path / "whole")
     assert not list((out / "runs").glob("*.tmp*"))
 

@@ -1,0 +1,55 @@
+"""The regression suite file: cases, their scenarios, and per figure the tolerance that matters."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+
+from datafiles import read_yaml, validate
+from datafiles.units import parse_duration
+
+
+def _amount(value: object) -> object:
+    """A tolerance is a number in the figure's unit, or a duration ("6h") for times in s."""
+    return parse_duration(value) if isinstance(value, str) else value
+
+
+Tolerance = Annotated[float, BeforeValidator(_amount), Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Case(_Strict):
+    scenario: Path
+    #: per key figure, the smallest change a planner would care about, in its unit
+    tolerances: Annotated[dict[str, Tolerance], Field(min_length=1)]
+
+
+class Suite(_Strict):
+    seed: int  # root of the replications' seeds (the exact level uses each scenario's own)
+    replications: Annotated[int, Field(ge=10, le=200)] = 10
+    confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.99
+    cases: Annotated[dict[str, Case], Field(min_length=1)]
+    _folder: Path = PrivateAttr(default=Path("."))  # the suite file's folder
+
+    def snapshot_file(self, case: str) -> Path:
+        return self._folder / "snapshots" / f"{case}.json"
+
+    def baseline_file(self, case: str) -> Path:
+        return self._folder / "baselines" / f"{case}.json"
+
+
+def load_suite(path: Path) -> Suite:
+    data, origins = read_yaml(path)
+    suite = validate(Suite, data, origins, str(path))
+    cases = {
+        k: c.model_copy(update={"scenario": (path.parent / c.scenario).resolve()})
+        for k, c in suite.cases.items()
+    }
+    suite = suite.model_copy(update={"cases": cases})
+    suite._folder = path.parent
+    return suite
