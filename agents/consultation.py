@@ -111,14 +111,16 @@ def arrivals(
 
 
 def erlang_c_wait(arrival_rate: float, service_rate: float, servers: int) -> float:
-    """Mean wait in queue of an M/M/c queue (Erlang C), in the units of the rates."""
+    """Mean wait in queue of an M/M/c queue (Erlang C), in the units of the rates. Erlang B by
+    its recursion B(k) = a B(k-1) / (k + a B(k-1)), stable for any number of servers, then
+    C = c B / (c - a (1 - B)) and Wq = C / (c mu - lambda)."""
     a = arrival_rate / service_rate
-    rho = a / servers
-    if rho >= 1:
+    if a >= servers:
         return float("inf")
-    terms = sum(a**k / _factorial(k) for k in range(servers))
-    top = a**servers / _factorial(servers) / (1 - rho)
-    p_wait = top / (terms + top)
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = a * b / (k + a * b)
+    p_wait = servers * b / (servers - a * (1 - b))
     return p_wait / (servers * service_rate - arrival_rate)
 
 
@@ -137,17 +139,24 @@ def erlang_a(
 ) -> ErlangA:
     """Erlang A (Palm 1943; Garnett, Mandelbaum and Reiman 2002, MSOM 4(3) 208-227): the
     birth-death chain whose death rate in state k is min(k, c) mu + max(k - c, 0) theta, with
-    exponential patience of mean 1 / theta. Its stationary distribution is summed until the
-    terms vanish, so the figures are exact to rounding."""
+    exponential patience of mean 1 / theta. Its stationary distribution is summed in logs
+    (no overflow at any size) until the terms vanish, so the figures are exact to rounding."""
     lam, mu, c, theta = arrival_rate, service_rate, servers, abandon_rate
-    terms, term, k = [1.0], 1.0, 0
-    while k < c or term > 1e-17 * sum(terms):
+    if theta <= 0 and lam >= c * mu:
+        raise ValueError("Erlang A needs patience (abandon_rate > 0) or a stable queue")
+    logs, log_term, k = [0.0], 0.0, 0
+    peak = 0.0
+    while True:
         k += 1
-        term *= lam / (min(k, c) * mu + max(k - c, 0) * theta)
-        terms.append(term)
-        if k > c + 10**6:
-            raise ValueError("Erlang A needs patience (abandon_rate > 0) or a stable queue")
-    p = np.asarray(terms) / sum(terms)
+        death = min(k, c) * mu + max(k - c, 0) * theta
+        log_term += np.log(lam) - np.log(death)
+        logs.append(log_term)
+        peak = max(peak, log_term)
+        if death > lam and k >= c and log_term < peak - 45.0:  # falling, and below 1e-19
+            break
+    log_p = np.asarray(logs)
+    p = np.exp(log_p - peak)
+    p /= p.sum()
     queue = np.maximum(np.arange(len(p)) - c, 0)
     mean_queue = float((queue * p).sum())
     return ErlangA(
@@ -156,13 +165,6 @@ def erlang_a(
         mean_queue=mean_queue,
         mean_wait=mean_queue / lam,
     )
-
-
-def _factorial(k: int) -> float:
-    out = 1.0
-    for i in range(2, k + 1):
-        out *= i
-    return out
 
 
 def summary(log: CallLog, after: float = 0.0) -> dict[str, float]:

@@ -234,6 +234,8 @@ class AlertEngine:
         self.stale = np.zeros(self.n_devices, bool)
         self._any_stale = False  # some device's newest sample is a stale marker
         self._newest = -np.inf  # the newest timestamp any device holds
+        self._batch_newest = -np.inf  # the newest timestamp of the batch being applied
+        self._dense = self._unique = False  # the batch: every device once, in order / once
         self._queue: list[tuple] = []
         # previous samples are kept only when some rule reads a rate of change
         self._rates = any(
@@ -301,7 +303,7 @@ class AlertEngine:
             a.nbytes
             for a in (self.last_ts, self.last_value, self.prev_ts, self.prev_value, self.stale)
         )
-        offline = sum(o.devices.nbytes + o.offline.nbytes for o in self._offline)
+        offline = sum(o.devices.nbytes + o.offline.nbytes + o.held.nbytes for o in self._offline)
         return per_device + offline + sum(v.nbytes + v.devices.nbytes for v in self._values)
 
     # -- readings -------------------------------------------------------------------------
@@ -322,7 +324,8 @@ class AlertEngine:
             self._queue.append((device, ts, value, None))
             self.report.add(report)
             return report
-        stale = np.zeros(n, bool) if stale is None else np.asarray(stale, bool)
+        marked = stale is not None
+        stale = np.asarray(stale, bool) if marked else np.zeros(n, bool)
         known = (device >= 0) & (device < self.n_devices)
         numeric = (np.isfinite(value) | stale) & np.isfinite(ts)
         future = ts > self.now + MAX_FUTURE
@@ -334,7 +337,7 @@ class AlertEngine:
             future=int((known & numeric & future).sum()),
         )
         if ok.any():
-            self._queue.append((device[ok], ts[ok], value[ok], stale[ok]))
+            self._queue.append((device[ok], ts[ok], value[ok], stale[ok] if marked else None))
         self.report.add(report)
         return report
 
@@ -389,9 +392,10 @@ class AlertEngine:
         return d, t, v, s
 
     def _candidates(self, vs: _ValueState, pos: np.ndarray) -> np.ndarray:
-        """Sorted positions of the rule's devices that can move at this tick: a live alert, or a
-        new reading whose condition holds. An inactive device whose condition fails stays put,
-        so only those two kinds are evaluated. ``pos``: each reading's position, -1 if not the
+        """Sorted positions of the rule's devices that can move at this tick: a live one (an
+        alert not inactive, or one resolved while its condition held), or a device whose
+        condition holds on its newest sample. An inactive device whose condition fails stays
+        put, so only those kinds are evaluated. ``pos``: each reading's position, -1 if not the
         rule's."""
         whole_fleet = len(vs.devices) == self.n_devices  # then pos is the readings' devices
         mine = pos if whole_fleet else pos[pos >= 0]
@@ -594,7 +598,9 @@ class AlertEngine:
         )
         severity[resolve] = SEVERITIES.index(rule.severity)
         fired_at[resolve] = np.nan
-        vs.live = cand[state != INACTIVE]
+        # live: not inactive, or resolved while the condition still holds (a clear that
+        # overlaps the condition): it starts pending again at the next tick, reading or not
+        vs.live = cand[(state != INACTIVE) | holds]
         vs.state[cand], vs.active_since[cand], vs.clearing_since[cand] = (
             state,
             since,

@@ -42,7 +42,6 @@ class _Device:
     prev_ts: float = -math.inf
     prev_value: float = math.nan
     stale: bool = False
-    offline: bool = False
 
 
 class ReferenceEngine:
@@ -62,6 +61,8 @@ class ReferenceEngine:
         self.devices = [_Device() for _ in range(n)]
         self.selected = [self._select(r.device_type, r.match) for r in rules.rules]
         self.offline_selected = [self._select(r.device_type, r.match) for r in rules.offline]
+        # per offline rule, the devices it holds offline (two rules may watch one device)
+        self.offline: list[set[int]] = [set() for _ in rules.offline]
         self.alerts = [
             {d: _Alert(severity=SEVERITIES.index(r.severity)) for d in sel}
             for r, sel in zip(rules.rules, self.selected, strict=True)
@@ -119,11 +120,12 @@ class ReferenceEngine:
             for d in self.offline_selected[oi]:
                 dev = self.devices[d]
                 silent = now - max(dev.last_ts, self.start) >= rule.after_missed * interval
-                if silent and not dev.offline:
-                    dev.offline = True
+                held = self.offline[oi]
+                if silent and d not in held:
+                    held.add(d)
                     rows.append((len(self.rules.rules) + oi, d, OFFLINE, now))
-                elif not silent and dev.offline:
-                    dev.offline = False
+                elif not silent and d in held:
+                    held.discard(d)
                     rows.append((len(self.rules.rules) + oi, d, ONLINE, now))
         return rows
 

@@ -60,15 +60,17 @@ class Catalogue:
         *,
         keep_leaves: bool = True,
         keep_bitmaps: bool = True,
-        block_rows: int = DEFAULT_BLOCK_ROWS,
+        block_rows: int | None = None,
         workers: int = 1,
     ) -> MatchSet:
         """Three-valued eligibility of every policy over every row: counts, and bitmaps.
 
         ``keep_leaves`` keeps the conditions' bitmaps, so that drafts and explanations reuse
         them. ``keep_bitmaps=False`` streams: only counts are kept, in little memory.
-        ``workers > 1`` shares the row blocks among forked processes.
+        ``workers > 1`` shares the row blocks among forked processes. ``block_rows``: rows
+        per block (a multiple of 64); by default long blocks, but at least one per worker.
         """
+        block_rows = block_rows or _block_rows(len(table), workers)
         n_words = bitmaps.words_for(len(table))
         parallel = workers > 1 and len(table) > block_rows and _can_fork()
         alloc = _shared_zeros if parallel else _zeros
@@ -166,6 +168,15 @@ class _MatchJob:
             np.bitwise_xor(rows, r, out=r)  # rows neither true nor false
             counts[0, i], counts[1, i] = bitmaps.count(t), bitmaps.count(r)  # while in cache
         return counts
+
+
+def _block_rows(n_rows: int, workers: int) -> int:
+    """Long blocks mean few numpy calls; several workers need a block each (of 64K rows at
+    least, below which forking costs more than it saves)."""
+    if workers <= 1:
+        return DEFAULT_BLOCK_ROWS
+    share = bitmaps.words_for(-(-n_rows // workers)) * bitmaps.WORD
+    return max(1 << 16, min(DEFAULT_BLOCK_ROWS, share))
 
 
 _FORKED_JOB: _MatchJob | None = None

@@ -70,7 +70,13 @@ def load_floors(path: Path) -> dict[str, dict[str, Floor]]:
 def measure(benchmark: Path, command: list[str] | None = None) -> list[Figure]:
     """The figures of one benchmark's quick mode, run in a fresh process."""
     cmd = command or [sys.executable, str(benchmark), "--quick", "--json"]
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=QUICK_TIMEOUT_S)
+    try:
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=QUICK_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        raise UserError.one(
+            f"benchmark {benchmark.name} ran for over {QUICK_TIMEOUT_S:.0f} s in quick mode",
+            hint="a quick mode runs in seconds: make its sizes smaller",
+        ) from None
     if done.returncode != 0:
         tail = done.stderr.strip().splitlines()[-1:] or ["(no output)"]
         raise UserError.one(f"benchmark {benchmark.name} failed", found=tail[0])

@@ -86,7 +86,7 @@ def test_docking_impatient_callers_follow_erlang_a():
     for values, target in ((waits, closed.mean_wait), (abandoned, closed.p_abandon)):
         mean, half = _interval(values, 0.95)
         assert half < 0.02 * target
-    assert abs(mean - target) <= half, (mean, target, half)
+        assert abs(mean - target) <= half, (mean, target, half)
 
 
 def test_erlang_a_by_hand_and_at_its_limits():
@@ -99,6 +99,14 @@ def test_erlang_a_by_hand_and_at_its_limits():
     assert erlang_a(9.0, 1.0, 10, 1e-7).mean_wait == pytest.approx(erlang_c_wait(9, 1, 10), 1e-4)
     # impatience keeps an overloaded desk finite
     assert erlang_a(30.0, 1.0, 10, 1.0).p_abandon == pytest.approx(2 / 3, abs=0.01)
+    # long queues and large desks: no overflow (found in review)
+    slow = erlang_a(3.0, 1.0, 2, 1e-4)  # overloaded; the queue is held by rare hang-ups
+    assert slow.p_abandon == pytest.approx(1 / 3, abs=1e-3) and slow.p_wait > 0.999
+    big = erlang_a(800.0, 1.0, 1000, 0.5)
+    assert 0 < big.p_wait < 0.1 and np.isfinite(big.mean_wait)
+    assert big.mean_wait == pytest.approx(erlang_c_wait(800.0, 1.0, 1000), rel=0.1)
+    with pytest.raises(ValueError, match="patience"):
+        erlang_a(3.0, 1.0, 2, 0.0)
 
 
 def test_impatient_callers_hang_up_and_some_call_back():

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from alerting import AlertEngine, RuleSet
 from alerting.reference import ReferenceEngine
+from alerting.rules import OfflineRule
 from tests.alerting.helpers import STEP, ruleset, walk
 
 _ = []  # no event at this step
@@ -162,7 +163,8 @@ rule_sets = st.fixed_dictionaries(
         "escalate": st.sampled_from([[], [{"after": "2m", "severity": "critical"}]]),
     },
     optional={
-        "clear": st.sampled_from(["value < 10", "value <= 5"]),
+        # "value < 30" overlaps "value > 20": an alert can resolve while its condition holds
+        "clear": st.sampled_from(["value < 10", "value <= 5", "value < 30"]),
         "clear_for": st.sampled_from(["0s", "1m"]),
     },
 )
@@ -215,9 +217,21 @@ PATHS = {"auto": AlertEngine.dense_share, "dense": np.inf, "sparse": 0.0}
         max_size=80,
     ),
     st.sampled_from([{}, {"zone": "a"}]),
+    st.sampled_from([[], [("2", {})], [("1", {}), ("3", {"zone": "a"})]]),
 )
-def test_vectorized_engine_equals_the_reference_on_random_streams(rule, rows, match):
+def test_vectorized_engine_equals_the_reference_on_random_streams(rule, rows, match, offline):
+    """Value rules and offline rules (two may watch one device) over a fleet of two types."""
     rules = ruleset(**rule, match=match)
+    rules = rules.model_copy(
+        update={
+            "offline": [
+                OfflineRule.model_validate(
+                    {"alert": f"Off{i}", "device_type": "gas", "after_missed": m, "match": z}
+                )
+                for i, (m, z) in enumerate(offline)
+            ]
+        }
+    )
     ref = ReferenceEngine(rules, MIXED, lookback=2 * STEP)
     engines = {path: AlertEngine(rules, MIXED, lookback=2 * STEP) for path in PATHS}
     for path, engine in engines.items():
@@ -286,6 +300,24 @@ def test_annotations_fill_labels_and_value_and_bad_templates_are_refused():
     assert engine.annotations(engine.tick(0.0)) == [{"summary": "25.5 %LEL at Baiyun"}]
     with pytest.raises(ValueError, match="not supported"):
         ruleset(annotations={"x": "{{ .Value | humanize }}"})
+
+
+@pytest.mark.parametrize("others", [1, 10])
+def test_an_alert_resolved_while_its_condition_holds_fires_again_without_a_reading(others):
+    """Found in review: with a clear that overlaps the condition, an alert resolves while the
+    condition still holds; it pends again at the next tick whether or not its device reports,
+    and whichever path (sparse: 1 other device reports, dense: 10 do) the engine takes."""
+    rules = ruleset(clear="value < 30")
+    labels = {"type": np.array(["gas"] * 100)}
+    engine = AlertEngine(rules, labels, lookback=1000)
+    ref = ReferenceEngine(rules, labels, lookback=1000)
+    for k, d in enumerate([[0], [], list(range(1, 1 + others))]):
+        v = [25.0 if x == 0 else 0.0 for x in d]
+        if d:
+            engine.ingest(np.array(d), np.full(len(d), 60.0 * k), np.array(v))
+            ref.ingest(d, [60.0 * k] * len(d), v)
+        assert engine.tick(60.0 * k).rows() == ref.tick(60.0 * k)
+    assert engine.firing("GasHigh").tolist() == [0]
 
 
 def test_two_readings_of_one_device_in_a_batch_as_long_as_the_fleet():

@@ -13,7 +13,7 @@ from tests.conftest import SCENARIOS
 from twin.cli import main
 from twin.regression import load_suite, run_exact, run_statistical
 from twin.regression.figures import Figure, outside_limits
-from twin.regression.statistical import MOVED, SAME, TOO_WIDE, WITHIN, half_width, judge
+from twin.regression.statistical import MOVED, SAME, TOO_WIDE, UNIT, WITHIN, half_width, judge
 
 
 @pytest.fixture
@@ -78,12 +78,20 @@ def test_the_statistical_level_tells_a_real_move_from_no_move(suite, monkeypatch
     recorded = run_statistical(s, update=True)[0]
     assert recorded.ok and {k.status for k in recorded.kpis} == {SAME}
     assert main(["regress", "--suite", str(suite), "--replications", "--quiet"]) == 0
+    capsys.readouterr()
     monkeypatch.setattr(agents.residents, "BANK_ACCOUNT_VALID", 0.3)
     coverage = run_statistical(s)[0].kpis[0]
     assert coverage.kpi == "metrics.coverage" and coverage.status == MOVED
     assert coverage.now < coverage.baseline
     assert main(["regress", "--suite", str(suite), "--replications", "--quiet"]) == 1
-    assert "moved beyond noise  FAIL" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "metrics.coverage" in out and "moved beyond noise" in out and "FAIL" in out
+    monkeypatch.undo()
+    file = suite.parent / "baselines/tiny.json"
+    data = json.loads(file.read_text())
+    data["kpis"]["metrics.coverage"]["unit"] = "percent"
+    file.write_text(json.dumps(data))
+    assert run_statistical(s)[0].kpis[0].status == UNIT
 
 
 def test_a_tolerance_narrower_than_the_band_asks_for_more_replications(suite):
@@ -103,12 +111,16 @@ def test_judging_paired_replications_by_hand():
     wobble = [b + (0.01 if i % 2 else -0.01) for i, b in enumerate(base)]
     status, band, noise = judge(base, wobble, 0.1, 0.99)
     assert status == WITHIN and noise == pytest.approx(3.2498 * 0.0105409 / np.sqrt(10), 1e-3)
-    # t(0.995, 9) = 3.2498; sd of base = 0.017638 -> band 0.018127
-    assert band == pytest.approx(0.018127, abs=1e-5)
-    assert half_width(np.array(base), 0.99) == band
-    assert judge(base, base, 0.01, 0.99)[0] == TOO_WIDE
+    # t(0.995, 9) = 3.2498; sd of base = 0.017638 -> half-width 0.018127; the band is the
+    # noise of a change that reshuffles every draw: sqrt(2) times that
+    assert half_width(np.array(base), 0.99) == pytest.approx(0.018127, abs=1e-5)
+    assert band == pytest.approx(np.sqrt(2) * 0.018127, abs=1e-5)
+    assert judge(base, base, 0.02, 0.99)[0] == TOO_WIDE
+    # absent figures (None, NaN) are compared where they exist on both sides
     assert judge([None] * 2, [None] * 2, 1, 0.99)[0] == SAME
     assert judge([None, 1.0], [None, 2.0], 1, 0.99)[0] == MOVED
+    assert judge([None, *base], [float("nan"), *base], 1, 0.99)[0] == SAME
+    assert judge([None, *base], [0.5, *base], 1, 0.99)[0] == MOVED
 
 
 def test_physical_limits():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from datafiles import format_duration
 from twin.atomic import write_text_atomic
 from twin.regression.exact import ExactResult
-from twin.regression.statistical import TOO_WIDE, StatisticalResult
+from twin.regression.statistical import MOVED, TOO_WIDE, StatisticalResult
 
 
 def _g(v: object) -> str:
@@ -31,10 +32,10 @@ def exact_lines(result: ExactResult) -> list[str]:
 
 def _in(v: float | None, unit: str | None) -> str:
     """A value for reading: times as durations (9m30s), other numbers to 4 figures."""
-    if v is None:
-        return "-"
+    if v is None or not math.isfinite(v):
+        return "-" if v is None else str(v)
     if unit == "s":
-        return format_duration(round(v, 1))
+        return ("-" if v < 0 else "") + format_duration(round(abs(v), 1))
     return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
 
 
@@ -43,7 +44,10 @@ def statistical_lines(result: StatisticalResult) -> list[str]:
     for k in result.kpis:
         base = f"{_in(k.baseline, k.unit)} +- {_in(k.band, k.unit)}"
         line = f"  {k.kpi:<44} {base:>24}  now {_in(k.now, k.unit):>12}"
-        line += f"  tolerance {_in(k.tolerance, k.unit)}  {k.status}" + ("" if k.ok else "  FAIL")
+        line += f"  tolerance {_in(k.tolerance, k.unit)}  {k.status}"
+        if k.status == MOVED and k.beyond_tolerance:
+            line += ", beyond the tolerance"
+        line += "" if k.ok else "  FAIL"
         if k.status == TOO_WIDE:
             line += f" (about {k.replications_needed} replications would resolve it)"
         elif k.noise:

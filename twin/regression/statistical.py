@@ -1,17 +1,23 @@
 """The statistical level: key figures over replications, against the stored replications.
 
 Replication r of a case runs at seed ``run_seed(suite.seed, r)`` now and when the baseline
-was recorded, so the two are paired (common random numbers). With d_r the paired differences,
-n replications and t the two-sided Student quantile at the suite's confidence with n - 1
-degrees of freedom, a figure has
+was recorded, so the two are paired (common random numbers). With d_r the paired differences
+over the n replications where the figure exists on both sides, and t the two-sided Student
+quantile with n - 1 degrees of freedom at the suite's confidence shared out over its m key
+figures (Bonferroni: each figure at 1 - (1 - confidence) / m, so that a change that only
+reshuffles random draws fails the whole suite with probability at most 1 - confidence), a
+figure has
 
 - *the same* values when every d_r is 0 (the model did not change for it);
 - *moved beyond noise* when |mean(d)| > t * sd(d) / sqrt(n) (the interval of the mean
-  difference excludes 0), or when the d_r are equal and not 0;
+  difference excludes 0), or when the d_r are equal and not 0, or when the figure exists in
+  other replications than before, or its unit changed;
 - *moved within noise* otherwise: the draws changed, not what they add up to.
 
-A band that cannot resolve the effect a planner cares about is no test: the baseline's
-interval half-width t * sd / sqrt(n) must not exceed the figure's tolerance in the suite file.
+A band that cannot resolve the effect a planner cares about is no test. The widest noise a
+change can bring is one that reshuffles every draw: then sd(d) is sqrt(2) sd of the figure, so
+the suite asks sqrt(2) t sd / sqrt(n) (its *band*, from the stored replications) to be no wider
+than the figure's tolerance, and says how many replications would do when it is.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from twin.regression.runs import run_all
 from twin.regression.suite import Suite
 
 SAME, WITHIN, MOVED, TOO_WIDE = "same", "within noise", "moved beyond noise", "band too wide"
+UNIT = "unit changed"
 
 
 @dataclass(frozen=True)
@@ -41,7 +48,7 @@ class KpiResult:
     unit: str | None
     baseline: float | None  # mean over the stored replications
     now: float | None  # mean over this run's replications
-    band: float  # the baseline mean's half-width at the suite's confidence
+    band: float  # sqrt(2) t sd / sqrt(n) of the stored replications: the widest noise
     noise: float  # the paired difference's half-width (0 when identical)
     tolerance: float
     status: str
@@ -50,6 +57,13 @@ class KpiResult:
     @property
     def ok(self) -> bool:
         return self.status in (SAME, WITHIN)
+
+    @property
+    def beyond_tolerance(self) -> bool:
+        """The means differ by more than the change a planner would act on."""
+        if self.now is None or self.baseline is None:
+            return False
+        return abs(self.now - self.baseline) > self.tolerance
 
 
 @dataclass(frozen=True)
@@ -70,12 +84,22 @@ def half_width(values: np.ndarray, confidence: float) -> float:
     return float(t * values.std(ddof=1) / math.sqrt(n))
 
 
+def _present(values: list) -> np.ndarray:
+    """Where a figure exists: not None and finite."""
+    return np.array([v is not None and math.isfinite(v) for v in values], bool)
+
+
 def judge(base: list, now: list, tolerance: float, confidence: float) -> tuple[str, float, float]:
-    """(status, band, noise) of one figure from its paired replications."""
-    if any(v is None for v in base + now):
-        return (SAME if base == now else MOVED), 0.0, 0.0
-    b, d = np.asarray(base, float), np.asarray(now, float) - np.asarray(base, float)
-    band = half_width(b, confidence)
+    """(status, band, noise) of one figure from its paired replications, at a per-figure
+    confidence (the suite's, already shared out over its figures)."""
+    here = _present(base)
+    if (here != _present(now)).any():
+        return MOVED, 0.0, 0.0  # the figure exists in other replications than before
+    b = np.asarray(base, float)[here]
+    d = np.asarray(now, float)[here] - b
+    if here.sum() < 2:  # no spread to judge by: equal or moved
+        return (MOVED if d.any() else SAME), 0.0, 0.0
+    band = math.sqrt(2) * half_width(b, confidence)
     if band > tolerance:
         return TOO_WIDE, band, 0.0
     if not d.any():
@@ -99,6 +123,8 @@ def run_statistical(
         for r in range(suite.replications)
     ]
     summaries = run_all(runs, jobs, done)
+    figures = sum(len(case.tolerances) for case in suite.cases.values())
+    each = 1 - (1 - suite.confidence) / figures  # Bonferroni over the suite's figures
     out = []
     for i, (name, case) in enumerate(suite.cases.items()):
         mine = summaries[i * suite.replications : (i + 1) * suite.replications]
@@ -107,9 +133,11 @@ def run_statistical(
         units = {k: mine[0][k].unit for k in case.tolerances}
         if update:
             write_text_atomic(suite.baseline_file(name), _baseline_text(suite, name, now, units))
-        base = _load(suite, name)
+        base, base_units = _load(suite, name)
         kpis = [
-            _result(suite, name, k, units[k], base[k], now[k], case.tolerances[k])
+            _result(suite, each, name, k, units[k], base[k], now[k], case.tolerances[k])
+            if base_units[k] == units[k]
+            else KpiResult(name, k, units[k], None, None, 0.0, 0.0, case.tolerances[k], UNIT)
             for k in case.tolerances
         ]
         out.append(StatisticalResult(name, kpis, limits))
@@ -125,8 +153,8 @@ def _values(summaries: list[dict[str, Figure]], kpi: str, case: str) -> list:
     return [s[kpi].value for s in summaries]
 
 
-def _result(suite, case, kpi, unit, base, now, tolerance) -> KpiResult:
-    status, band, noise = judge(base, now, tolerance, suite.confidence)
+def _result(suite, confidence, case, kpi, unit, base, now, tolerance) -> KpiResult:
+    status, band, noise = judge(base, now, tolerance, confidence)
     needed = math.ceil(suite.replications * (band / tolerance) ** 2) if status == TOO_WIDE else 0
     return KpiResult(
         case, kpi, unit, _mean(base), _mean(now), band, noise, tolerance, status, needed
@@ -134,7 +162,8 @@ def _result(suite, case, kpi, unit, base, now, tolerance) -> KpiResult:
 
 
 def _mean(values: list) -> float | None:
-    return None if any(v is None for v in values) else float(np.mean(values))
+    here = _present(values)
+    return float(np.mean(np.asarray(values, float)[here])) if here.any() else None
 
 
 def _baseline_text(suite: Suite, case: str, values: dict, units: dict) -> str:
@@ -147,7 +176,7 @@ def _baseline_text(suite: Suite, case: str, values: dict, units: dict) -> str:
     return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
-def _load(suite: Suite, case: str) -> dict[str, list]:
+def _load(suite: Suite, case: str) -> tuple[dict[str, list], dict[str, str | None]]:
     file = suite.baseline_file(case)
     hint = "run 'twin regress --replications --update' to record it"
     if not file.exists():
@@ -166,4 +195,5 @@ def _load(suite: Suite, case: str) -> dict[str, list]:
         raise UserError.one(
             f"the baseline of '{case}' has no figure '{missing[0]}'", file=str(file), hint=hint
         )
-    return {k: v["values"] for k, v in data["kpis"].items()}
+    kpis = data["kpis"]
+    return {k: v["values"] for k, v in kpis.items()}, {k: v["unit"] for k, v in kpis.items()}
