@@ -342,14 +342,14 @@ class AlertEngine:
         return report
 
     def _all_valid(self, device: np.ndarray, ts: np.ndarray, value: np.ndarray) -> bool:
-        return bool(
-            device.min() >= 0
-            and device.max() < self.n_devices
-            and np.isfinite(value).all()
-            and np.isfinite(ts.min())
-            and np.isfinite(ts.max())
-            and ts.max() <= self.now + MAX_FUTURE
-        )
+        """Every reading valid, checked in a few passes: a sum is finite only if every value
+        is (huge finite values that overflow it take the careful path, which is exact)."""
+        if device.min() < 0 or device.max() >= self.n_devices:
+            return False
+        if not np.isfinite(value.sum()):
+            return False
+        lo, hi = ts.min(), ts.max()
+        return bool(np.isfinite(lo) and np.isfinite(hi) and hi <= self.now + MAX_FUTURE)
 
     def _take_due(self, now: float) -> tuple[np.ndarray, ...]:
         """Queued readings with ts <= now, ordered by device then time, deduplicated, newer
@@ -632,8 +632,8 @@ class AlertEngine:
         if len(changed):
             off.held = dev[offline]
         # no online device can fall silent before its newest reading plus delta
-        online_last = last[~offline] if len(off.held) else last
-        soonest = online_last.min() + delta if len(online_last) else np.inf
+        online = ~offline if len(off.held) else True
+        soonest = np.min(last, where=online, initial=np.inf) + delta
         off.next_silence = max(soonest, self.start + delta)
         level = np.full(len(changed), SEVERITIES.index(rule.severity), np.int8)
         return self._rows(i, dev[changed], [(OFFLINE, went), (ONLINE, ~went)], now, level)
