@@ -37,14 +37,14 @@ $(PROMTOOL):
 test: lint $(PROMTOOL)
 	$(BIN)/python -m pytest -q -n 2 --dist loadscope
 	$(BIN)/twin regress -j 2 --quiet
-	$(BIN)/python -m twin.bench_check
+	$(BIN)/python -m twin.bench.check
 
 bench: $(STAMP)
 	@for b in benchmarks/[!_]*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 # Every benchmark's quick mode; fails naming each ratio below its floor (benchmarks/floors.yaml).
 bench-check: $(STAMP)
-	$(BIN)/python -m twin.bench_check
+	$(BIN)/python -m twin.bench.check
 
 clean:
 	rm -rf $(VENV) runs .tools .pytest_cache .ruff_cache

@@ -30,8 +30,8 @@ from matching import Matcher, Table, compile_policy, evaluate_policy, load_regis
 from matching.estimate import estimate  # noqa: E402
 from matching.explain import explain_entity  # noqa: E402
 from matching.synthetic import synthetic_policies  # noqa: E402
-from twin.benchmarking import Figure, best_of, parse_args, report  # noqa: E402
-from twin.city import build_city  # noqa: E402
+from twin.bench.convention import Figure, best_of, parse_args, report  # noqa: E402
+from twin.core.city import build_city  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ON = dt.date(2022, 6, 1)

@@ -27,7 +27,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 from agents.ledger import Ledger  # noqa: E402
 from agents.payments import PAID, RETURNED, Instruction, settle  # noqa: E402
 from agents.treasury import Route, treasury_payment  # noqa: E402
-from twin.benchmarking import Figure, parse_args, report  # noqa: E402
+from twin.bench.convention import Figure, parse_args, report  # noqa: E402
 
 
 def payments(n: int) -> tuple[float, int, Ledger]:

@@ -28,8 +28,8 @@ from agents.awareness import Awareness, hear_of_it  # noqa: E402
 from agents.decisions import DecisionParams, act_rate, decide_to_act  # noqa: E402
 from agents.enterprises import generate_enterprises  # noqa: E402
 from agents.residents import generate_residents  # noqa: E402
-from twin.benchmarking import Figure, parse_args, report  # noqa: E402
-from twin.city import build_city  # noqa: E402
+from twin.bench.convention import Figure, parse_args, report  # noqa: E402
+from twin.core.city import build_city  # noqa: E402
 
 START = dt.date(2022, 6, 1)
 P, Q, LOCAL = 0.01, 0.15, 0.5

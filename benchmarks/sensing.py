@@ -18,10 +18,10 @@ HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from alerting.reference import ReferenceEngine  # noqa: E402
-from twin.benchmarking import Figure, parse_args, report  # noqa: E402
-from twin.inputs import load_inputs  # noqa: E402
-from twin.scenario_loader import load_scenario  # noqa: E402
-from twin.sensing import SensingModel  # noqa: E402
+from twin.bench.convention import Figure, parse_args, report  # noqa: E402
+from twin.scenario.inputs import load_inputs  # noqa: E402
+from twin.scenario.loader import load_scenario  # noqa: E402
+from twin.world.sensing import SensingModel  # noqa: E402
 
 ROOT = HERE.parent
 # The deployment: 2.44 million terminals plus 6,500 base stations' status feeds.

@@ -11,7 +11,7 @@ HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 import twin  # noqa: E402
-from twin.benchmarking import Figure, parse_args, report  # noqa: E402
+from twin.bench.convention import Figure, parse_args, report  # noqa: E402
 
 SKELETON = Path(__file__).resolve().parent.parent / "scenarios" / "skeleton.yaml"
 

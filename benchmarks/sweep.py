@@ -18,10 +18,10 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
-from twin import store  # noqa: E402
-from twin.benchmarking import Figure, parse_args, report  # noqa: E402
-from twin.sweep import run_sweep  # noqa: E402
-from twin.sweep_file import SweepFile  # noqa: E402
+from twin.bench.convention import Figure, parse_args, report  # noqa: E402
+from twin.experiments import store  # noqa: E402
+from twin.experiments.sweep import run_sweep  # noqa: E402
+from twin.experiments.sweep_file import SweepFile  # noqa: E402
 
 WORKERS = 2
 

@@ -4,9 +4,9 @@ import subprocess
 import sys
 
 from tests.conftest import ROOT
-from twin import bench_check
-from twin.bench_check import Floor, Verdict, load_floors, measure, verdicts
-from twin.benchmarking import Figure
+from twin.bench import check as bench_check
+from twin.bench.check import Floor, Verdict, load_floors, measure, verdicts
+from twin.bench.convention import Figure
 
 FLOORS = ROOT / "benchmarks/floors.yaml"
 
@@ -72,7 +72,7 @@ def test_the_gate_runs_as_a_command_and_exits_nonzero_on_failure(tmp_path):
     (floors.parent / "alerting.py").write_text((ROOT / "benchmarks/alerting.py").read_text())
     floors.write_text("alerting:\n  tick_ms: {floor: 1.0e+9, measured: impossible}\n")
     proc = subprocess.run(
-        [sys.executable, "-m", "twin.bench_check", "--floors", str(floors)],
+        [sys.executable, "-m", "twin.bench.check", "--floors", str(floors)],
         capture_output=True,
         text=True,
         cwd=ROOT,

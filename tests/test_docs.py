@@ -4,8 +4,8 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from twin.metrics import METRICS
-from twin.scenario import Scenario
+from twin.scenario.schema import Scenario
+from twin.scoring.metrics import METRICS
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

@@ -7,7 +7,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = {"datafiles", "matching", "alerting", "agents", "sensors", "twin"}
-TWIN_CORE = {"twin.clock", "twin.rng", "twin.city", "twin.ningbo", "twin.eventlog"}
+TWIN_CORE = {
+    "twin.core.clock",
+    "twin.core.rng",
+    "twin.core.city",
+    "twin.core.ningbo",
+    "twin.core.eventlog",
+}
 # room -> project modules it may import (a package name allows the whole package)
 ALLOWED = {
     "datafiles": {"datafiles"},
@@ -32,7 +38,7 @@ def imports_of(path: Path) -> set[str]:
 
 def allowed(name: str, rules: set[str]) -> bool:
     return any(name == r or name.startswith(r + ".") for r in rules) or (
-        # `from twin.clock import DAY` yields "twin.clock.DAY": judge the module part
+        # `from twin.core.clock import DAY` yields "twin.core.clock.DAY": judge the module part
         ".".join(name.split(".")[:2]) in rules
     )
 
@@ -58,7 +64,7 @@ def test_systems_under_test_never_see_the_twin():
 
 def test_the_checker_catches_a_forbidden_import(tmp_path):
     bad = tmp_path / "x.py"
-    bad.write_text("from twin.runner import run\nimport agents.residents\n")
+    bad.write_text("from twin.runs.runner import run\nimport agents.residents\n")
     found = imports_of(bad)
     assert not all(allowed(n, ALLOWED["matching"]) for n in found)
     assert not allowed("twin.run", ALLOWED["agents"])

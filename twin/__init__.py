@@ -27,15 +27,15 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 # Loaded on first use, so that agents/ and sensors/ can import twin's core (clock, rng, city)
 # without pulling in the runner.
 _API = {
-    "load_scenario": "twin.scenario_loader",
-    "run": "twin.runner",
-    "build_model": "twin.runner",
-    "RunResult": "twin.results",
-    "Scenario": "twin.scenario",
+    "load_scenario": "twin.scenario.loader",
+    "run": "twin.runs.runner",
+    "build_model": "twin.runs.runner",
+    "RunResult": "twin.runs.results",
+    "Scenario": "twin.scenario.schema",
     "UserError": "datafiles",
-    "load_sweep": "twin.sweep_file",
-    "run_sweep": "twin.sweep",
-    "query_results": "twin.store",
+    "load_sweep": "twin.experiments.sweep_file",
+    "run_sweep": "twin.experiments.sweep",
+    "query_results": "twin.experiments.store",
 }
 __all__ = ["__version__", *_API]
 

@@ -8,8 +8,8 @@ import pytest
 
 from agents import enterprises as ent
 from agents import residents as res
-from twin import ningbo
-from twin.city import build_city
+from twin.core import ningbo
+from twin.core.city import build_city
 
 START = dt.date(2022, 6, 1)
 

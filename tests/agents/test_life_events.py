@@ -6,7 +6,7 @@ import pytest
 from agents.enterprises import generate_enterprises
 from agents.life_events import LifeRates, live_a_month
 from agents.residents import EPOCH, generate_residents
-from twin.city import build_city
+from twin.core.city import build_city
 
 CITY = build_city(scale=0.01, rng=np.random.default_rng(0))
 WHERE = (CITY.community_weight, CITY.community_district)

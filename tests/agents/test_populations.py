@@ -7,7 +7,7 @@ from agents.enterprises import generate_enterprises
 from agents.residents import generate_residents
 from matching import load_registry
 from tests.conftest import SCENARIOS
-from twin.city import build_city
+from twin.core.city import build_city
 
 START = dt.date(2022, 6, 1)
 CITY = build_city(scale=0.002, rng=np.random.default_rng(0))

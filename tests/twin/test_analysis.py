@@ -4,9 +4,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from twin import analysis
-from twin.designs import points
-from twin.sweep_file import SweepFile
+from twin.experiments import analysis
+from twin.experiments.designs import points
+from twin.experiments.sweep_file import SweepFile
 
 
 def spec(kind: str, samples: int) -> SweepFile:

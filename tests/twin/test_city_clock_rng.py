@@ -2,10 +2,10 @@ import datetime as dt
 
 import numpy as np
 
-from twin import ningbo
-from twin.city import build_city
-from twin.clock import DAY, Clock
-from twin.rng import Streams
+from twin.core import ningbo
+from twin.core.city import build_city
+from twin.core.clock import DAY, Clock
+from twin.core.rng import Streams
 
 
 def test_the_city_has_ningbos_geography_at_any_scale():

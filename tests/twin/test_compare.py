@@ -8,7 +8,7 @@ import twin
 from datafiles import UserError
 from tests.conftest import SCENARIOS
 from twin.cli import main
-from twin.compare import run_variants, with_overrides
+from twin.runs.compare import run_variants, with_overrides
 
 SANDBOX = SCENARIOS / "policy-sandbox.yaml"
 

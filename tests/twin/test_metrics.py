@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from twin import metrics as m
+from twin.scoring import metrics as m
 
 E = np.array([1, 1, 1, 1, 0, 0], bool)  # truly eligible: rows 0-3
 M = np.array([1, 1, 0, 0, 1, 0], bool)  # matched: 0, 1 (right) and 4 (wrong)

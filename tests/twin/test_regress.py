@@ -11,9 +11,17 @@ import agents.residents
 from datafiles import UserError
 from tests.conftest import SCENARIOS
 from twin.cli import main
-from twin.regression import load_suite, run_exact, run_statistical
-from twin.regression.figures import Figure, outside_limits
-from twin.regression.statistical import MOVED, SAME, TOO_WIDE, UNIT, WITHIN, half_width, judge
+from twin.experiments.regression import load_suite, run_exact, run_statistical
+from twin.experiments.regression.figures import Figure, outside_limits
+from twin.experiments.regression.statistical import (
+    MOVED,
+    SAME,
+    TOO_WIDE,
+    UNIT,
+    WITHIN,
+    half_width,
+    judge,
+)
 
 
 @pytest.fixture

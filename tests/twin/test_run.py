@@ -15,7 +15,7 @@ from scipy import stats
 import twin
 from tests.conftest import SKELETON
 from twin.cli import main
-from twin.metrics import METRICS
+from twin.scoring.metrics import METRICS
 
 FILES = {
     "scenario.yaml",

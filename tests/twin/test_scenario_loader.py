@@ -5,7 +5,7 @@ import pytest
 
 from datafiles import UserError
 from tests.conftest import SCENARIOS, SKELETON
-from twin.scenario_loader import load_scenario
+from twin.scenario.loader import load_scenario
 
 
 def errors_of(path, overrides=()):
@@ -116,7 +116,7 @@ def test_error_text_is_one_readable_block(write):
 
 
 def test_library_sources_must_be_departments_of_the_registry(tmp_path):
-    from twin.inputs import load_inputs
+    from twin.scenario.inputs import load_inputs
 
     s = load_scenario(SKELETON, {"libraries.person.sources": {"educaton": {"missing": 0.5}}})
     with pytest.raises(UserError) as info:

@@ -9,7 +9,7 @@ import pytest
 
 import twin
 from tests.conftest import SCENARIOS
-from twin.compare import with_overrides
+from twin.runs.compare import with_overrides
 
 
 def run(name: str, **overrides):

@@ -9,13 +9,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import twin.runner
+import twin.runs.runner
 from datafiles import UserError
 from tests.conftest import SCENARIOS
-from twin import store
-from twin.designs import points, run_seed
-from twin.sweep import plan, run_sweep
-from twin.sweep_file import load_sweep
+from twin.experiments import store
+from twin.experiments.designs import points, run_seed
+from twin.experiments.sweep import plan, run_sweep
+from twin.experiments.sweep_file import load_sweep
 
 SMOKE = SCENARIOS / "sweeps/smoke.yaml"
 
@@ -114,7 +114,7 @@ def test_a_killed_sweep_resumes_with_only_what_is_missing_and_ends_identical(tmp
     killer = write(
         "kill_at_fifth_write.py",
         "import os, signal, sys\n"
-        "import twin.store\n"
+        "import twin.experiments.store\n"
         "from twin.cli import main\n"
         "rename, renamed = os.replace, []\n"
         "def replace(src, dst):\n"
@@ -124,7 +124,7 @@ def test_a_killed_sweep_resumes_with_only_what_is_missing_and_ends_identical(tmp
         "            os.killpg(os.getpgid(0), signal.SIGKILL)\n"
         "    rename(src, dst)\n"
         "if __name__ == '__main__':  # spawned workers import this file too\n"
-        "    twin.store.os.replace = replace\n"
+        "    twin.experiments.store.os.replace = replace\n"
         f"    sys.exit(main({[*args, '--batch', '1']!r}))\n",
     )
     proc = subprocess.run([sys.executable, str(killer)], start_new_session=True, timeout=300)
@@ -138,7 +138,7 @@ def test_a_killed_sweep_resumes_with_only_what_is_missing_and_ends_identical(tmp
 
 
 def test_failed_runs_are_retried_then_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    real = twin.runner.run
+    real = twin.runs.runner.run
     calls = {"n": 0}
 
     def flaky(scenario, **kw):
@@ -149,7 +149,7 @@ def test_failed_runs_are_retried_then_recorded_and_the_sweep_goes_on(tmp_path, m
             raise RuntimeError("a passing fault")  # retried, then fine
         return real(scenario, **kw)
 
-    monkeypatch.setattr(twin.runner, "run", flaky)
+    monkeypatch.setattr(twin.runs.runner, "run", flaky)
     progress = run_sweep(load_sweep(SMOKE), tmp_path, jobs=1)
     assert progress.failed == 4 and progress.done == 12
     failed = store.query(tmp_path, "select run, attempts, error from failed order by run")

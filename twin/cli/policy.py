@@ -1,0 +1,135 @@
+"""``twin policy check`` and ``twin policy estimate``: for the departments that write policies."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+
+from datafiles import Problem, UserError
+from matching import Policy, load_registry
+from matching.policy_tests import run_policy_tests
+from twin.scenario.inputs import load_policies
+
+
+def add_commands(sub) -> None:
+    policy = sub.add_parser("policy", help="check policy files, estimate a draft")
+    psub = policy.add_subparsers(dest="policy_command", required=True, parser_class=type(policy))
+    check = psub.add_parser("check", help="validate policy files and run their test cases")
+    check.add_argument("files", type=Path, nargs="+")
+    check.add_argument(
+        "--fields",
+        type=Path,
+        help="folder of field registries (default: ../fields beside the policies)",
+    )
+    check.add_argument(
+        "--on",
+        type=dt.date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="also reject policies that have expired by this date",
+    )
+    est = psub.add_parser("estimate", help="estimate a draft policy over a scenario's city")
+    est.add_argument("draft", type=Path)
+    est.add_argument("--scenario", type=Path, required=True)
+    est.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE"
+    )
+    est.add_argument(
+        "--by", default="district", help="comma-separated breakdowns: coded fields or age_band"
+    )
+    est.add_argument("--on", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    est.add_argument("--figure", type=Path, help="PNG to write (default runs/estimate-ID.png)")
+    gen = psub.add_parser("generate", help="write a synthetic policy library for load tests")
+    gen.add_argument("--count", type=int, default=2056, help="policies to write (default 2,056)")
+    gen.add_argument("--target", choices=("person", "enterprise"), default="person")
+    gen.add_argument("--fields", type=Path, default=Path("scenarios/fields"))
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--out", type=Path, required=True, help="folder to write into")
+
+
+def run(args: argparse.Namespace) -> int:
+    return {"check": _check, "estimate": _estimate, "generate": _generate}[args.policy_command](
+        args
+    )
+
+
+def _check(args: argparse.Namespace) -> int:
+    fields = args.fields or args.files[0].resolve().parent.parent / "fields"
+    registries = {t: load_registry(fields / f"{t}.yaml") for t in ("person", "enterprise")}
+    policies = load_policies(args.files, registries)
+    problems = [
+        p for policy in policies for p in run_policy_tests(policy, registries[policy.target])
+    ]
+    problems += _overlapping(policies) + (_expired(policies, args.on) if args.on else [])
+    if problems:
+        raise UserError(problems)
+    cases = sum(len(p.spec.tests) for p in policies)
+    print(f"ok: {len(policies)} policies, {cases} test cases passed")
+    return 0
+
+
+def _overlapping(policies: list[Policy]) -> list[Problem]:
+    """Two files may hold versions of one policy id only if their dates do not overlap."""
+    problems, by_id = [], {}
+    for p in policies:
+        for q in by_id.get(p.id, []):
+            end_p, end_q = p.spec.valid_to or dt.date.max, q.spec.valid_to or dt.date.max
+            if p.spec.valid_from <= end_q and q.spec.valid_from <= end_p:
+                problems.append(
+                    Problem(
+                        f"policy '{p.id}' is also in force in {q.file} over the same dates",
+                        file=p.file,
+                        line=p.origins.get(("valid_from",), (None, None))[1],
+                        key="valid_from",
+                        hint="end the old version (valid_to) the day before the new one starts",
+                    )
+                )
+        by_id.setdefault(p.id, []).append(p)
+    return problems
+
+
+def _expired(policies: list[Policy], on: dt.date) -> list[Problem]:
+    return [
+        Problem(
+            f"policy '{p.id}' expired on {p.spec.valid_to}",
+            file=p.file,
+            line=p.origins.get(("valid_to",), (None, None))[1],
+            key="valid_to",
+            hint="extend valid_to, or keep the file as an old version and add a new one",
+        )
+        for p in policies
+        if p.spec.valid_to is not None and p.spec.valid_to < on
+    ]
+
+
+def _estimate(args: argparse.Namespace) -> int:
+    import matplotlib.pyplot as plt
+
+    from twin.runs.sandbox import estimate_draft, estimate_figure
+    from twin.scenario.loader import load_scenario
+
+    scenario = load_scenario(args.scenario, args.overrides)
+    by = [b.strip() for b in args.by.split(",") if b.strip()]
+    result = estimate_draft(scenario, args.draft, by=by, on=args.on)
+    print(result.render())
+    path = args.figure or Path("runs") / f"estimate-{result.policy_id}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig = estimate_figure(result)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    print(f"\nfigure: {path}")
+    return 0
+
+
+def _generate(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from matching.synthetic import synthetic_policies, write_library
+
+    if args.count < 1:
+        raise UserError.one("--count must be at least 1", file="--count", found=str(args.count))
+    registry = load_registry(args.fields / f"{args.target}.yaml")
+    specs = synthetic_policies(registry, args.count, rng=np.random.default_rng(args.seed))
+    paths = write_library(specs, args.out)
+    print(f"wrote {len(paths)} policies to {args.out}/")
+    return 0

@@ -1,0 +1,82 @@
+"""A run's results: the summary, the daily table and one table per event kind, on disk."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+from matplotlib.figure import Figure
+
+from twin.runs.plots import overview
+from twin.scenario.schema import Scenario
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one run produced. ``tables``: matches, payments, alerts, dispatches, incidents."""
+
+    scenario: Scenario
+    summary: dict
+    daily: pa.Table
+    tables: dict[str, pa.Table]
+
+    def metric(self, name: str, policy: str | None = None) -> float | int | None:
+        block = self.summary["policies"][policy] if policy else self.summary["metrics"]
+        return block[name]["value"]
+
+    def summary_rows(self) -> list[tuple[str, str, str]]:
+        """(metric, value, unit) rows, overall then per policy."""
+        rows = [(k, _fmt(v["value"]), v["unit"]) for k, v in self.summary["metrics"].items()]
+        for pid, block in self.summary["policies"].items():
+            keys = (
+                "eligible",
+                "paid",
+                "coverage",
+                "exclusion_error",
+                "inclusion_error",
+                "time_to_money_p50",
+            )
+            for key in keys:
+                rows.append((f"{pid}: {key}", _fmt(block[key]["value"]), block[key]["unit"]))
+        return rows
+
+    def summary_table(self) -> str:
+        rows = self.summary_rows()
+        w = max(len(r[0]) for r in rows)
+        head = f"{'metric':<{w}}  {'value':>14}  unit"
+        return "\n".join([head, "-" * len(head)] + [f"{k:<{w}}  {v:>14}  {u}" for k, v, u in rows])
+
+    def figure(self) -> Figure:
+        return overview(self.daily, self.tables["payments"], f"citytwin: {self.scenario.name}")
+
+    def write(self, out: str | Path) -> Path:
+        """Write the run folder: scenario.yaml, summary.json, daily and event Parquet, a PNG."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "scenario.yaml").write_text(
+            yaml.safe_dump(self.scenario.to_json_dict(), sort_keys=False), encoding="utf-8"
+        )
+        (out / "summary.json").write_text(
+            json.dumps(self.summary, indent=2) + "\n", encoding="utf-8"
+        )
+        pq.write_table(self.daily, out / "daily.parquet")
+        for name, table in self.tables.items():
+            pq.write_table(table, out / f"{name}.parquet")
+        fig = self.figure()
+        fig.savefig(out / "overview.png", dpi=100, metadata={"Software": None})
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+        return out
+
+
+def _fmt(value: float | int | None) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
