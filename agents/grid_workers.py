@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import simpy
 
-DAY = 86_400.0
+from twin.core.units import DAY
 
 
 @dataclass

@@ -22,8 +22,8 @@ from agents.decisions import DecisionParams, act_rate, decide_to_act, gather_evi
 from agents.ledger import Ledger
 from agents.payments import Instruction, settle
 from agents.treasury import Route, treasury_payment
-from twin.core.clock import DAY
 from twin.core.eventlog import EventLog
+from twin.core.units import DAY
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import simpy
 
-DAY = 86_400.0
+from twin.core.units import DAY
 
 
 def staff_plan(

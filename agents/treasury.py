@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import simpy
 
-DAY = 86_400.0
+from twin.core.units import DAY
 
 
 @dataclass(frozen=True)

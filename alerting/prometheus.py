@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
 from alerting.engine import FIRING, AlertEngine
 from alerting.rules import Rule, RuleSet
 from alerting.templates import Templates, render
-from datafiles import Duration, format_duration, read_yaml, validate
+from datafiles import Duration, Strict, format_duration, read_yaml, validate
 
 LOOKBACK = 300.0
 LABEL_PREFIX = "l:"
@@ -62,9 +62,7 @@ def _split_commas(body: str) -> list[str]:
     return [*parts, cur]
 
 
-class PromRule(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
+class PromRule(Strict):
     alert: str
     expr: str
     for_: Annotated[Duration, Field(alias="for")] = 0.0
@@ -109,17 +107,13 @@ class PromRule(BaseModel):
         )
 
 
-class RuleGroup(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class RuleGroup(Strict):
     name: str
     interval: Duration | None = None
     rules: list[PromRule]
 
 
-class PromRuleFile(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class PromRuleFile(Strict):
     groups: list[RuleGroup]
 
 

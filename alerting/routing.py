@@ -24,18 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
-from datafiles import Duration, read_yaml, validate
+from datafiles import Duration, Strict, read_yaml, validate
 
 Labels = Mapping[str, str]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Route(_Strict):
+class Route(Strict):
     receiver: str | None = None
     matchers: dict[str, str] = {}
     group_by: list[str] | None = None
@@ -46,13 +42,13 @@ class Route(_Strict):
     routes: list[Route] = []
 
 
-class InhibitRule(_Strict):
+class InhibitRule(Strict):
     source_matchers: dict[str, str]
     target_matchers: dict[str, str]
     equal: list[str] = []
 
 
-class RoutingConfig(_Strict):
+class RoutingConfig(Strict):
     route: Route
     inhibit_rules: list[InhibitRule] = []
     max_alerts: Annotated[int, Field(ge=1)] = 100

@@ -14,43 +14,38 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
 
 from alerting.prometheus import PrometheusRules, load_prometheus_rules, parse_selector
-from datafiles import Duration, Problem, read_yaml, validate
+from datafiles import Duration, Problem, Strict, read_yaml, validate
 
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _TERM = re.compile(rf"^({_NUMBER}|_|stale)(?:([+-])({_NUMBER}))?(?:x(\d+))?$")
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Series(_Strict):
+class Series(Strict):
     series: str
     values: str
 
 
-class ExpectedAlert(_Strict):
+class ExpectedAlert(Strict):
     exp_labels: dict[str, str] = {}
     exp_annotations: dict[str, str] = {}
 
 
-class AlertTest(_Strict):
+class AlertTest(Strict):
     eval_time: Duration
     alertname: str
     exp_alerts: list[ExpectedAlert] = []
 
 
-class TestGroup(_Strict):
+class TestGroup(Strict):
     interval: Duration | None = None
     input_series: list[Series] = []
     alert_rule_test: list[AlertTest] = []
     name: str = ""
 
 
-class TestFile(_Strict):
+class TestFile(Strict):
     rule_files: list[str]
     evaluation_interval: Duration = 60.0
     tests: list[TestGroup]

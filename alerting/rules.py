@@ -9,10 +9,10 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from alerting.templates import Templates
-from datafiles import Duration, read_yaml, validate
+from datafiles import Duration, Strict, read_yaml, validate
 
 _CONDITION = re.compile(r"^\s*(value|rate)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
 OPERATORS: dict[str, Callable] = {
@@ -28,11 +28,7 @@ Severity = Literal["info", "warning", "critical", "emergency"]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-
-
-class Condition(_Strict):
+class Condition(Strict):
     """``value OP number`` on the newest sample, or ``rate OP number`` (change per minute)."""
 
     subject: Literal["value", "rate"]
@@ -51,14 +47,14 @@ class Condition(_Strict):
         return OPERATORS[self.op]
 
 
-class Escalation(_Strict):
+class Escalation(Strict):
     """While the alert keeps firing, after this long its severity rises to this level."""
 
     after: Duration
     severity: Severity
 
 
-class Thresholds(_Strict):
+class Thresholds(Strict):
     """Per-device, per-community or per-township thresholds; the most specific one wins."""
 
     device: dict[str, float] = {}
@@ -66,7 +62,7 @@ class Thresholds(_Strict):
     township: dict[str, float] = {}
 
 
-class Rule(_Strict):
+class Rule(Strict):
     """A value rule: devices whose condition holds for ``for`` fire until their clear holds."""
 
     alert: Name
@@ -117,7 +113,7 @@ class Rule(_Strict):
         return max(self.clear_for, self.keep_firing_for)
 
 
-class OfflineRule(_Strict):
+class OfflineRule(Strict):
     """A device that has not reported for ``after_missed`` report intervals is offline."""
 
     alert: Name
@@ -129,11 +125,11 @@ class OfflineRule(_Strict):
     annotations: Templates = {}
 
 
-class DeviceType(_Strict):
+class DeviceType(Strict):
     report_interval: Duration
 
 
-class RuleSet(_Strict):
+class RuleSet(Strict):
     """A rule file: device types with their report cadence, value rules and offline rules."""
 
     device_types: dict[str, DeviceType] = {}

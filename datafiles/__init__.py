@@ -5,6 +5,7 @@ A leaf package shared by ``matching``, ``alerting`` and ``twin``; it imports non
 
 from datafiles.errors import Problem, UserError, did_you_mean
 from datafiles.locate import KeyPath, Origin, format_key, read_yaml
+from datafiles.strict import Strict
 from datafiles.units import Duration, format_duration, parse_duration
 from datafiles.validate import validate
 
@@ -13,6 +14,7 @@ __all__ = [
     "KeyPath",
     "Origin",
     "Problem",
+    "Strict",
     "UserError",
     "did_you_mean",
     "format_duration",

@@ -6,9 +6,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from datafiles import read_yaml, validate
+from datafiles import Strict, read_yaml, validate
 
 FieldType = Literal["int", "float", "bool", "code", "date"]
 DTYPES: dict[str, np.dtype] = {
@@ -20,10 +20,8 @@ DTYPES: dict[str, np.dtype] = {
 }
 
 
-class FieldSpec(BaseModel):
+class FieldSpec(Strict):
     """One attribute of an entity; a code field stores the index of its value in ``codes``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     type: FieldType
     unit: str = ""
@@ -41,10 +39,8 @@ class FieldSpec(BaseModel):
         return self.codes.index(label)
 
 
-class Registry(BaseModel):
+class Registry(Strict):
     """All fields of one entity kind (enterprise or person), shared by libraries and populations."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     entity: Annotated[str, Field(pattern=r"^(enterprise|person)$")]
     fields: dict[str, FieldSpec]

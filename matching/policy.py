@@ -10,9 +10,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from datafiles import Origin, Problem, UserError, read_yaml, validate
+from datafiles import Origin, Problem, Strict, UserError, read_yaml, validate
 from matching.expression import Expr, ExpressionError, compile_expression
 from matching.fields import Registry
 from matching.nodes import Logic, Node, bind
@@ -20,18 +20,14 @@ from matching.nodes import Logic, Node, bind
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,80}$"
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Source(_Strict):
+class Source(Strict):
     """The document and article a policy comes from."""
 
     document: str
     article: str = ""
 
 
-class Parameter(_Strict):
+class Parameter(Strict):
     """A named amount or threshold whose value changes by date (old values stay)."""
 
     unit: str = ""
@@ -43,26 +39,26 @@ class Parameter(_Strict):
         return self.values[max(past)] if past else None
 
 
-class Condition(_Strict):
+class Condition(Strict):
     """One condition of eligibility, with the article that states it."""
 
     when: str
     article: str = ""
 
 
-class Budget(_Strict):
+class Budget(Strict):
     """Money set aside for the policy and what happens when it runs out."""
 
     total: Annotated[float, Field(gt=0)]  # yuan
     when_exhausted: Literal["first_come", "pro_rata", "waitlist"] = "first_come"
 
 
-class Expected(_Strict):
+class Expected(Strict):
     eligible: bool | Literal["review"]
     amount: float | None = None
 
 
-class PolicyTest(_Strict):
+class PolicyTest(Strict):
     """An officer's test case: an entity (missing fields are unknown) and what it should get."""
 
     name: str
@@ -71,7 +67,7 @@ class PolicyTest(_Strict):
     output: Expected
 
 
-class PolicySpec(_Strict):
+class PolicySpec(Strict):
     """The policy as written in its file, before its expressions are compiled."""
 
     id: Annotated[str, Field(pattern=ID_PATTERN)]

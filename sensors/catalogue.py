@@ -8,20 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import Field, RootModel, model_validator
 
-from datafiles import Duration, read_yaml, validate
+from datafiles import Duration, Strict, read_yaml, validate
+from twin.core.units import DAY
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Rate = Annotated[float, Field(ge=0.0)]
-DAY = 86_400.0
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class OnEvent(_Strict):
+class OnEvent(Strict):
     """The device's own alarm: at or above ``above`` it reports at once, then every ``every``,
     and once more when the value falls back below."""
 
@@ -29,7 +25,7 @@ class OnEvent(_Strict):
     every: Annotated[Duration, Field(gt=0)]
 
 
-class Baseline(_Strict):
+class Baseline(Strict):
     """The quiet signal: ``level`` plus Gaussian noise, never below ``floor``."""
 
     level: float = 0.0
@@ -37,7 +33,7 @@ class Baseline(_Strict):
     floor: float | None = 0.0
 
 
-class Faults(_Strict):
+class Faults(Strict):
     """How often a device of this type misbehaves (docs/sensing.md defines each fault)."""
 
     spikes_per_day: Rate = 0.0
@@ -58,7 +54,7 @@ class Faults(_Strict):
     late_max: Duration = 3600.0
 
 
-class DeviceType(_Strict):
+class DeviceType(Strict):
     """One catalogue entry."""
 
     measures: str

@@ -10,8 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-YEAR = 365.0 * 86_400.0
-HOUR = 3_600.0
+from twin.core.units import HOUR, YEAR
 
 
 @dataclass(frozen=True)

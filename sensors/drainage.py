@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sensors.weather import Weather
-
-HOUR = 3_600.0
+from twin.core.units import HOUR
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,7 @@ import numpy as np
 
 from sensors.catalogue import Catalogue
 from sensors.devices import Devices
-
-DAY, YEAR = 86_400.0, 365.0 * 86_400.0
+from twin.core.units import DAY, YEAR
 
 
 @dataclass

@@ -18,8 +18,7 @@ from sensors.devices import Devices, due
 from sensors.faults import DeviceFaults, spike_values
 from sensors.signals import Signals
 from sensors.transport import transmit
-
-DAY = 86_400.0
+from twin.core.units import DAY
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-YEAR = 365.0 * 86_400.0
+from twin.core.units import YEAR
 
 
 @dataclass(frozen=True)

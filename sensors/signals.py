@@ -14,8 +14,8 @@ from sensors.catalogue import Catalogue
 from sensors.devices import Devices
 from sensors.drainage import WaterDepth
 from sensors.incidents import KINDS, Incidents
+from twin.core.units import DAY, HOUR
 
-DAY, HOUR = 86_400.0, 3_600.0
 # Relative activity by hour of day for an older person living alone: up at six, busy mornings
 # and evenings, quiet nights (assumption, shaped like published smart-meter load profiles).
 DAILY_RHYTHM = np.array(

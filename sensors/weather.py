@@ -7,17 +7,15 @@ from pathlib import Path
 from typing import Annotated
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-from datafiles import Duration, read_yaml, validate
+from datafiles import Duration, Strict, read_yaml, validate
 
 STORM_WIND = (17.0, 40.0)  # m/s: gale force starts to threaten power lines; full storm (assumption)
 
 
-class WeatherFile(BaseModel):
+class WeatherFile(Strict):
     """A storm as hourly (or ``step``) series of city-wide rain and wind."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str
     starts: Duration = 0.0

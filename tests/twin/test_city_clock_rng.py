@@ -4,8 +4,9 @@ import numpy as np
 
 from twin.core import ningbo
 from twin.core.city import build_city
-from twin.core.clock import DAY, Clock
+from twin.core.clock import Clock
 from twin.core.rng import Streams
+from twin.core.units import DAY
 
 
 def test_the_city_has_ningbos_geography_at_any_scale():

@@ -20,18 +20,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import Field, RootModel
 
-from datafiles import UserError, read_yaml, validate
+from datafiles import Strict, UserError, read_yaml, validate
 from twin.bench.convention import Figure
 
 QUICK_TIMEOUT_S = 300.0  # a quick mode that takes longer than this has stopped being quick
 
 
-class Floor(BaseModel):
+class Floor(Strict):
     """The lowest acceptable ratio of one figure, and what was measured when it was set."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
     floor: Annotated[float, Field(gt=0)]
     measured: str  # the range seen when the floor was set: runs, machine, date
 

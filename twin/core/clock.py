@@ -6,9 +6,7 @@ import datetime as dt
 
 import simpy
 
-DAY = 86_400.0
-HOUR = 3_600.0
-MINUTE = 60.0
+from twin.core.units import DAY
 
 
 class Clock:

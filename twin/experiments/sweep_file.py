@@ -7,17 +7,13 @@ import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
-from datafiles import Problem, UserError, read_yaml, validate
+from datafiles import Problem, Strict, UserError, read_yaml, validate
 from twin.scenario.schema import Scenario
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Parameter(_Strict):
+class Parameter(Strict):
     """A swept parameter: numeric ``range: [low, high]`` for sampling designs, or ``levels``
     (any values the scenario accepts) for factorial designs."""
 
@@ -36,7 +32,7 @@ class Parameter(_Strict):
         return self
 
 
-class Design(_Strict):
+class Design(Strict):
     """How points are drawn: full ``factorial`` over levels; ``lhs``, ``sobol`` or ``morris``
     over ranges (SALib, seeded); or an explicit ``list`` of points."""
 
@@ -47,7 +43,7 @@ class Design(_Strict):
     points: list[dict[str, Any]] = []
 
 
-class SweepFile(_Strict):
+class SweepFile(Strict):
     """A sweep: one scenario, its base overrides, the swept parameters and the design."""
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]

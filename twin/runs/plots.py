@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from matplotlib.figure import Figure
 
-from twin.core.clock import HOUR
+from twin.core.units import HOUR
 
 
 def overview(daily: pa.Table, payments: pa.Table, title: str) -> Figure:

@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     PlainSerializer,
     field_serializer,
@@ -18,7 +16,7 @@ from pydantic import (
     model_validator,
 )
 
-from datafiles import Duration
+from datafiles import Duration, Strict
 from twin.core import ningbo
 
 
@@ -52,8 +50,8 @@ TimeOfDay = Annotated[
 """Seconds since midnight, written HH:MM."""
 
 
-class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+class Section(Strict):
+    """A section of a scenario file."""
 
 
 class CityParams(Section):
@@ -116,8 +114,6 @@ class Approval(Section):
 
 class Shift(Section):
     """From this time of day (HH:MM), this many operators answer."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     from_: Annotated[float, Field(alias="from")]
     operators: Annotated[int, Field(ge=0)]

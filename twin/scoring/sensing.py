@@ -9,7 +9,7 @@ import pyarrow.compute as pc
 
 from sensors.incidents import CONFOUNDERS
 from sensors.signals import witnesses
-from twin.core.clock import DAY
+from twin.core.units import DAY
 from twin.scoring import metrics as m
 
 SLOT = 600.0  # seconds: the alarm-load window (ISA-18.2 counts per 10 minutes)

@@ -6,7 +6,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from twin.core.clock import DAY
+from twin.core.units import DAY
 from twin.scoring import metrics as m
 from twin.scoring.sensing import score_sensing
 from twin.world.model import CityModel

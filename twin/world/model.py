@@ -23,9 +23,10 @@ from agents.residents import generate_residents
 from agents.treasury import Route
 from matching import Matcher, Policy, Table, evaluate_policy
 from twin.core.city import build_city
-from twin.core.clock import DAY, Clock
+from twin.core.clock import Clock
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
+from twin.core.units import DAY
 from twin.scenario.inputs import Inputs
 from twin.scenario.schema import LibraryQuality, Scenario
 from twin.world.sensing import CitySensing

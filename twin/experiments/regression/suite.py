@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import BeforeValidator, Field, PrivateAttr
 
-from datafiles import read_yaml, validate
+from datafiles import Strict, read_yaml, validate
 from datafiles.units import parse_duration
 
 
@@ -19,17 +19,13 @@ def _amount(value: object) -> object:
 Tolerance = Annotated[float, BeforeValidator(_amount), Field(gt=0)]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Case(_Strict):
+class Case(Strict):
     scenario: Path
     #: per key figure, the smallest change a planner would care about, in its unit
     tolerances: Annotated[dict[str, Tolerance], Field(min_length=1)]
 
 
-class Suite(_Strict):
+class Suite(Strict):
     seed: int  # root of the replications' seeds (the exact level uses each scenario's own)
     replications: Annotated[int, Field(ge=10, le=200)] = 10
     confidence: Annotated[float, Field(gt=0.5, lt=1)] = 0.99
