@@ -13,6 +13,9 @@ from alerting.engine import (
     IngestReport,
     Transitions,
 )
+from alerting.lifecycle import AlertRecord, Escalation
+from alerting.pipeline import AlertPipeline, Delivered, PipelineTick
+from alerting.routing import Notification, RoutingConfig, Silence, load_routing
 from alerting.rules import SEVERITIES, OfflineRule, Rule, RuleSet, load_rules
 
 __all__ = [
@@ -23,10 +26,19 @@ __all__ = [
     "RESOLVED",
     "SEVERITIES",
     "AlertEngine",
+    "AlertPipeline",
+    "AlertRecord",
+    "Delivered",
+    "Escalation",
     "IngestReport",
+    "Notification",
     "OfflineRule",
+    "PipelineTick",
+    "RoutingConfig",
     "Rule",
     "RuleSet",
+    "Silence",
     "Transitions",
+    "load_routing",
     "load_rules",
 ]

@@ -70,6 +70,11 @@ class Transitions:
         names = Transitions.__dataclass_fields__
         return Transitions(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
 
+    def take(self, mask: np.ndarray) -> Transitions:
+        """The rows where ``mask`` holds, in order."""
+        names = Transitions.__dataclass_fields__
+        return Transitions(**{n: getattr(self, n)[mask] for n in names})
+
     def rows(self) -> list[tuple]:
         """(rule, device, kind, at) tuples, for tests and small tables."""
         return list(

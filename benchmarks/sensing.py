@@ -53,16 +53,16 @@ def reference_engine_seconds(scale: float) -> tuple[float, int]:
     model = build(scale)
     s = model.sensing
     batches = []
-    ingest = s.engine.ingest
+    ingest = s.pipeline.engine.ingest
 
     def keep(device, ts, value, stale=None):
         batches.append((s.env.now, device.tolist(), ts.tolist(), value.tolist()))
         return ingest(device, ts, value, stale)
 
-    s.engine.ingest = keep
+    s.pipeline.engine.ingest = keep
     model.run()
-    labels = {k: v.tolist() for k, v in s._labels().items()}
-    ref = ReferenceEngine(s.engine.rules, labels, lookback=model.params.sensing.lookback)
+    labels = {k: v.tolist() for k, v in s.world.device_labels().items()}
+    ref = ReferenceEngine(s.pipeline.engine.rules, labels, lookback=model.params.sensing.lookback)
     by_tick = {}
     for now, d, t, v in batches:
         by_tick.setdefault(now, []).append((d, t, v))
@@ -73,7 +73,7 @@ def reference_engine_seconds(scale: float) -> tuple[float, int]:
         for d, t, v in by_tick.get(now, []):
             ref.ingest(d, t, v)
         ref.tick(now)
-    return time.perf_counter() - start, s.devices.size
+    return time.perf_counter() - start, s.world.devices.size
 
 
 def main() -> None:
@@ -87,14 +87,14 @@ def main() -> None:
     day = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     s = model.sensing
-    n = s.devices.size
+    n = s.world.devices.size
     ref_s, ref_n = reference_engine_seconds(scale / 1000 if not args.quick else scale / 20)
     engine = s.stage_seconds["alerting engine"]
     baseline = day - engine + ref_s * n / ref_n
     stages = {k: v / day for k, v in s.stage_seconds.items()}
     if not args.json:
-        print(f"{n:,} devices, {s.feed.counts.samples:,} readings, "
-              f"{s.feed.counts.delivered:,} delivered, {len(s.logs['jobs']):,} events; "
+        print(f"{n:,} devices, {s.world.feed.counts.samples:,} readings, "
+              f"{s.world.feed.counts.delivered:,} delivered, {len(s.logs['jobs']):,} events; "
               f"set-up {built:.1f} s")  # fmt: skip
         for k, v in stages.items():
             print(f"  {k:<22} {v:6.1%} of the day's time")
@@ -104,7 +104,7 @@ def main() -> None:
         [
             Figure(f"{name}_s", day, "s", baseline, baseline / day),
             Figure(f"{name}_peak_mb", peak_mb, "MB"),
-            Figure("readings_per_s", s.feed.counts.samples / day, "readings/s"),
+            Figure("readings_per_s", s.world.feed.counts.samples / day, "readings/s"),
             *(Figure(f"share_{k.replace(' ', '_')}", v, "share") for k, v in stages.items()),
             Figure("devices", float(n), "count"),
             Figure("setup_s", built, "s"),

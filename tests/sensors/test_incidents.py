@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 
 from sensors.drainage import WaterDepth
-from sensors.incidents import KINDS, YEAR, at_devices, at_households
+from sensors.incidents import KINDS, at_devices, at_households
 from tests.sensors.helpers import fleet, incidents, signals
+from twin.core.units import YEAR
 
 RNG = np.random.default_rng
 

@@ -13,7 +13,8 @@ import yaml
 from pydantic import BaseModel
 
 from datafiles import KeyPath, Origin, UserError, format_key, read_yaml, validate
-from twin.scenario.schema import IS_PATH, Scenario
+from datafiles.types import IS_PATH
+from twin.scenario.schema import Scenario
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:

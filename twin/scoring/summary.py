@@ -39,7 +39,7 @@ def score(model: CityModel, tables: dict[str, pa.Table]) -> dict:
     }
     breakdown = {}
     if model.params.sensing.enabled:
-        sensing, breakdown = score_sensing(model.sensing, tables, model.params.duration)
+        sensing, breakdown = score_sensing(tables, model.params)
         metrics.update(sensing)
     return {
         "scenario": model.params.name,
@@ -231,15 +231,17 @@ def daily(model: CityModel, tables: dict[str, pa.Table]) -> pa.Table:
                 paid["settled_at"].to_numpy(), paid["amount_fen"].to_numpy().astype(float)
             )
             / 100.0,
-            "incidents": per_day(
-                model.sensing.incidents.onset[model.sensing.incidents.real()]
-            ).astype(np.int64),
+            "incidents": per_day(_real_onsets(tables["incidents"])).astype(np.int64),
             "alerts_fired": per_day(fired["at"].to_numpy()).astype(np.int64),
             "workers_on_site": per_day(_finite(tables["jobs"]["on_site_at"].to_numpy())).astype(
                 np.int64
             ),
         }
     )
+
+
+def _real_onsets(incidents: pa.Table) -> np.ndarray:
+    return incidents.filter(incidents["real"])["onset"].to_numpy()
 
 
 def _finite(x: np.ndarray) -> np.ndarray:

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 import mesa
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from agents.approval import ReviewParams
 from agents.consultation import Desk, DeskParams
@@ -22,6 +21,7 @@ from agents.policy_office import Behaviour, Budget, Logs, People, PolicyOffice
 from agents.residents import generate_residents
 from agents.treasury import Route
 from matching import Matcher, Policy, Table, evaluate_policy
+from sensors.world import Households
 from twin.core.city import build_city
 from twin.core.clock import Clock
 from twin.core.eventlog import EventLog
@@ -30,46 +30,7 @@ from twin.core.units import DAY
 from twin.scenario.inputs import Inputs
 from twin.scenario.schema import LibraryQuality, Scenario
 from twin.world.sensing import CitySensing
-
-MATCHES = {
-    "policy_id": pa.string(),
-    "entity": pa.int64(),
-    "matched_at": pa.float64(),
-    "delivery": pa.string(),
-    "amount_fen": pa.int64(),
-    "truly_eligible": pa.bool_(),
-}
-PAYMENTS = {
-    "policy_id": pa.string(),
-    "entity": pa.int64(),
-    "amount_fen": pa.int64(),
-    "matched_at": pa.float64(),
-    "started_at": pa.float64(),
-    "settled_at": pa.float64(),
-    "status": pa.string(),
-    "truly_eligible": pa.bool_(),
-}
-APPLICATIONS = {
-    "policy_id": pa.string(),
-    "entity": pa.int64(),
-    "applied_at": pa.float64(),
-    "outcome": pa.string(),
-    "truly_eligible": pa.bool_(),
-}
-DECISIONS = {
-    "policy_id": pa.string(),
-    "entity": pa.int64(),
-    "queued_at": pa.float64(),
-    "decided_at": pa.float64(),
-    "outcome": pa.string(),
-    "truly_eligible": pa.bool_(),
-}
-REVIEWS = {
-    "policy_id": pa.string(),
-    "entity": pa.int64(),
-    "queued_at": pa.float64(),
-    "truly_eligible": pa.bool_(),
-}
+from twin.world.tables import APPLICATIONS, DECISIONS, MATCHES, PAYMENTS, REVIEWS
 
 
 class CityModel(mesa.Model):
@@ -112,7 +73,7 @@ class CityModel(mesa.Model):
             inputs.routing,
             self,
             self.streams,
-            residents=self.population["person"],
+            households=_households(self.population["person"]),
         )
         for name, log in self.sensing.logs.items():
             self.logs[name] = log
@@ -439,6 +400,11 @@ def _behaviour(b) -> Behaviour:
         b.apply_effort / 3600.0,
         decisions,
     )
+
+
+def _households(r) -> Households:
+    """The residents a household deployment (sensors for older people living alone) draws on."""
+    return Households(r.community, r.birth_date, r.alive & r.living_alone)
 
 
 def _residents_as_people(r) -> People:

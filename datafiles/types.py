@@ -1,0 +1,49 @@
+"""Field types of data files beside durations: shares, positive numbers, times of day, and
+paths relative to the file that names them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, PlainSerializer
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+"""A share or probability in [0, 1]."""
+Positive = Annotated[float, Field(gt=0.0)]
+
+
+class _PathMarker:
+    """Marks a field holding a file path; the loader resolves it against the file that wrote it."""
+
+
+IS_PATH = _PathMarker()
+FilePath = Annotated[Path, IS_PATH, PlainSerializer(str, return_type=str, when_used="json")]
+"""A path, written relative to the file that names it."""
+
+
+def _time_of_day(value: object) -> float:
+    # YAML 1.1 reads an unquoted 20:00 as the base-60 number 1200: minutes since midnight
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
+        return value * 60.0
+    if not isinstance(value, str) or not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", value):
+        raise ValueError("a time of day as HH:MM, e.g. 09:30")
+    hours, minutes = value.split(":")
+    return int(hours) * 3600.0 + int(minutes) * 60.0
+
+
+def hh_mm(seconds: float) -> str:
+    """Seconds since midnight as HH:MM."""
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+
+
+def time_of_day(value: object) -> float:
+    """Seconds since midnight from HH:MM (or the number YAML 1.1 makes of it)."""
+    return value if isinstance(value, float) else _time_of_day(value)
+
+
+TimeOfDay = Annotated[
+    float, BeforeValidator(_time_of_day), PlainSerializer(hh_mm, return_type=str, when_used="json")
+]
+"""Seconds since midnight, written HH:MM."""

@@ -1,0 +1,101 @@
+"""The event tables a run logs, one schema each: what actors did, never what it scores.
+
+Policy side: ``matches`` (the platform decided to pay), ``payments`` (money moved, or could
+not), ``reviews`` (a case joined the reviewers' queue), ``applications``, ``decisions`` (a
+reviewer decided). Sensing side: ``alerts`` (every transition of the alert engine),
+``notifications`` (what routing sent to whom), ``jobs`` (every event a township handled),
+``merges`` (alerts joined to an event already open). Ground truth and the world's make-up are
+tables too (``truth_eligibility``, ``persons``, ``enterprises``, ``policies``, ``devices``,
+``incidents``, ``witnesses``, ``workers`` ...): docs/scenarios.md lists them all.
+"""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+MATCHES = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "matched_at": pa.float64(),
+    "delivery": pa.string(),
+    "amount_fen": pa.int64(),
+    "truly_eligible": pa.bool_(),
+}
+PAYMENTS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "amount_fen": pa.int64(),
+    "matched_at": pa.float64(),
+    "started_at": pa.float64(),
+    "settled_at": pa.float64(),
+    "status": pa.string(),
+    "truly_eligible": pa.bool_(),
+}
+APPLICATIONS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "applied_at": pa.float64(),
+    "outcome": pa.string(),
+    "truly_eligible": pa.bool_(),
+}
+DECISIONS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "queued_at": pa.float64(),
+    "decided_at": pa.float64(),
+    "outcome": pa.string(),
+    "truly_eligible": pa.bool_(),
+}
+REVIEWS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "queued_at": pa.float64(),
+    "truly_eligible": pa.bool_(),
+}
+ALERTS = {
+    "alert_id": pa.int64(),
+    "rule": pa.string(),
+    "device": pa.int64(),
+    "device_type": pa.string(),
+    "township": pa.int32(),
+    "community": pa.int32(),
+    "cell": pa.int32(),
+    "kind": pa.string(),
+    "at": pa.float64(),
+    "value": pa.float64(),
+    "severity": pa.string(),
+}
+JOBS = {
+    "record": pa.int64(),
+    "alert": pa.string(),
+    "device": pa.int64(),
+    "kind": pa.string(),
+    "platform": pa.string(),
+    "township": pa.int32(),
+    "community": pa.int32(),
+    "worker": pa.int64(),
+    "fired_at": pa.float64(),
+    "received_at": pa.float64(),
+    "classified_at": pa.float64(),
+    "started_at": pa.float64(),
+    "acknowledged_at": pa.float64(),
+    "on_site_at": pa.float64(),
+    "done_at": pa.float64(),
+    "reviewed_at": pa.float64(),
+    "outcome": pa.string(),
+    "reassigned": pa.bool_(),
+    "tier": pa.string(),
+}
+MERGES = {
+    "alert": pa.string(),
+    "device": pa.int64(),
+    "community": pa.int32(),
+    "at": pa.float64(),
+}
+NOTIFICATIONS = {
+    "at": pa.float64(),
+    "receiver": pa.string(),
+    "firing": pa.int64(),
+    "resolved": pa.int64(),
+    "truncated": pa.int64(),
+}
