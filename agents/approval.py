@@ -39,11 +39,16 @@ class ReviewDesk:
     """The reviewers of one department, on office hours."""
 
     def __init__(
-        self, env: simpy.Environment, params: ReviewParams, *, rng: np.random.Generator
+        self,
+        env: simpy.Environment,
+        params: ReviewParams,
+        *,
+        rng: np.random.Generator,
+        observe: Callable[[float, int], None] | None = None,
     ) -> None:
         self.env, self.params, self.rng = env, params, rng
         self.reviewers = simpy.PriorityResource(env, capacity=params.reviewers)
-        self.backlog_max = 0  # the longest queue of cases seen
+        self.observe = observe  # (time, cases waiting) whenever a case arrives
         env.process(
             staff_plan(
                 env, self.reviewers, office_hours(params.opens, params.closes, params.reviewers)
@@ -65,7 +70,8 @@ class ReviewDesk:
         catch = p.catch_audited if audited else p.catch
         slip = rng.random()
         with self.reviewers.request(priority=0) as seat:
-            self.backlog_max = max(self.backlog_max, len(self.reviewers.queue))
+            if self.observe is not None:
+                self.observe(env.now, len(self.reviewers.queue))
             yield seat
             yield env.timeout(minutes * 60.0)
         if truly_eligible:

@@ -88,6 +88,34 @@ class Desk:
             env.process(self.caller())
 
 
+class Callers:
+    """People with questions: some of those just pushed to, or starting an application, call
+    the desk within the next twelve hours."""
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        desk: Desk,
+        *,
+        per_push: float,
+        per_application: float,
+        rng: np.random.Generator,
+    ) -> None:
+        self.env, self.desk, self.rng = env, desk, rng
+        self.share = {"push": per_push, "apply": per_application}
+
+    def __call__(self, people: int, why: str) -> None:
+        """``people`` were just pushed to (``why`` "push") or started applying ("apply")."""
+        calls = int(self.rng.binomial(people, self.share[why])) if people else 0
+        for delay in self.rng.uniform(0.0, 12 * 3600.0, calls).tolist():
+            self.env.process(self.caller_later(delay))
+
+    def caller_later(self, delay: float):
+        """A caller thinks it over, then calls."""
+        yield self.env.timeout(delay)
+        yield self.env.process(self.desk.caller())
+
+
 def arrivals(
     env: simpy.Environment,
     desk: Desk,

@@ -67,6 +67,7 @@ class Logs:
     reviews: EventLog
     applications: EventLog
     decisions: EventLog
+    review_queue: EventLog
 
 
 class PolicyOffice(mesa.Agent):
@@ -100,7 +101,9 @@ class PolicyOffice(mesa.Agent):
         self.route, self.behaviour, self.stream, self.logs = route, behaviour, rng, logs
         self.ledger, self.target, self.budget = ledger, target, budget
         self.via = via  # accounts the money passes through on its way to the quota
-        self.desk = ReviewDesk(model.clock.env, review or ReviewParams(), rng=rng)
+        self.desk = ReviewDesk(
+            model.clock.env, review or ReviewParams(), rng=rng, observe=self._observe_queue
+        )
         self.ask = ask  # (how many, why): people with questions call the consultation desk
         self.period = "run"  # one payment per beneficiary and policy over the run
         n = len(truly_eligible)
@@ -119,6 +122,9 @@ class PolicyOffice(mesa.Agent):
         )
         self.awareness = Awareness(members, people.group[members])
         self.library_view: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+    def _observe_queue(self, at: float, waiting: int) -> None:
+        self.logs.review_queue.append(policy_id=self.policy_id, at=at, waiting=waiting)
 
     def widen_audience(self, rows: np.ndarray) -> None:
         """Entities that became eligible (newcomers, graduates) can now hear of the policy."""
@@ -237,7 +243,6 @@ class PolicyOffice(mesa.Agent):
             entity=row,
             applied_at=env.now,
             outcome=outcome,
-            truly_eligible=bool(self.truly_eligible[row]),
         )
 
     def _match(self, row: int, amount_yuan: float, at: float, how: str) -> int:
@@ -249,7 +254,6 @@ class PolicyOffice(mesa.Agent):
             matched_at=at,
             delivery=how,
             amount_fen=fen,
-            truly_eligible=bool(self.truly_eligible[row]),
         )
         return fen
 
@@ -257,9 +261,7 @@ class PolicyOffice(mesa.Agent):
         """The case joins the reviewers' queue; approved cases are paid."""
         self.queued[row] = True
         truly = bool(self.truly_eligible[row])
-        self.logs.reviews.append(
-            policy_id=self.policy_id, entity=row, queued_at=now, truly_eligible=truly
-        )
+        self.logs.reviews.append(policy_id=self.policy_id, entity=row, queued_at=now)
 
         def decided(at: float, outcome: str) -> None:
             self.logs.decisions.append(
@@ -268,7 +270,6 @@ class PolicyOffice(mesa.Agent):
                 queued_at=now,
                 decided_at=at,
                 outcome=outcome,
-                truly_eligible=truly,
             )
             if outcome != APPROVED or self.served[row]:
                 return
@@ -326,5 +327,4 @@ class PolicyOffice(mesa.Agent):
             started_at=started,
             settled_at=at,
             status=status,
-            truly_eligible=bool(self.truly_eligible[row]),
         )

@@ -1,4 +1,20 @@
-"""The matching engine's public face: compile policies once, evaluate them on any date."""
+"""The matching engine's public face: compile policies once, evaluate them on any date.
+
+>>> import datetime as dt
+>>> import numpy as np
+>>> from matching import Matcher, PolicySpec, Registry, Table, compile_policy
+>>> registry = Registry.model_validate({"entity": "person", "fields": {
+...     "age": {"type": "int", "unit": "years"}, "income": {"type": "float"}}})
+>>> spec = PolicySpec.model_validate({"id": "old-age-allowance", "title": "Old-age allowance",
+...     "department": "civil affairs", "target": "person", "source": {"document": "Notice 1"},
+...     "valid_from": "2022-01-01", "eligible": "age >= 80", "amount": "200"})
+>>> matcher = Matcher([compile_policy(spec, registry)])
+>>> library = Table({"age": np.array([85, 79, 90]), "income": np.zeros(3)},
+...                 {"age": np.array([True, True, False])})  # the third age is unknown
+>>> (match,) = matcher.evaluate(library, "person", dt.date(2022, 6, 1))
+>>> match.eligible.tolist(), match.needs_review.tolist(), match.amount.tolist()
+([True, False, False], [False, False, True], [200.0, 0.0, 0.0])
+"""
 
 from __future__ import annotations
 

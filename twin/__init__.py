@@ -7,6 +7,7 @@ Public API::
     result = twin.run(scenario)
     print(result.summary_table())
     result.write("runs/my-run")
+    summary = twin.score("runs/my-run")     # the same summary, from the folder alone
 
     sweep = twin.load_sweep("scenarios/sweeps/smoke.yaml")
     twin.run_sweep(sweep, Path("runs/sweeps/smoke"), jobs=2)
@@ -29,6 +30,7 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 _API = {
     "load_scenario": "twin.scenario.loader",
     "run": "twin.runs.runner",
+    "score": "twin.scoring.folder",
     "build_model": "twin.runs.runner",
     "RunResult": "twin.runs.results",
     "Scenario": "twin.scenario.schema",

@@ -1,11 +1,13 @@
 """Policies delivered on application: people hear, decide, gather evidence and apply."""
 
 import numpy as np
+import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
 import twin
 from tests.conftest import SCENARIOS
+from twin.scoring.policies import truly_eligible_at
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +31,8 @@ def test_applications_are_checked_against_the_library(result):
 
 def test_misreporters_apply_and_are_mostly_caught_by_the_library(result):
     apps = result.tables["applications"]
-    false_claims = apps.filter(pc.invert(apps["truly_eligible"]))
+    truly = truly_eligible_at(result.tables, apps, "applied_at")
+    false_claims = apps.filter(pa.array(~truly))
     assert false_claims.num_rows > 0
     caught = pc.sum(pc.equal(false_claims["outcome"], "rejected")).as_py()
     assert caught / false_claims.num_rows > 0.5

@@ -35,6 +35,12 @@ FILES = {
     "workers.parquet",
     "notifications.parquet",
     "merges.parquet",
+    "truth.parquet",
+    "policies.parquet",
+    "awareness.parquet",
+    "persons.parquet",
+    "enterprises.parquet",
+    "review_queue.parquet",
     "reviews.parquet",
     "applications.parquet",
     "decisions.parquet",
@@ -82,7 +88,8 @@ def test_summary_figures_agree_with_the_tables(result):
     real = pc.not_equal(t["incidents"]["kind"], "away")  # truth, but not an incident
     assert result.metric("incidents") == pc.sum(real).as_py()
     assert result.daily["alerts_fired"].to_numpy().sum() == fired.num_rows
-    truly = pc.sum(t["matches"]["truly_eligible"]).as_py()
+    owed = t["truth"].select(["policy_id", "entity"])
+    truly = t["matches"].join(owed, ["policy_id", "entity"], join_type="inner").num_rows
     assert result.metric("matched") - truly == round(
         result.metric("inclusion_error") * result.metric("matched")
     )
@@ -277,3 +284,14 @@ def test_a_payment_is_traceable_from_policy_to_bank():
     # -> ledger -> bank (a policy without a budget is funded as it pays)
     assert entries[-1] == (f"quota:{policy_id}", f"bank:{target}:{row}", fen)
     assert model.ledger.balance(f"bank:{target}:{row}") == fen
+
+
+def test_a_saved_run_is_scored_again_from_its_folder_alone(folder, capsys):
+    """The summary recomputed from the run folder's tables is the one the run wrote, byte for
+    byte: scoring reads nothing but the folder."""
+    summary = twin.score(folder)
+    assert json.dumps(summary, indent=2) + "\n" == (folder / "summary.json").read_text()
+    assert main(["score", str(folder)]) == 0
+    assert "same as" in capsys.readouterr().out
+    assert main(["score", str(folder.parent)]) == 2
+    assert "not a run folder" in capsys.readouterr().err

@@ -47,10 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     from twin.cli import policy as cli_policy
     from twin.cli import rules as cli_rules
+    from twin.cli import score as cli_score
     from twin.cli import sweep as cli_sweep
 
     cli_policy.add_commands(sub)
     cli_rules.add_commands(sub)
+    cli_score.add_commands(sub)
     cli_sweep.add_commands(sub)
     return parser
 
@@ -62,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from twin.cli import sweep as cli_sweep
 
             return cli_sweep.run(args)
+        if args.command == "score":
+            from twin.cli import score as cli_score
+
+            return cli_score.run(args)
         if args.command in ("policy", "rules"):
             from twin.cli import policy as cli_policy
             from twin.cli import rules as cli_rules

@@ -30,25 +30,10 @@ class RunResult:
 
     def summary_rows(self) -> list[tuple[str, str, str]]:
         """(metric, value, unit) rows, overall then per policy."""
-        rows = [(k, _fmt(v["value"]), v["unit"]) for k, v in self.summary["metrics"].items()]
-        for pid, block in self.summary["policies"].items():
-            keys = (
-                "eligible",
-                "paid",
-                "coverage",
-                "exclusion_error",
-                "inclusion_error",
-                "time_to_money_p50",
-            )
-            for key in keys:
-                rows.append((f"{pid}: {key}", _fmt(block[key]["value"]), block[key]["unit"]))
-        return rows
+        return summary_rows(self.summary)
 
     def summary_table(self) -> str:
-        rows = self.summary_rows()
-        w = max(len(r[0]) for r in rows)
-        head = f"{'metric':<{w}}  {'value':>14}  unit"
-        return "\n".join([head, "-" * len(head)] + [f"{k:<{w}}  {v:>14}  {u}" for k, v, u in rows])
+        return format_summary(self.summary)
 
     def figure(self) -> Figure:
         return overview(self.daily, self.tables["payments"], f"citytwin: {self.scenario.name}")
@@ -72,6 +57,23 @@ class RunResult:
 
         plt.close(fig)
         return out
+
+
+def summary_rows(summary: dict) -> list[tuple[str, str, str]]:
+    """(metric, value, unit) rows of a summary, overall then per policy."""
+    rows = [(k, _fmt(v["value"]), v["unit"]) for k, v in summary["metrics"].items()]
+    keys = ("eligible", "paid", "coverage", "exclusion_error", "inclusion_error")
+    for pid, block in summary["policies"].items():
+        for key in (*keys, "time_to_money_p50"):
+            rows.append((f"{pid}: {key}", _fmt(block[key]["value"]), block[key]["unit"]))
+    return rows
+
+
+def format_summary(summary: dict) -> str:
+    rows = summary_rows(summary)
+    w = max(len(r[0]) for r in rows)
+    head = f"{'metric':<{w}}  {'value':>14}  unit"
+    return "\n".join([head, "-" * len(head)] + [f"{k:<{w}}  {v:>14}  {u}" for k, v, u in rows])
 
 
 def _fmt(value: float | int | None) -> str:

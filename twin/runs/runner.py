@@ -1,16 +1,14 @@
-"""Run a scenario: load its policy and rule files, build the model, run it, score it."""
+"""Run a scenario: load its policy and rule files, build the model, run it, score its tables."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-import pyarrow as pa
-
-from twin.scenario.inputs import load_inputs
-from twin.world.model import CityModel
 from twin.runs.results import RunResult
+from twin.scenario.inputs import load_inputs
 from twin.scenario.schema import Scenario
 from twin.scoring.summary import daily, score
+from twin.world.model import CityModel
 
 
 def build_model(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> CityModel:
@@ -22,23 +20,8 @@ def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> R
     """Run one scenario to its end and score it; ``on_day(n)`` is called as day n begins."""
     model = build_model(scenario, on_day=on_day)
     model.run()
-    tables = {name: log.to_arrow() for name, log in model.logs.items()}
-    calls = model.desk.log
-    tables["calls"] = pa.table(
-        {
-            "arrived": calls.arrived,
-            "answered": calls.answered,
-            "finished": calls.finished,
-            "outcome": calls.outcome,
-        },
-        schema=pa.schema(
-            [
-                ("arrived", pa.float64()),
-                ("answered", pa.float64()),
-                ("finished", pa.float64()),
-                ("outcome", pa.string()),
-            ]
-        ),
+    tables = model.tables()
+    collected = model.datacollector.get_model_vars_dataframe()
+    return RunResult(
+        scenario, score(tables, scenario), daily(scenario, tables, collected), tables
     )
-    tables.update(model.sensing.tables())
-    return RunResult(scenario, score(model, tables), daily(model, tables), tables)

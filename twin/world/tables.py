@@ -19,7 +19,6 @@ MATCHES = {
     "matched_at": pa.float64(),
     "delivery": pa.string(),
     "amount_fen": pa.int64(),
-    "truly_eligible": pa.bool_(),
 }
 PAYMENTS = {
     "policy_id": pa.string(),
@@ -29,14 +28,12 @@ PAYMENTS = {
     "started_at": pa.float64(),
     "settled_at": pa.float64(),
     "status": pa.string(),
-    "truly_eligible": pa.bool_(),
 }
 APPLICATIONS = {
     "policy_id": pa.string(),
     "entity": pa.int64(),
     "applied_at": pa.float64(),
     "outcome": pa.string(),
-    "truly_eligible": pa.bool_(),
 }
 DECISIONS = {
     "policy_id": pa.string(),
@@ -44,13 +41,11 @@ DECISIONS = {
     "queued_at": pa.float64(),
     "decided_at": pa.float64(),
     "outcome": pa.string(),
-    "truly_eligible": pa.bool_(),
 }
 REVIEWS = {
     "policy_id": pa.string(),
     "entity": pa.int64(),
     "queued_at": pa.float64(),
-    "truly_eligible": pa.bool_(),
 }
 ALERTS = {
     "alert_id": pa.int64(),
@@ -85,6 +80,17 @@ JOBS = {
     "outcome": pa.string(),
     "reassigned": pa.bool_(),
     "tier": pa.string(),
+}
+TRUTH = {  # who is truly eligible for what, since when (seconds) and for how much (yuan)
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "since": pa.float64(),
+    "amount_yuan": pa.float64(),
+}
+REVIEW_QUEUE = {  # cases waiting for a department's reviewers when a new one arrives
+    "policy_id": pa.string(),
+    "at": pa.float64(),
+    "waiting": pa.int64(),
 }
 MERGES = {
     "alert": pa.string(),

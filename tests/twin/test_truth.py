@@ -1,0 +1,199 @@
+"""Truth is computed independently of the engine, and agrees with it and with the per-entity
+reference on random policies and populations, and on every shipped policy."""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from matching import PolicySpec, Registry, Table, compile_policy, evaluate_policy, load_policy
+from matching.reference import evaluate_one
+from tests.conftest import SCENARIOS
+from twin.world.truth import entitlement
+
+ON = dt.date(2022, 6, 1)
+REGISTRY = Registry.model_validate(
+    {
+        "entity": "person",
+        "fields": {
+            "age": {"type": "int"},
+            "income": {"type": "float"},
+            "renting": {"type": "bool"},
+            "degree": {"type": "code", "codes": ["none", "bachelor", "master", "phd"]},
+            "birth_date": {"type": "date"},
+        },
+    }
+)
+ATOMS = [
+    "age >= 60",
+    "18 <= age <= 35",
+    "renting",
+    "not renting",
+    'degree in {"master", "phd"}',
+    'degree != "none"',
+    "income > 3000",
+    "income / age > 100",
+    "min(age, 40) == 40",
+    "clip(income, 1000, 5000) >= 2500",
+    "round(income / 1000) >= 2",
+    "age(birth_date) >= 65",
+    "months_since(birth_date) < 240",
+    "days_since(birth_date) > 20000",
+    "years_since(birth_date) <= max_age",
+    "(500 if renting else 100) > 200",
+]
+AMOUNTS = [
+    "100",
+    "income * 0.1",
+    "min(income / 10, cap)",
+    "tiers(age, {18: 100, 65: 300})",
+    '500 if degree == "phd" else 200',
+    "clip(age * 10, 100, 400)",
+    "income / (age - 30)",
+]
+conditions = st.recursive(
+    st.sampled_from(ATOMS),
+    lambda inner: st.one_of(
+        st.tuples(inner, inner).map(lambda t: f"({t[0]}) and ({t[1]})"),
+        st.tuples(inner, inner).map(lambda t: f"({t[0]}) or ({t[1]})"),
+        inner.map(lambda t: f"not ({t})"),
+    ),
+    max_leaves=6,
+)
+people = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "age": st.integers(0, 100),
+            "income": st.integers(0, 10_000).map(float),
+            "renting": st.booleans(),
+            "degree": st.sampled_from(REGISTRY.fields["degree"].codes),
+            "birth_date": st.dates(dt.date(1920, 1, 1), dt.date(2022, 5, 31)),
+        },
+    ),
+    min_size=1,
+    max_size=15,
+)
+
+
+def spec(eligible, amount) -> PolicySpec:
+    return PolicySpec.model_validate(
+        {
+            "id": "p-test",
+            "title": "t",
+            "department": "d",
+            "target": "person",
+            "source": {"document": "doc"},
+            "valid_from": "2022-01-01",
+            "parameters": {
+                "max_age": {"values": {"2022-01-01": 30, "2022-06-01": 35}},
+                "cap": {"values": {"2022-01-01": 300}},
+            },
+            "eligible": eligible,
+            "amount": amount,
+        }
+    )
+
+
+def table(rows: list[dict]) -> Table:
+    columns, known = {}, {}
+    for name, f in REGISTRY.fields.items():
+        values = [r.get(name) for r in rows]
+        known[name] = np.array([v is not None for v in values])
+        if f.type == "code":
+            values = [f.codes.index(v) if v is not None else 0 for v in values]
+        if f.type == "date":
+            values = [(v - dt.date(1970, 1, 1)).days if v is not None else 0 for v in values]
+        dtype = {"int": np.int64, "float": np.float64, "bool": bool, "code": np.int16}
+        columns[name] = np.array(
+            [0 if v is None else v for v in values], dtype=dtype.get(f.type, np.int32)
+        )
+    return Table(columns, known)
+
+
+@settings(max_examples=150, deadline=None)
+@given(conditions, st.sampled_from(AMOUNTS), people)
+def test_truth_equals_the_engine_and_the_reference(eligible, amount, rows):
+    s = spec(eligible, amount)
+    t = table(rows)
+    truth = entitlement(s, REGISTRY, t.columns, ON, t.known)
+    engine = evaluate_policy(compile_policy(s, REGISTRY), t, ON)
+    assert truth.eligible.tolist() == engine.eligible.tolist()
+    assert np.allclose(truth.amount, engine.amount, equal_nan=True)
+    params = {"max_age": 35, "cap": 300}
+    for row, entity in enumerate(rows):
+        assert bool(truth.eligible[row]) == (evaluate_one(eligible, entity, params, ON) is True)
+
+
+def test_a_list_of_conditions_must_all_hold_and_amounts_are_never_negative():
+    s = spec([{"when": "age >= 18"}, {"when": "renting"}], "income - 5000")
+    t = table([{"age": 20, "renting": True, "income": 6000.0}, {"age": 20, "renting": False},
+               {"age": 20, "renting": True, "income": 1000.0}, {"renting": True}])  # fmt: skip
+    truth = entitlement(s, REGISTRY, t.columns, ON, t.known)
+    assert truth.eligible.tolist() == [True, False, True, False]
+    assert truth.amount.tolist() == [1000.0, 0.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    "path", sorted((SCENARIOS / "policies").glob("*.yaml")), ids=lambda p: p.stem
+)
+def test_every_shipped_policy_agrees_on_a_synthetic_city(path, city_tables):
+    from matching import load_registry
+
+    registries = {
+        t: load_registry(SCENARIOS / f"fields/{t}.yaml") for t in ("person", "enterprise")
+    }
+    policy = load_policy(path, registries)
+    target = policy.spec.target
+    columns = city_tables[target]
+    on = max(ON, policy.spec.valid_from)
+    truth = entitlement(policy.spec, registries[target], columns, on)
+    engine = evaluate_policy(policy, Table(columns), on)
+    assert (truth.eligible == engine.eligible).all()
+    assert np.array_equal(truth.amount, engine.amount, equal_nan=True)
+
+
+@pytest.fixture(scope="module")
+def city_tables():
+    from agents.enterprises import generate_enterprises
+    from agents.residents import generate_residents
+    from twin.core.city import build_city
+
+    city = build_city(scale=0.002, rng=np.random.default_rng(1))
+    where = (city.community_weight, city.community_district)
+    return {
+        "person": generate_residents(
+            city.residents, *where, ON, rng=np.random.default_rng(2)
+        ).library_columns(),
+        "enterprise": generate_enterprises(
+            city.enterprises, *where, ON, rng=np.random.default_rng(3)
+        ).library_columns(),
+    }
+
+
+def test_a_bug_planted_in_the_engine_shows_as_exclusion_error(monkeypatch):
+    """The engine reads >= as > (an off-by-one in one operator): those who graduated in the
+    first eligible year are missed. Truth, computed apart from the engine, still counts them
+    as owed, so the run scores the engine's error."""
+    import operator
+
+    import twin
+    from matching import nodes
+    from tests.conftest import SKELETON
+
+    scenario = twin.load_scenario(SKELETON, {"duration": "10d", "sensing.enabled": False})
+    honest = twin.run(scenario)
+    fair = nodes.Compare.eval
+
+    def off_by_one(self, table, ctx):
+        if self.op is operator.ge:
+            return fair(nodes.Compare(operator.gt, self.left, self.right), table, ctx)
+        return fair(self, table, ctx)
+
+    monkeypatch.setattr(nodes.Compare, "eval", off_by_one)
+    buggy = twin.run(scenario)
+    pid = "graduate-living-subsidy"
+    assert buggy.metric("eligible", pid) == honest.metric("eligible", pid)  # truth unmoved
+    assert buggy.metric("exclusion_error", pid) > honest.metric("exclusion_error", pid) + 0.05

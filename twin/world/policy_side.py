@@ -1,0 +1,326 @@
+"""The policy side of a run, wired: the platform's libraries of the population, the matching
+engine under test deciding on them, one office per policy acting on its decisions, the
+treasury's books, the consultation desk - and, apart from all of them, the truth of who is
+owed what (``twin.world.truth``), logged as it changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import mesa
+import numpy as np
+import pyarrow as pa
+
+from agents.approval import ReviewParams
+from agents.consultation import Callers, Desk, DeskParams
+from agents.decisions import DecisionParams
+from agents.ledger import Ledger
+from agents.libraries import DataQuality, Library
+from agents.payments import release
+from agents.policy_office import Behaviour, Budget, Logs, People, PolicyOffice
+from agents.population import Population
+from agents.treasury import Route
+from matching import Matcher, Policy, Table
+from twin.core.eventlog import EventLog
+from twin.core.rng import Streams
+from twin.core.units import DAY, HOUR
+from twin.scenario.inputs import Inputs
+from twin.scenario.schema import LibraryQuality, Scenario
+from twin.world.truth import entitlement
+
+# Enterprises act through staff: a firm with a platform account reads and acts as a
+# fairly literate person would, one without as a hesitant one; firms' distrust is low.
+FIRM_LITERACY = {"account": 0.85, "none": 0.35}
+FIRM_DISTRUST = 0.2
+
+
+class PolicySide:
+    """Libraries, the matcher, the offices, the ledger and the desk of one run."""
+
+    def __init__(
+        self,
+        model: mesa.Model,
+        scenario: Scenario,
+        inputs: Inputs,
+        population: Population,
+        logs: dict[str, EventLog],
+        streams: Streams,
+    ) -> None:
+        self.model, self.params, self.population = model, scenario, population
+        self.registries, self.truth_log = dict(inputs.registries), logs["truth"]
+        g, env = streams.generator, model.clock.env
+        self._library_rng = g("libraries")
+        self.libraries = {
+            target: Library(
+                population[target].library_columns(),
+                self._field_quality(target),
+                rng=self._library_rng,
+                registered=population.living(target),
+            )
+            for target in ("person", "enterprise")
+        }
+        self.matcher = Matcher(inputs.policies)
+        self.ledger = Ledger()
+        d = scenario.desk
+        self.desk = Desk(
+            env,
+            DeskParams(
+                service_mean=d.service_time,
+                patience_mean=d.patience,
+                deflected=d.deflected,
+                callback_share=d.callback_share,
+                shifts=tuple((sh.from_, sh.operators) for sh in d.shifts),
+            ),
+            rng=g("desk"),
+        )
+        self.callers = Callers(
+            env,
+            self.desk,
+            per_push=d.questions_per_push,
+            per_application=d.questions_per_application,
+            rng=g("questions"),
+        )
+        office_logs = Logs(*(logs[k] for k in Logs.__dataclass_fields__))
+        self.offices = {
+            p.id: self._office(p, office_logs, g(f"delivery/{p.id}")) for p in self.matcher.policies
+        }
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def _office(self, policy: Policy, logs: Logs, rng: np.random.Generator) -> PolicyOffice:
+        s, target = self.params, policy.spec.target
+        truth = self._truth(policy, max(s.start, policy.spec.valid_from))
+        self._log_truth(policy.id, np.flatnonzero(truth.eligible), truth.amount, 0.0)
+        a = s.approval
+        return PolicyOffice(
+            self.model,
+            policy.id,
+            s.policy_delivery.get(policy.id, policy.spec.delivery),
+            policy.spec.valid_to,
+            people=self._people(target),
+            truly_eligible=truth.eligible,
+            misreports=self._misreporters(target),
+            true_amount=truth.amount,
+            route=self._route(policy.id),
+            behaviour=_behaviour(s.behaviour),
+            rng=rng,
+            logs=logs,
+            ledger=self.ledger,
+            target=target,
+            budget=self._budget(policy),
+            via=self._via(policy),
+            review=ReviewParams(
+                reviewers=a.reviewers_per_policy,
+                review_minutes=a.review_time / 60.0,
+                audit_share=a.audit_share,
+                catch=a.catch,
+                catch_audited=a.catch_audited,
+            ),
+            ask=self.callers,
+        )
+
+    def _truth(self, policy: Policy, on: dt.date):
+        target = policy.spec.target
+        columns = self.population[target].library_columns()
+        return entitlement(policy.spec, self.registries[target], columns, on)
+
+    def _log_truth(self, policy_id: str, rows: np.ndarray, amount: np.ndarray, at: float) -> None:
+        self.truth_log.extend(
+            policy_id=[policy_id] * len(rows),
+            entity=rows,
+            since=np.full(len(rows), at),
+            amount_yuan=amount[rows],
+        )
+
+    def _people(self, target: str) -> People:
+        if target == "person":
+            r = self.population.persons
+            return People(r.community, r.digital_literacy, r.distrust, r.bank_account_valid)
+        e = self.population.enterprises
+        literacy = np.where(e.uses_platform, FIRM_LITERACY["account"], FIRM_LITERACY["none"])
+        return People(
+            e.industry,
+            literacy.astype(np.float32),
+            np.full(e.size, FIRM_DISTRUST, np.float32),
+            e.bank_account_valid,
+        )
+
+    def _misreporters(self, target: str) -> np.ndarray:
+        pop = self.population[target]
+        return getattr(pop, "misreports", np.zeros(pop.size, bool))
+
+    def _route(self, policy_id: str) -> Route:
+        t = self.params.treasury
+        return Route(
+            t.routes.get(policy_id, t.route),
+            t.direct_processing,
+            t.layered_levels,
+            t.layered_level_delay,
+            tuple(t.bank_windows),
+            t.layered_batch_every,
+            t.bank_outage,
+        )
+
+    def _via(self, policy: Policy) -> tuple[str, ...]:
+        """Accounts between the appropriation and the quota: none on the direct route; the
+        city treasury, the department and the district treasuries on the layered one."""
+        t = self.params.treasury
+        if t.routes.get(policy.id, t.route) != "layered":
+            return ()
+        return ("city_treasury", f"department:{policy.spec.department}", "district_treasuries")
+
+    def _budget(self, policy: Policy) -> Budget | None:
+        """A policy's budget, released into its quota account at the start (scaled to the
+        city's scale: a thousandth of the city gets a thousandth of the money)."""
+        b = policy.spec.budget
+        if b is None:
+            return None
+        total = max(1, round(b.total * 100 * self.params.city.scale))
+        release(self.ledger, policy.id, total, self._via(policy), at=0.0, ref=policy.id)
+        return Budget(total, b.when_exhausted)
+
+    def _field_quality(self, target: str) -> dict[str, DataQuality]:
+        """Each library field gets the quality of the department that shares it."""
+        lib: LibraryQuality = getattr(self.params.libraries, target)
+        base = _quality(lib)
+        registry = self.registries.get(target)
+        out = {}
+        for name in self.population[target].library_columns():
+            source = registry[name].source if registry is not None and name in registry else ""
+            out[name] = _quality(lib.sources[source], base) if source in lib.sources else base
+        return out
+
+    # -- each day -------------------------------------------------------------------------------
+
+    def refresh_libraries(self, days: float) -> None:
+        """The libraries catch up with truth at their departments' lags."""
+        lag = self.params.life.registration_lag / DAY
+        for target, library in self.libraries.items():
+            library.refresh(
+                self.population[target].library_columns(),
+                days,
+                rng=self._library_rng,
+                exists=self.population.living(target),
+                registration_lag_days=lag,
+            )
+
+    def match_and_deliver(self, today: dt.date) -> None:
+        """The platform decides on its records only: rows it has no record of are left out."""
+        for target, library in self.libraries.items():
+            table = Table(library.values, library.known)
+            known = library.registered
+            for match in self.matcher.evaluate(table, target, today):
+                self.offices[match.policy_id].deliver(
+                    match.eligible & known, match.amount, match.needs_review & known
+                )
+
+    def behave(self, today: dt.date) -> None:
+        for office in self.offices.values():
+            office.behave(today)
+
+    def update_truth(self, today: dt.date, now: float) -> None:
+        """After life events: who is truly eligible now joins those who were (eligible at any
+        time counts), and can hear of the policy."""
+        for policy in self.matcher.policies:
+            if not policy.in_force(today):
+                continue
+            target = policy.spec.target
+            truth = self._truth(policy, today)
+            office = self.offices[policy.id]
+            newly = truth.eligible & self.population.living(target) & ~office.truly_eligible
+            office.truly_eligible |= newly
+            office.true_amount[newly] = truth.amount[newly]
+            self._log_truth(policy.id, np.flatnonzero(newly), truth.amount, now)
+            office.widen_audience(np.flatnonzero(newly))
+
+    # -- the run's tables -----------------------------------------------------------------------
+
+    def tables(self) -> dict[str, pa.Table]:
+        """The policies as run, who heard of each, and the population's attributes."""
+        rows, aware = [], []
+        for policy in self.matcher.policies:
+            office, spec = self.offices[policy.id], policy.spec
+            b = office.budget
+            rows.append(
+                {
+                    "policy_id": policy.id,
+                    "target": spec.target,
+                    "department": spec.department,
+                    "delivery": office.delivery,
+                    "valid_from": spec.valid_from,
+                    "valid_to": spec.valid_to,
+                    "budget_total_fen": None if b is None else b.total_fen,
+                    "budget_committed_fen": None if b is None else b.committed,
+                }
+            )
+            aw = office.awareness
+            heard = np.flatnonzero(aw.aware)
+            aware.append(
+                pa.table(
+                    {
+                        "policy_id": pa.array([policy.id] * len(heard), pa.string()),
+                        "entity": aw.members[heard].astype(np.int64),
+                        "aware_since_day": aw.aware_since[heard].astype(np.float64),
+                    }
+                )
+            )
+        codes = {
+            t: {k: f.codes for k, f in r.fields.items() if f.type == "code"}
+            for t, r in self.registries.items()
+        }
+        return {
+            "policies": pa.Table.from_pylist(rows, schema=POLICIES),
+            "awareness": pa.concat_tables(aware) if aware else _empty(AWARENESS),
+            "persons": self.population.table("person", codes.get("person", {})),
+            "enterprises": self.population.table("enterprise", codes.get("enterprise", {})),
+        }
+
+
+POLICIES = pa.schema(
+    [
+        ("policy_id", pa.string()),
+        ("target", pa.string()),
+        ("department", pa.string()),
+        ("delivery", pa.string()),
+        ("valid_from", pa.date32()),
+        ("valid_to", pa.date32()),
+        ("budget_total_fen", pa.int64()),
+        ("budget_committed_fen", pa.int64()),
+    ]
+)
+AWARENESS = pa.schema(
+    [("policy_id", pa.string()), ("entity", pa.int64()), ("aware_since_day", pa.float64())]
+)
+
+
+def _empty(schema: pa.Schema) -> pa.Table:
+    return schema.empty_table()
+
+
+def _behaviour(b) -> Behaviour:
+    decisions = DecisionParams(
+        base_per_day=b.act_per_day,
+        literacy_weight=b.literacy_weight,
+        distrust_weight=b.distrust_weight,
+        evidence_days_median=b.evidence_days,
+        dropout_per_day=b.dropout_per_day,
+    )
+    return Behaviour(
+        b.media_per_day,
+        b.word_of_mouth_per_day,
+        b.local_share,
+        b.push_effort / HOUR,
+        b.apply_effort / HOUR,
+        decisions,
+    )
+
+
+def _quality(q, base: DataQuality | None = None) -> DataQuality:
+    """A library's (or, over ``base``, a source's) data quality; unset keys keep ``base``."""
+    base = base or DataQuality(0.0, 0.0, 1.0)
+    return DataQuality(
+        base.missing if q.missing is None else q.missing,
+        base.stale if q.stale is None else q.stale,
+        base.update_lag_days if q.update_lag is None else q.update_lag / DAY,
+    )

@@ -1,0 +1,236 @@
+"""Who is truly owed what: each policy's rules read from its text and applied to the true
+population, by an interpreter that shares no evaluation code with the matching engine.
+
+The engine compiles a policy into typed nodes and bitmaps; this walks Python's parse tree of
+the same text with its own vectorised three-valued logic, written from docs/policy-language.md.
+So a fault in the engine's evaluation (an operator, a date helper, Kleene logic) shows as
+exclusion or inclusion error instead of scoring itself as right; the differential tests hold
+the two, and the per-entity reference interpreter, equal on random policies and libraries.
+
+Semantics: a value is a pair (values, known); ``False and unknown`` is False, ``True or
+unknown`` True, anything else with an unknown is unknown; a non-finite arithmetic result
+(``x / 0``) is unknown; ``tiers`` is unknown below its first threshold; a parameter takes its
+latest value on or before the evaluation date (and never one before ``valid_from``).
+"""
+
+from __future__ import annotations
+
+import ast
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from matching import PolicySpec, Registry
+
+EPOCH = np.datetime64("1970-01-01", "D")
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """One policy over a population: definitely eligible, and the amount owed in yuan (0 where
+    not eligible, NaN where the amount is unknown)."""
+
+    eligible: np.ndarray
+    amount: np.ndarray
+
+
+def entitlement(
+    spec: PolicySpec,
+    registry: Registry,
+    columns: Mapping[str, np.ndarray],
+    on: dt.date,
+    known: Mapping[str, np.ndarray] | None = None,
+) -> Entitlement:
+    """The policy as written, on the population's ``columns`` (codes as indices, dates as
+    days since 1970), on date ``on``; ``known`` marks known values (all, when left out)."""
+    n = len(next(iter(columns.values())))
+    env = _Env(registry, columns, known or {}, _parameters(spec, on), on, n)
+    texts = [spec.eligible] if isinstance(spec.eligible, str) else [c.when for c in spec.eligible]
+    conditions = [env.visit(_parse(t)) for t in texts]
+    eligible = np.array(_full(_all(conditions).true, n), dtype=bool)  # writable: truth grows
+    value = env.visit(_parse(spec.amount))
+    owed = np.where(_full(value.known, n), np.maximum(_full(value.v, n).astype(float), 0), np.nan)
+    return Entitlement(eligible, np.where(eligible, owed, 0.0))
+
+
+def _parameters(spec: PolicySpec, on: dt.date) -> dict[str, float]:
+    when = max(on, spec.valid_from)
+    out = {}
+    for name, p in spec.parameters.items():
+        dates = sorted(d for d in p.values if d <= when)
+        out[name] = p.values[dates[-1]]
+    return out
+
+
+def _parse(text: str) -> ast.expr:
+    return ast.parse(" ".join(text.split()), mode="eval").body
+
+
+def _full(x, n: int) -> np.ndarray:
+    return np.broadcast_to(np.asarray(x), (n,))
+
+
+@dataclass(frozen=True)
+class _Val:
+    """Values with a known mask; ``kind`` number, bool, code, date or label; ``field``: the
+    coded field a code value comes from (to read labels against)."""
+
+    v: object
+    known: object
+    kind: str
+    field: str = ""
+
+    @property
+    def true(self):
+        return np.logical_and(self.v, self.known)
+
+    @property
+    def false(self):
+        return np.logical_and(np.logical_not(self.v), self.known)
+
+
+def _all(parts: list[_Val]) -> _Val:
+    true, false = parts[0].true, parts[0].false
+    for p in parts[1:]:
+        true, false = true & p.true, false | p.false
+    return _Val(true, true | false, "bool")
+
+
+def _any(parts: list[_Val]) -> _Val:
+    true, false = parts[0].true, parts[0].false
+    for p in parts[1:]:
+        true, false = true | p.true, false & p.false
+    return _Val(true, true | false, "bool")
+
+
+class _Env:
+    def __init__(self, registry, columns, known, params, on, n) -> None:
+        self.registry, self.columns, self.known = registry, columns, known
+        self.params, self.n = params, n
+        self.today = np.datetime64(on, "D")
+
+    def visit(self, node: ast.AST) -> _Val:
+        return getattr(self, type(node).__name__)(node)
+
+    def Name(self, node: ast.Name) -> _Val:
+        if node.id in ("True", "False"):
+            return _Val(node.id == "True", True, "bool")
+        if node.id in self.params:
+            return _Val(self.params[node.id], True, "number")
+        spec = self.registry.fields[node.id]
+        kind = {"bool": "bool", "code": "code", "date": "date"}.get(spec.type, "number")
+        known = self.known.get(node.id, True)
+        return _Val(np.asarray(self.columns[node.id]), known, kind, node.id)
+
+    def Constant(self, node: ast.Constant) -> _Val:
+        if isinstance(node.value, str):
+            return _Val(node.value, True, "label")
+        return _Val(node.value, True, "bool" if isinstance(node.value, bool) else "number")
+
+    def BoolOp(self, node: ast.BoolOp) -> _Val:
+        parts = [self.visit(v) for v in node.values]
+        return _all(parts) if isinstance(node.op, ast.And) else _any(parts)
+
+    def UnaryOp(self, node: ast.UnaryOp) -> _Val:
+        a = self.visit(node.operand)
+        if isinstance(node.op, ast.Not):
+            return _Val(np.logical_not(a.v), a.known, "bool")
+        return _Val(-np.asarray(a.v, dtype=float), a.known, "number")
+
+    def BinOp(self, node: ast.BinOp) -> _Val:
+        a, b = self.visit(node.left), self.visit(node.right)
+        x, y = np.asarray(a.v, dtype=float), np.asarray(b.v, dtype=float)
+        with np.errstate(all="ignore"):
+            value = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply}.get(
+                type(node.op), np.true_divide
+            )(x, y)
+        return _Val(value, a.known & b.known & np.isfinite(value), "number")
+
+    def IfExp(self, node: ast.IfExp) -> _Val:
+        test, a, b = self.visit(node.test), self.visit(node.body), self.visit(node.orelse)
+        pick = np.asarray(test.v, dtype=bool)
+        known = test.known & np.where(pick, a.known, b.known)
+        return _Val(np.where(pick, a.v, b.v), known, "number")
+
+    def Call(self, node: ast.Call) -> _Val:
+        name = node.func.id  # type: ignore[attr-defined]
+        if name == "tiers":
+            return self._tiers(node)
+        args = [self.visit(a) for a in node.args]
+        if name in ("age", "years_since", "months_since", "days_since"):
+            return _Val(self._elapsed(name, np.asarray(args[0].v)), args[0].known, "number")
+        known = args[0].known
+        for a in args[1:]:
+            known = known & a.known
+        xs = [np.asarray(a.v, dtype=float) for a in args]
+        if name == "min":
+            value = np.where(xs[0] <= xs[1], xs[0], xs[1])
+        elif name == "max":
+            value = np.where(xs[0] >= xs[1], xs[0], xs[1])
+        elif name == "clip":
+            value = np.where(xs[0] < xs[1], xs[1], np.where(xs[0] > xs[2], xs[2], xs[0]))
+        else:  # round, half to even as Python rounds
+            value = np.round(xs[0])
+        return _Val(value, known, "number")
+
+    def _tiers(self, node: ast.Call) -> _Val:
+        x = self.visit(node.args[0])
+        steps = [
+            (float(self.visit(k).v), float(self.visit(v).v))  # type: ignore[arg-type]
+            for k, v in zip(node.args[1].keys, node.args[1].values, strict=True)  # type: ignore[attr-defined]
+        ]
+        xv = np.asarray(x.v, dtype=float)
+        value, reached = np.zeros(xv.shape), np.zeros(xv.shape, bool)
+        for threshold, amount in sorted(steps):
+            at_or_above = xv >= threshold
+            value = np.where(at_or_above, amount, value)
+            reached |= at_or_above
+        return _Val(value, x.known & reached, "number")
+
+    def _elapsed(self, unit: str, days: np.ndarray) -> np.ndarray:
+        born = EPOCH + days.astype("timedelta64[D]")
+        if unit == "days_since":
+            return (self.today - born).astype(np.int64)
+        y0, m0, d0 = _ymd(born)
+        y1, m1, d1 = _ymd(self.today)
+        months = (y1 - y0) * 12 + (m1 - m0) - (d1 < d0)
+        return months // 12 if unit in ("age", "years_since") else months
+
+    def Compare(self, node: ast.Compare) -> _Val:
+        links, left = [], node.left
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            links.append(self._link(left, op, right))
+            left = right
+        return _all(links)
+
+    def _link(self, left: ast.AST, op: ast.cmpop, right: ast.AST) -> _Val:
+        a = self.visit(left)
+        if isinstance(op, ast.In | ast.NotIn):
+            choices = [self._as(self.visit(e), a).v for e in right.elts]  # type: ignore[attr-defined]
+            hit = np.isin(np.asarray(a.v), np.asarray(choices))
+            return _Val(hit if isinstance(op, ast.In) else ~hit, a.known, "bool")
+        b = self.visit(right)
+        a, b = self._as(a, b), self._as(b, a)
+        fn = {
+            ast.Eq: np.equal, ast.NotEq: np.not_equal, ast.Lt: np.less,
+            ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
+        }[type(op)]  # fmt: skip
+        return _Val(fn(a.v, b.v), a.known & b.known, "bool")
+
+    def _as(self, value: _Val, other: _Val) -> _Val:
+        """A label beside a coded field is that field's code."""
+        if value.kind != "label":
+            return value
+        codes = self.registry.fields[other.field].codes
+        return _Val(codes.index(value.v), True, "code", other.field)  # type: ignore[arg-type]
+
+
+def _ymd(d) -> tuple:
+    d = np.asarray(d, dtype="datetime64[D]")
+    months = d.astype("datetime64[M]")
+    year = months.astype("datetime64[Y]").astype(np.int64) + 1970
+    month = months.astype(np.int64) % 12 + 1
+    day = (d - months).astype(np.int64) + 1
+    return year, month, day
