@@ -25,6 +25,9 @@ from agents.treasury import Route, treasury_payment
 from twin.core.eventlog import EventLog
 from twin.core.units import DAY
 
+# The office's random streams, one per process it runs.
+STREAMS = ("awareness", "pushes", "decisions", "evidence", "review", "payments")
+
 
 @dataclass(frozen=True)
 class Behaviour:
@@ -86,7 +89,7 @@ class PolicyOffice(mesa.Agent):
         true_amount: np.ndarray,
         route: Route,
         behaviour: Behaviour,
-        rng: np.random.Generator,
+        streams: Callable[[str], np.random.Generator],
         logs: Logs,
         ledger: Ledger,
         target: str,
@@ -98,11 +101,17 @@ class PolicyOffice(mesa.Agent):
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
         self.people, self.truly_eligible, self.true_amount = people, truly_eligible, true_amount
-        self.route, self.behaviour, self.stream, self.logs = route, behaviour, rng, logs
+        self.route, self.behaviour, self.logs = route, behaviour, logs
+        # one stream per process, so that a change to one (more reviewers, another route)
+        # leaves the others' draws - who hears of the policy, who acts - as they were
+        self.rngs = {name: streams(name) for name in STREAMS}
         self.ledger, self.target, self.budget = ledger, target, budget
         self.via = via  # accounts the money passes through on its way to the quota
         self.desk = ReviewDesk(
-            model.clock.env, review or ReviewParams(), rng=rng, observe=self._observe_queue
+            model.clock.env,
+            review or ReviewParams(),
+            rng=self.rngs["review"],
+            observe=self._observe_queue,
         )
         self.ask = ask  # (how many, why): people with questions call the consultation desk
         self.period = "run"  # one payment per beneficiary and policy over the run
@@ -157,7 +166,11 @@ class PolicyOffice(mesa.Agent):
             pushed_today = np.zeros(len(self.pushed), bool)
             pushed_today[rows] = True
             read = read_push(
-                self.awareness, pushed_today, self.people.literacy, env.now / DAY, rng=self.stream
+                self.awareness,
+                pushed_today,
+                self.people.literacy,
+                env.now / DAY,
+                rng=self.rngs["pushes"],
             )
             if self.ask is not None:
                 self.ask(len(read), "push")
@@ -189,7 +202,7 @@ class PolicyOffice(mesa.Agent):
                 b.local_share,
                 day,
                 1.0,
-                rng=self.stream,
+                rng=self.rngs["awareness"],
             )
             effort = b.apply_effort_hours
             rows = aw.members[aw.aware & ~self.acted[aw.members] & ~self.served[aw.members]]
@@ -209,7 +222,7 @@ class PolicyOffice(mesa.Agent):
             to_deadline,
             b.decisions,
         )
-        acting = rows[decide_to_act(rate, 1.0, rng=self.stream)]
+        acting = rows[decide_to_act(rate, 1.0, rng=self.rngs["decisions"])]
         self.acted[acting] = True
         if self.delivery == "push":
             for row in acting.tolist():
@@ -217,7 +230,9 @@ class PolicyOffice(mesa.Agent):
             return
         if self.ask is not None:
             self.ask(len(acting), "apply")
-        days, gives_up = gather_evidence(self.people.literacy[acting], b.decisions, rng=self.stream)
+        days, gives_up = gather_evidence(
+            self.people.literacy[acting], b.decisions, rng=self.rngs["evidence"]
+        )
         for row, wait in zip(acting[~gives_up].tolist(), days[~gives_up].tolist(), strict=True):
             env.process(self._applicant(row, wait * DAY))
 
@@ -313,7 +328,9 @@ class PolicyOffice(mesa.Agent):
             self._log_payment(row, fen, matched_at, started, at, status)
 
         env.process(
-            treasury_payment(env, self.route, ins.account_valid, rng=self.stream, settle=land)
+            treasury_payment(
+                env, self.route, ins.account_valid, rng=self.rngs["payments"], settle=land
+            )
         )
 
     def _log_payment(

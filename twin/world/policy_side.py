@@ -83,12 +83,13 @@ class PolicySide:
         )
         office_logs = Logs(*(logs[k] for k in Logs.__dataclass_fields__))
         self.offices = {
-            p.id: self._office(p, office_logs, g(f"delivery/{p.id}")) for p in self.matcher.policies
+            p.id: self._office(p, office_logs, _substreams(streams, f"delivery/{p.id}"))
+            for p in self.matcher.policies
         }
 
     # -- set-up ---------------------------------------------------------------------------------
 
-    def _office(self, policy: Policy, logs: Logs, rng: np.random.Generator) -> PolicyOffice:
+    def _office(self, policy: Policy, logs: Logs, streams) -> PolicyOffice:
         s, target = self.params, policy.spec.target
         truth = self._truth(policy, max(s.start, policy.spec.valid_from))
         self._log_truth(policy.id, np.flatnonzero(truth.eligible), truth.amount, 0.0)
@@ -104,7 +105,7 @@ class PolicySide:
             true_amount=truth.amount,
             route=self._route(policy.id),
             behaviour=_behaviour(s.behaviour),
-            rng=rng,
+            streams=streams,
             logs=logs,
             ledger=self.ledger,
             target=target,
@@ -292,6 +293,11 @@ POLICIES = pa.schema(
 AWARENESS = pa.schema(
     [("policy_id", pa.string()), ("entity", pa.int64()), ("aware_since_day", pa.float64())]
 )
+
+
+def _substreams(streams: Streams, prefix: str):
+    """Named streams under a prefix: ``delivery/<policy>/awareness`` and so on."""
+    return lambda name: streams.generator(f"{prefix}/{name}")
 
 
 def _empty(schema: pa.Schema) -> pa.Table:
