@@ -52,7 +52,7 @@ class People:
 
 
 @dataclass
-class Budget:
+class BudgetState:
     """Money set aside for a policy and the rule when it runs out; ``factor`` scales every
     amount under ``pro_rata`` (budget over the need estimated on the first day)."""
 
@@ -93,7 +93,7 @@ class PolicyOffice(mesa.Agent):
         logs: Logs,
         ledger: Ledger,
         target: str,
-        budget: Budget | None = None,
+        budget: BudgetState | None = None,
         review: ReviewParams | None = None,
         ask: Callable[[int, str], None] | None = None,
         via: tuple[str, ...] = (),

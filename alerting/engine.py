@@ -38,15 +38,36 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum, StrEnum
 from functools import cached_property
 
 import numpy as np
 
-from alerting.rules import SEVERITIES, Condition, OfflineRule, Rule, RuleSet
+from alerting.rules import SEVERITIES, OfflineRule, Rule, RuleSet, ValueCondition
 from alerting.templates import render
 
-INACTIVE, PENDING, FIRING = 0, 1, 2
-FIRED, RESOLVED, ESCALATED, OFFLINE, ONLINE = "fired", "resolved", "escalated", "offline", "online"
+
+class State(IntEnum):
+    """The state of one (value rule, device), kept in int8 arrays."""
+
+    INACTIVE = 0  # the condition does not hold
+    PENDING = 1  # it holds, not yet long enough (or on too few samples)
+    FIRING = 2  # it has held long enough, and its clearing condition has not
+
+
+class Kind(StrEnum):
+    """What a transition is; ``FIRED`` and the others are exported under their own names."""
+
+    FIRED = (
+        "fired"  # State.PENDING -> State.FIRING (or State.INACTIVE -> State.FIRING for ``for: 0s``)
+    )
+    RESOLVED = "resolved"  # State.FIRING -> State.INACTIVE
+    ESCALATED = "escalated"  # State.FIRING, at a higher severity
+    OFFLINE = "offline"  # a device fell silent for its offline rule
+    ONLINE = "online"  # a silent device reported again
+
+
+FIRED, RESOLVED, ESCALATED, OFFLINE, ONLINE = Kind
 DEFAULT_LOOKBACK = 300.0
 MAX_FUTURE = 300.0  # readings stamped further ahead of the engine's clock are refused
 
@@ -128,7 +149,7 @@ class _ValueState:
     active_since: np.ndarray = field(init=False)  # float64
     fired_at: np.ndarray = field(init=False)
     clearing_since: np.ndarray = field(init=False)
-    live: np.ndarray = field(init=False)  # positions not INACTIVE: only they move unprompted
+    live: np.ndarray = field(init=False)  # positions not State.INACTIVE: only they move unprompted
 
     def __post_init__(self) -> None:
         n = len(self.devices)
@@ -507,7 +528,7 @@ class AlertEngine:
             self.stale[dev] = stale if s is None else (s if unique else s[last])
             self._any_stale = bool(self.stale.any())
 
-    def _subject(self, cond: Condition, devices: np.ndarray | None) -> np.ndarray:
+    def _subject(self, cond: ValueCondition, devices: np.ndarray | None) -> np.ndarray:
         """The value a condition reads for each device (None: all devices, in order): its
         newest value, or its rate of change per minute."""
         sel = slice(None) if devices is None else devices
@@ -577,27 +598,27 @@ class AlertEngine:
         moves = fresh if rule.no_data == "hold" else np.ones(len(cand), bool)
         state = vs.state[cand]
         since, clearing_since = vs.active_since[cand], vs.clearing_since[cand]
-        # INACTIVE -> PENDING: the condition starts to hold.
-        start = (state == INACTIVE) & holds
-        state[start], since[start] = PENDING, now
-        # PENDING -> FIRING: held for at least `for` (inclusive).
-        fire = (state == PENDING) & holds & (now - since >= rule.for_)
-        # PENDING -> INACTIVE: it stopped holding (no event).
-        drop = (state == PENDING) & ~holds & moves
-        # FIRING: the clearing condition must hold throughout resolve_after (inclusive).
-        firing = state == FIRING
+        # State.INACTIVE -> State.PENDING: the condition starts to hold.
+        start = (state == State.INACTIVE) & holds
+        state[start], since[start] = State.PENDING, now
+        # State.PENDING -> State.FIRING: held for at least `for` (inclusive).
+        fire = (state == State.PENDING) & holds & (now - since >= rule.for_)
+        # State.PENDING -> State.INACTIVE: it stopped holding (no event).
+        drop = (state == State.PENDING) & ~holds & moves
+        # State.FIRING: the clearing condition must hold throughout resolve_after (inclusive).
+        firing = state == State.FIRING
         clearing_since[firing & ~clearing & moves] = np.nan
         begin = firing & clearing & moves & np.isnan(clearing_since)
         clearing_since[begin] = now
         resolve = firing & clearing & moves & (now - clearing_since >= rule.resolve_after)
-        state[fire] = FIRING
-        state[drop | resolve] = INACTIVE
+        state[fire] = State.FIRING
+        state[drop | resolve] = State.INACTIVE
         since[drop | resolve] = np.nan
         clearing_since[resolve] = np.nan
         fired_at = vs.fired_at[cand]
         fired_at[fire] = now
         severity = vs.severity[cand]
-        escalate = self._escalate(rule, severity, fired_at, state == FIRING, now)
+        escalate = self._escalate(rule, severity, fired_at, state == State.FIRING, now)
         out = self._rows(
             i, dev, [(FIRED, fire), (ESCALATED, escalate), (RESOLVED, resolve)], now, severity
         )
@@ -605,7 +626,7 @@ class AlertEngine:
         fired_at[resolve] = np.nan
         # live: not inactive, or resolved while the condition still holds (a clear that
         # overlaps the condition): it starts pending again at the next tick, reading or not
-        vs.live = cand[(state != INACTIVE) | holds]
+        vs.live = cand[(state != State.INACTIVE) | holds]
         vs.state[cand], vs.active_since[cand], vs.clearing_since[cand] = (
             state,
             since,
@@ -667,7 +688,7 @@ class AlertEngine:
         """Devices where a value rule is firing, or an offline rule holds them offline."""
         for vs in self._values:
             if vs.rule.alert == alert:
-                return vs.devices[vs.state == FIRING]
+                return vs.devices[vs.state == State.FIRING]
         for off in self._offline:
             if off.rule.alert == alert:
                 return off.held.copy()

@@ -23,13 +23,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 
 from alerting.engine import ESCALATED, FIRED, RESOLVED, Transitions
 from alerting.rules import SEVERITIES
 
 TIERS = ("grid", "community", "township", "district")
-FIRING, ACKNOWLEDGED, ASSIGNED, CLEARED = "firing", "acknowledged", "assigned", "cleared"
-CLOSED_BY_CONDITION = "resolved"
+
+
+class Status(StrEnum):
+    """The status of an alert record (the module's docstring has every edge)."""
+
+    FIRING = "firing"  # fired, nobody has acknowledged it yet
+    ACKNOWLEDGED = "acknowledged"  # someone at the current tier has taken note
+    ASSIGNED = "assigned"  # a grid worker has it
+    RESOLVED = "resolved"  # closed: its condition cleared before anybody acknowledged it
+    CLEARED = "cleared"  # closed: handled
+
+
 DEFAULT_SLA = {"grid": 900.0, "community": 1800.0, "township": 3600.0}  # seconds to acknowledge
 
 
@@ -44,7 +55,7 @@ class AlertRecord:
     device: int
     severity: str
     fired_at: float
-    status: str = FIRING
+    status: str = Status.FIRING
     tier: str = TIERS[0]
     tier_since: float = 0.0
     acknowledged_at: float | None = None
@@ -57,7 +68,7 @@ class AlertRecord:
 
     @property
     def open(self) -> bool:
-        return self.status not in (CLEARED, CLOSED_BY_CONDITION)
+        return self.status not in (Status.CLEARED, Status.RESOLVED)
 
 
 @dataclass(frozen=True)
@@ -79,7 +90,7 @@ class AlertBook:
         self.sla = dict(sla)
         self.records: list[AlertRecord] = []
         self._open: dict[tuple[str, int], AlertRecord] = {}
-        self._firing: dict[int, AlertRecord] = {}  # records FIRING below the top tier
+        self._firing: dict[int, AlertRecord] = {}  # records Status.FIRING below the top tier
 
     def apply(self, transitions: Transitions, alert_names: list[str]) -> list[AlertRecord]:
         """Open, resolve and raise records from one evaluation's transitions; return new ones."""
@@ -106,7 +117,13 @@ class AlertBook:
         """A record for an event from elsewhere (a resident's report, a grid worker's patrol);
         ``device`` is -1 when no device is involved. The engine's fired alerts come here too."""
         rec = AlertRecord(
-            len(self.records), alert, device, severity, at, tier_since=at, history=[(at, FIRING)]
+            len(self.records),
+            alert,
+            device,
+            severity,
+            at,
+            tier_since=at,
+            history=[(at, Status.FIRING)],
         )
         self.records.append(rec)
         self._firing[rec.id] = rec
@@ -117,30 +134,30 @@ class AlertBook:
     def _resolve(self, rec: AlertRecord, at: float) -> None:
         rec.resolved_at = at
         rec.history.append((at, "condition resolved"))
-        if rec.status == FIRING:
-            rec.status, rec.closed_at = CLOSED_BY_CONDITION, at
+        if rec.status == Status.FIRING:
+            rec.status, rec.closed_at = Status.RESOLVED, at
             self._firing.pop(rec.id, None)
 
     def acknowledge(self, record: int, by: str, now: float) -> AlertRecord:
-        rec = self._get(record, FIRING)
-        rec.status, rec.acknowledged_at, rec.acknowledged_by = ACKNOWLEDGED, now, by
+        rec = self._get(record, Status.FIRING)
+        rec.status, rec.acknowledged_at, rec.acknowledged_by = Status.ACKNOWLEDGED, now, by
         self._firing.pop(rec.id, None)
         rec.history.append((now, f"acknowledged by {by}"))
         return rec
 
     def assign(self, record: int, worker: str, now: float) -> AlertRecord:
-        rec = self._get(record, FIRING, ACKNOWLEDGED)
+        rec = self._get(record, Status.FIRING, Status.ACKNOWLEDGED)
         if rec.acknowledged_at is None:
             rec.acknowledged_at, rec.acknowledged_by = now, worker
-        rec.status, rec.assigned_at, rec.worker = ASSIGNED, now, worker
+        rec.status, rec.assigned_at, rec.worker = Status.ASSIGNED, now, worker
         self._firing.pop(rec.id, None)
         rec.history.append((now, f"assigned to {worker}"))
         return rec
 
     def clear(self, record: int, now: float) -> AlertRecord:
-        rec = self._get(record, ACKNOWLEDGED, ASSIGNED)
-        rec.status, rec.closed_at = CLEARED, now
-        rec.history.append((now, CLEARED))
+        rec = self._get(record, Status.ACKNOWLEDGED, Status.ASSIGNED)
+        rec.status, rec.closed_at = Status.CLEARED, now
+        rec.history.append((now, Status.CLEARED))
         return rec
 
     def tick(self, now: float) -> list[Escalation]:

@@ -3,7 +3,7 @@
 Rules run on the same vectorized engine with Prometheus semantics: each series is a device,
 the condition reads the newest sample within the 5-minute lookback (inclusive), a stale marker
 ends a series at once, ``for`` fires at the first evaluation where ``t - active_at >= for``, a
-pending alert that stops is dropped, ``keep_firing_for`` holds only firing alerts. Alert labels
+pending alert that stops is dropped, ``keep_firing_for`` holds only firing alerts. PromAlert labels
 are the series labels (without ``__name__``), the rule's labels and ``alertname``; annotations
 may use ``{{ $labels.name }}`` and ``{{ $value }}``, printed as Go prints a float64.
 """
@@ -19,7 +19,7 @@ from typing import Annotated
 import numpy as np
 from pydantic import Field, field_validator
 
-from alerting.engine import FIRING, AlertEngine
+from alerting.engine import AlertEngine, State
 from alerting.rules import Rule, RuleSet
 from alerting.templates import Templates, render
 from datafiles import Duration, Strict, format_duration, read_yaml, validate
@@ -125,7 +125,7 @@ def load_prometheus_rules(path: str | Path) -> list[PromRule]:
 
 
 @dataclass(frozen=True)
-class Alert:
+class PromAlert:
     """A firing alert as Prometheus reports it."""
 
     labels: dict[str, str]
@@ -167,20 +167,20 @@ class PrometheusRules:
             holds = fresh[dev] & vs.rule.when.fn(self.engine.last_value[dev], vs.threshold)
             self._values[i, dev[holds]] = self.engine.last_value[dev[holds]]
 
-    def firing(self, alertname: str) -> list[Alert]:
+    def firing(self, alertname: str) -> list[PromAlert]:
         out = []
         for i, rule in enumerate(self.rules):
             if rule.alert != alertname:
                 continue
             vs = self.engine._values[i]
-            for d in vs.devices[vs.state == FIRING].tolist():
+            for d in vs.devices[vs.state == State.FIRING].tolist():
                 out.append(self._alert(rule, d, self._values[i, d]))
         return out
 
-    def _alert(self, rule: PromRule, device: int, value: float) -> Alert:
+    def _alert(self, rule: PromRule, device: int, value: float) -> PromAlert:
         series = self.series[device]
         ctx = {"labels": series, "value": value}
         labels = {k: v for k, v in series.items() if k != "__name__"}
         labels.update({k: render(v, ctx) for k, v in rule.labels.items()})
         labels["alertname"] = rule.alert
-        return Alert(labels, {k: render(v, ctx) for k, v in rule.annotations.items()})
+        return PromAlert(labels, {k: render(v, ctx) for k, v in rule.annotations.items()})

@@ -14,20 +14,18 @@ from alerting.engine import (
     DEFAULT_LOOKBACK,
     ESCALATED,
     FIRED,
-    FIRING,
-    INACTIVE,
     MAX_FUTURE,
     OFFLINE,
     ONLINE,
-    PENDING,
     RESOLVED,
+    State,
 )
-from alerting.rules import SEVERITIES, Condition, Rule, RuleSet
+from alerting.rules import SEVERITIES, Rule, RuleSet, ValueCondition
 
 
 @dataclass
 class _Alert:
-    state: int = INACTIVE
+    state: int = State.INACTIVE
     severity: int = 0
     consec: int = 0
     active_since: float = math.nan
@@ -137,7 +135,7 @@ class ReferenceEngine:
         meets = not s and cond.fn(x, self._threshold(rule, d, cond.threshold))
         a.consec = min(a.consec + 1, 32767) if meets else 0
 
-    def _subject(self, cond: Condition, dev: _Device) -> float:
+    def _subject(self, cond: ValueCondition, dev: _Device) -> float:
         if cond.subject == "value":
             return dev.last_value
         return _rate(dev.last_value, dev.last_ts, dev.prev_value, dev.prev_ts)
@@ -161,30 +159,30 @@ class ReferenceEngine:
         if rule.no_data == "hold" and not fresh:
             return self._ladder(rule, a, now)  # nothing moves but the escalation clock
         events = []
-        if a.state == INACTIVE and holds:
-            a.state, a.active_since = PENDING, now
-        if a.state == PENDING:
+        if a.state == State.INACTIVE and holds:
+            a.state, a.active_since = State.PENDING, now
+        if a.state == State.PENDING:
             if holds and now - a.active_since >= rule.for_:
-                a.state, a.fired_at = FIRING, now
+                a.state, a.fired_at = State.FIRING, now
                 events.append(FIRED)
             elif not holds:
-                a.state, a.active_since = INACTIVE, math.nan
+                a.state, a.active_since = State.INACTIVE, math.nan
             return events + self._ladder(rule, a, now)
-        if a.state == FIRING:
+        if a.state == State.FIRING:
             if not clearing:
                 a.clearing_since = math.nan
             else:
                 if math.isnan(a.clearing_since):
                     a.clearing_since = now
                 if now - a.clearing_since >= rule.resolve_after:
-                    a.state = INACTIVE
+                    a.state = State.INACTIVE
                     a.active_since = a.fired_at = a.clearing_since = math.nan
                     a.severity = SEVERITIES.index(rule.severity)
                     return [RESOLVED]
         return events + self._ladder(rule, a, now)
 
     def _ladder(self, rule: Rule, a: _Alert, now: float) -> list[str]:
-        if a.state != FIRING:
+        if a.state != State.FIRING:
             return []
         raised = False
         for step in rule.escalate:

@@ -28,7 +28,7 @@ Severity = Literal["info", "warning", "critical", "emergency"]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
-class Condition(Strict):
+class ValueCondition(Strict):
     """``value OP number`` on the newest sample, or ``rate OP number`` (change per minute)."""
 
     subject: Literal["value", "rate"]
@@ -36,7 +36,7 @@ class Condition(Strict):
     threshold: float
 
     @classmethod
-    def parse(cls, text: str) -> Condition:
+    def parse(cls, text: str) -> ValueCondition:
         m = _CONDITION.match(text)
         if not m:
             raise ValueError("a condition of the form 'value OP number' or 'rate OP number'")
@@ -47,7 +47,7 @@ class Condition(Strict):
         return OPERATORS[self.op]
 
 
-class Escalation(Strict):
+class SeverityStep(Strict):
     """While the alert keeps firing, after this long its severity rises to this level."""
 
     after: Duration
@@ -72,13 +72,12 @@ class Rule(Strict):
     thresholds: Thresholds = Thresholds()
     for_: Annotated[Duration, Field(alias="for")] = 0.0
     min_samples: Annotated[int, Field(ge=1, le=1000)] = 1
-    rate_window: Duration = 900.0
     clear: str | None = None
     clear_for: Duration = 0.0
     keep_firing_for: Duration = 0.0
     no_data: Literal["hold", "resolve"] = "hold"
     severity: Severity = "warning"
-    escalate: list[Escalation] = []
+    escalate: list[SeverityStep] = []
     labels: Templates = {}
     annotations: Templates = {}
 
@@ -86,7 +85,7 @@ class Rule(Strict):
     @classmethod
     def _condition_form(cls, text: str | None) -> str | None:
         if text is not None:
-            Condition.parse(text)
+            ValueCondition.parse(text)
         return text
 
     @model_validator(mode="after")
@@ -100,12 +99,12 @@ class Rule(Strict):
         return self
 
     @cached_property
-    def when(self) -> Condition:
-        return Condition.parse(self.condition)
+    def when(self) -> ValueCondition:
+        return ValueCondition.parse(self.condition)
 
     @cached_property
-    def clear_when(self) -> Condition | None:
-        return Condition.parse(self.clear) if self.clear else None
+    def clear_when(self) -> ValueCondition | None:
+        return ValueCondition.parse(self.clear) if self.clear else None
 
     @property
     def resolve_after(self) -> float:

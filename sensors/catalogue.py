@@ -54,7 +54,7 @@ class Faults(Strict):
     late_max: Duration = 3600.0
 
 
-class DeviceType(Strict):
+class DeviceModel(Strict):
     """One catalogue entry."""
 
     measures: str
@@ -70,7 +70,7 @@ class DeviceType(Strict):
     faults: Faults = Faults()
 
     @model_validator(mode="after")
-    def _cadence(self) -> DeviceType:
+    def _cadence(self) -> DeviceModel:
         if self.upload_every is not None:
             if self.sample_every is None:
                 raise ValueError("upload_every needs sample_every (what is buffered)")
@@ -95,10 +95,10 @@ class DeviceType(Strict):
         return self.sample_every if self.upload_every else self.report_every
 
 
-class Catalogue(RootModel[dict[str, DeviceType]]):
+class DeviceCatalogue(RootModel[dict[str, DeviceModel]]):
     """Device types by name."""
 
-    def __getitem__(self, name: str) -> DeviceType:
+    def __getitem__(self, name: str) -> DeviceModel:
         return self.root[name]
 
     def __contains__(self, name: object) -> bool:
@@ -109,7 +109,7 @@ class Catalogue(RootModel[dict[str, DeviceType]]):
         return list(self.root)
 
 
-def load_catalogue(path: str | Path) -> Catalogue:
+def load_catalogue(path: str | Path) -> DeviceCatalogue:
     """Read a device catalogue; a UserError names any fault by file, line and key path."""
     data, origins = read_yaml(Path(path))
-    return validate(Catalogue, data, origins, str(path))
+    return validate(DeviceCatalogue, data, origins, str(path))

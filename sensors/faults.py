@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensors.catalogue import Catalogue
+from sensors.catalogue import DeviceCatalogue
 from sensors.devices import Devices
 from twin.core.units import DAY, YEAR
 
@@ -90,7 +90,9 @@ class DeviceFaults:
         return inside | opens
 
 
-def deal_faults(devices: Devices, catalogue: Catalogue, horizon: float, *, rng) -> DeviceFaults:
+def deal_faults(
+    devices: Devices, catalogue: DeviceCatalogue, horizon: float, *, rng
+) -> DeviceFaults:
     """Draw each device's faults from its type's rates in the catalogue."""
     n = devices.size
     f = DeviceFaults(

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sensors.catalogue import Catalogue
+from sensors.catalogue import DeviceCatalogue
 from sensors.cells import Cells, Outages
 from sensors.devices import Devices, due
 from sensors.faults import DeviceFaults, spike_values
@@ -79,7 +79,7 @@ class SensingFeed:
     def __init__(
         self,
         devices: Devices,
-        catalogue: Catalogue,
+        catalogue: DeviceCatalogue,
         signals: Signals,
         faults: DeviceFaults,
         cells: Cells,

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sensors.catalogue import Catalogue
+from sensors.catalogue import DeviceCatalogue
 from sensors.devices import Devices
 from sensors.drainage import WaterDepth
 from sensors.incidents import KINDS, Incidents
@@ -32,7 +32,7 @@ class Signals:
     """The true signal at every device; incident courses looked up by the device they reach."""
 
     devices: Devices
-    catalogue: Catalogue
+    catalogue: DeviceCatalogue
     incidents: Incidents
     depth: WaterDepth | None
     gain: np.ndarray  # float32 per device: how a water-level sensor sits against its low point

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from sensors.catalogue import Catalogue
+from sensors.catalogue import DeviceCatalogue
 from sensors.cells import Cells, Outages, lay_out_cells, power_cuts, random_outages
 from sensors.cells import combine as combine_outages
 from sensors.devices import Devices, by_residents, deploy, place
@@ -60,7 +60,7 @@ class SensingWorld:
     def build(
         cls,
         params: Sensing,
-        catalogue: Catalogue,
+        catalogue: DeviceCatalogue,
         city: City,
         *,
         start_day: int,

@@ -5,13 +5,9 @@ import pytest
 
 from alerting import AlertEngine
 from alerting.lifecycle import (
-    ACKNOWLEDGED,
-    ASSIGNED,
-    CLEARED,
-    CLOSED_BY_CONDITION,
-    FIRING,
     AlertBook,
     LifecycleError,
+    Status,
 )
 from tests.alerting.helpers import ruleset
 
@@ -27,8 +23,8 @@ def fired_book(sla=None):
 def test_fired_opens_a_record_at_the_grid_tier():
     _, _book, opened = fired_book()
     assert [(r.alert, r.device, r.status, r.tier) for r in opened] == [
-        ("GasHigh", 0, FIRING, "grid"),
-        ("GasHigh", 1, FIRING, "grid"),
+        ("GasHigh", 0, Status.FIRING, "grid"),
+        ("GasHigh", 1, Status.FIRING, "grid"),
     ]
 
 
@@ -50,14 +46,14 @@ def test_acknowledge_assign_clear_and_what_is_not_allowed():
     with pytest.raises(LifecycleError, match="is acknowledged"):
         book.acknowledge(0, "Wang", 11.0)
     rec = book.assign(0, "worker 7", 20.0)
-    assert (rec.status, rec.worker) == (ASSIGNED, "worker 7")
-    assert book.clear(0, 30.0).status == CLEARED
+    assert (rec.status, rec.worker) == (Status.ASSIGNED, "worker 7")
+    assert book.clear(0, 30.0).status == Status.CLEARED
     with pytest.raises(LifecycleError):
         book.clear(0, 31.0)
     with pytest.raises(LifecycleError, match="needs it acknowledged or assigned"):
         book.clear(1, 31.0)  # still firing
     rec = book.assign(1, "worker 8", 40.0)  # assigning acknowledges
-    assert rec.acknowledged_at == 40.0 and rec.status == ASSIGNED
+    assert rec.acknowledged_at == 40.0 and rec.status == Status.ASSIGNED
 
 
 def test_resolution_closes_only_what_nobody_took():
@@ -65,6 +61,6 @@ def test_resolution_closes_only_what_nobody_took():
     book.acknowledge(1, "Li", 10.0)
     engine.ingest(np.array([0, 1]), np.array([60.0, 60.0]), np.array([1.0, 1.0]))
     book.apply(engine.tick(60.0), engine.alert_names)
-    assert book.records[0].status == CLOSED_BY_CONDITION
-    assert book.records[1].status == ACKNOWLEDGED and book.records[1].resolved_at == 60.0
+    assert book.records[0].status == Status.RESOLVED
+    assert book.records[1].status == Status.ACKNOWLEDGED and book.records[1].resolved_at == 60.0
     assert [r.id for r in book.open_records()] == [1]

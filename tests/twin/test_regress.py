@@ -12,7 +12,7 @@ from datafiles import UserError
 from tests.conftest import SCENARIOS
 from twin.cli import main
 from twin.experiments.regression import load_suite, run_exact, run_statistical
-from twin.experiments.regression.figures import Figure, outside_limits
+from twin.experiments.regression.figures import SummaryFigure, outside_limits
 from twin.experiments.regression.statistical import (
     MOVED,
     SAME,
@@ -133,13 +133,13 @@ def test_judging_paired_replications_by_hand():
 
 def test_physical_limits():
     figures = {
-        "metrics.coverage": Figure(1.2, "share"),
-        "metrics.time_to_money_p50": Figure(-5.0, "s"),
-        "metrics.paid": Figure(-1, "entities"),
-        "metrics.amount_paid": Figure(float("nan"), "yuan"),
-        "metrics.fairness": Figure(None, "share"),
-        "scenario": Figure("tiny", None),
-        "metrics.payout_rate": Figure(1.0, "share"),
+        "metrics.coverage": SummaryFigure(1.2, "share"),
+        "metrics.time_to_money_p50": SummaryFigure(-5.0, "s"),
+        "metrics.paid": SummaryFigure(-1, "entities"),
+        "metrics.amount_paid": SummaryFigure(float("nan"), "yuan"),
+        "metrics.fairness": SummaryFigure(None, "share"),
+        "scenario": SummaryFigure("tiny", None),
+        "metrics.payout_rate": SummaryFigure(1.0, "share"),
     }
     assert outside_limits(figures) == [
         "metrics.coverage = 1.2 is a share outside [0, 1]",

@@ -13,7 +13,7 @@ from datafiles import Problem, Strict, UserError, read_yaml, validate
 from twin.scenario.schema import Scenario
 
 
-class Parameter(Strict):
+class SweptParameter(Strict):
     """A swept parameter: numeric ``range: [low, high]`` for sampling designs, or ``levels``
     (any values the scenario accepts) for factorial designs."""
 
@@ -22,7 +22,7 @@ class Parameter(Strict):
     integer: bool = False  # round sampled values (counts, workers)
 
     @model_validator(mode="after")
-    def _one(self) -> Parameter:
+    def _one(self) -> SweptParameter:
         if (self.range is None) == (self.levels is None):
             raise ValueError("give either range: [low, high] or levels: [...]")
         if self.range is not None and not self.range[0] < self.range[1]:
@@ -53,7 +53,7 @@ class SweepFile(Strict):
     seed: int
     replications: Annotated[int, Field(ge=1, le=10_000)] = 1
     design: Design
-    parameters: dict[str, Parameter] = {}
+    parameters: dict[str, SweptParameter] = {}
     outputs: Annotated[list[str], Field(min_length=1)]
     retries: Annotated[int, Field(ge=0, le=10)] = 1
 

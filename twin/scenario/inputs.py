@@ -11,7 +11,7 @@ from alerting import RuleSet, load_rules
 from alerting.routing import RoutingConfig, load_routing
 from datafiles import Problem, UserError, did_you_mean
 from matching import Policy, Registry, load_policy, load_registry
-from sensors.catalogue import Catalogue, load_catalogue
+from sensors.catalogue import DeviceCatalogue, load_catalogue
 from sensors.weather import load_weather
 from twin.scenario.schema import Scenario
 
@@ -21,7 +21,7 @@ class Inputs:
     registries: dict[str, Registry]
     policies: list[Policy]
     rules: RuleSet
-    catalogue: Catalogue
+    catalogue: DeviceCatalogue
     routing: RoutingConfig | None
 
 
@@ -65,7 +65,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     return Inputs(registries, policies, rules, catalogue, routing)
 
 
-def _device_types(scenario: Scenario, catalogue: Catalogue, rules: RuleSet | None) -> list:
+def _device_types(scenario: Scenario, catalogue: DeviceCatalogue, rules: RuleSet | None) -> list:
     """Deployed and ruled device types must be in the catalogue; the tick must not be longer
     than any deployed type's report interval."""
     names = catalogue.names

@@ -18,7 +18,7 @@ from agents.decisions import DecisionParams
 from agents.ledger import Ledger
 from agents.libraries import DataQuality, Library
 from agents.payments import release
-from agents.policy_office import Behaviour, Budget, Logs, People, PolicyOffice
+from agents.policy_office import Behaviour, BudgetState, Logs, People, PolicyOffice
 from agents.population import Population
 from agents.treasury import Route
 from matching import Matcher, Policy, Table
@@ -171,7 +171,7 @@ class PolicySide:
             return ()
         return ("city_treasury", f"department:{policy.spec.department}", "district_treasuries")
 
-    def _budget(self, policy: Policy) -> Budget | None:
+    def _budget(self, policy: Policy) -> BudgetState | None:
         """A policy's budget, released into its quota account at the start (scaled to the
         city's scale: a thousandth of the city gets a thousandth of the money)."""
         b = policy.spec.budget
@@ -179,7 +179,7 @@ class PolicySide:
             return None
         total = max(1, round(b.total * 100 * self.params.city.scale))
         release(self.ledger, policy.id, total, self._via(policy), at=0.0, ref=policy.id)
-        return Budget(total, b.when_exhausted)
+        return BudgetState(total, b.when_exhausted)
 
     def _field_quality(self, target: str) -> dict[str, DataQuality]:
         """Each library field gets the quality of the department that shares it."""

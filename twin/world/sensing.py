@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from agents.townships import Townships
 from alerting import SEVERITIES, AlertPipeline, PipelineTick, RoutingConfig, RuleSet
-from sensors.catalogue import Catalogue
+from sensors.catalogue import DeviceCatalogue
 from sensors.world import Households, SensingWorld
 from twin.core.city import City, build_city
 from twin.core.clock import Clock
@@ -47,7 +47,7 @@ class CitySensing:
         scenario: Scenario,
         city: City,
         rules: RuleSet,
-        catalogue: Catalogue,
+        catalogue: DeviceCatalogue,
         routing: RoutingConfig | None,
         model: mesa.Model,
         streams: Streams,
@@ -192,7 +192,7 @@ class SensingModel(mesa.Model):
     """The sensing side alone, on a city without a population (households are placed by
     community weight): for sensing studies at full scale and for the benchmark."""
 
-    def __init__(self, scenario: Scenario, rules: RuleSet, catalogue: Catalogue,
+    def __init__(self, scenario: Scenario, rules: RuleSet, catalogue: DeviceCatalogue,
                  routing: RoutingConfig | None = None) -> None:  # fmt: skip
         self.streams = Streams(scenario.seed)
         super().__init__(rng=self.streams.generator("mesa"))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from twin.core.atomic import write_text_atomic
-from twin.experiments.regression.figures import Figure, outside_limits
+from twin.experiments.regression.figures import SummaryFigure, outside_limits
 from twin.experiments.regression.runs import run_all
 from twin.experiments.regression.suite import Suite
 
@@ -54,7 +54,7 @@ def same(old: object, new: object) -> bool:
     return old == new
 
 
-def changes(snapshot: dict[str, dict], figures: dict[str, Figure]) -> list[Change]:
+def changes(snapshot: dict[str, dict], figures: dict[str, SummaryFigure]) -> list[Change]:
     """Every figure whose value or unit differs, or that exists on one side only."""
     out = []
     for name in sorted(set(snapshot) | set(figures)):
@@ -66,7 +66,7 @@ def changes(snapshot: dict[str, dict], figures: dict[str, Figure]) -> list[Chang
     return out
 
 
-def snapshot_text(case: str, scenario: str, figures: dict[str, Figure]) -> str:
+def snapshot_text(case: str, scenario: str, figures: dict[str, SummaryFigure]) -> str:
     data = {
         "case": case,
         "scenario": scenario,

@@ -13,26 +13,26 @@ SHARE = "share"
 
 
 @dataclass(frozen=True)
-class Figure:
+class SummaryFigure:
     value: float | int | str | None
     unit: str | None
 
 
-def flatten(summary: dict, prefix: str = "") -> dict[str, Figure]:
+def flatten(summary: dict, prefix: str = "") -> dict[str, SummaryFigure]:
     """Every leaf of a summary by its dotted path; ``{value, unit}`` pairs become one figure."""
-    out: dict[str, Figure] = {}
+    out: dict[str, SummaryFigure] = {}
     for key, item in summary.items():
         path = f"{prefix}{key}"
         if isinstance(item, dict) and set(item) == {"value", "unit"}:
-            out[path] = Figure(item["value"], item["unit"])
+            out[path] = SummaryFigure(item["value"], item["unit"])
         elif isinstance(item, dict):
             out.update(flatten(item, path + "."))
         else:
-            out[path] = Figure(item, None)
+            out[path] = SummaryFigure(item, None)
     return out
 
 
-def outside_limits(figures: dict[str, Figure]) -> list[str]:
+def outside_limits(figures: dict[str, SummaryFigure]) -> list[str]:
     """Figures a run cannot produce: shares outside [0, 1], negative counts, times or money,
     and numbers that are not finite."""
     bad = []
@@ -49,7 +49,7 @@ def outside_limits(figures: dict[str, Figure]) -> list[str]:
     return bad
 
 
-def run_case(scenario: str, overrides: dict) -> dict[str, Figure]:
+def run_case(scenario: str, overrides: dict) -> dict[str, SummaryFigure]:
     """One run of a scenario, its summary flattened; a module-level function, for workers."""
     import twin
     from twin.scenario.loader import load_scenario

@@ -7,14 +7,14 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 
 from datafiles import UserError
-from twin.experiments.regression.figures import Figure, run_case
+from twin.experiments.regression.figures import SummaryFigure, run_case
 
 Run = tuple[str, str, dict]  # (label, scenario file, overrides)
 
 
 def run_all(
     runs: Sequence[Run], jobs: int = 1, done: Callable[[str], None] | None = None
-) -> list[dict[str, Figure]]:
+) -> list[dict[str, SummaryFigure]]:
     """Each run's flattened summary, in the order given; ``done(label)`` after each."""
     tick = done or (lambda _label: None)
     if jobs <= 1 or len(runs) <= 1:
@@ -23,7 +23,7 @@ def run_all(
             out.append(_guarded(label, scenario, overrides))
             tick(label)
         return out
-    results: list[dict[str, Figure] | None] = [None] * len(runs)
+    results: list[dict[str, SummaryFigure] | None] = [None] * len(runs)
     with ProcessPoolExecutor(min(jobs, len(runs)), mp_context=get_context("spawn")) as pool:
         futures = {
             pool.submit(_guarded, label, scenario, overrides): i
@@ -36,7 +36,7 @@ def run_all(
     return [r for r in results if r is not None]
 
 
-def _guarded(label: str, scenario: str, overrides: dict) -> dict[str, Figure]:
+def _guarded(label: str, scenario: str, overrides: dict) -> dict[str, SummaryFigure]:
     try:
         return run_case(scenario, overrides)
     except UserError:

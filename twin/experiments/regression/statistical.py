@@ -33,7 +33,7 @@ from scipy import stats
 from datafiles import UserError
 from twin.core.atomic import write_text_atomic
 from twin.experiments.designs import run_seed
-from twin.experiments.regression.figures import Figure, outside_limits
+from twin.experiments.regression.figures import SummaryFigure, outside_limits
 from twin.experiments.regression.runs import run_all
 from twin.experiments.regression.suite import Suite
 
@@ -144,7 +144,7 @@ def run_statistical(
     return out
 
 
-def _values(summaries: list[dict[str, Figure]], kpi: str, case: str) -> list:
+def _values(summaries: list[dict[str, SummaryFigure]], kpi: str, case: str) -> list:
     if kpi not in summaries[0]:
         raise UserError.one(
             f"regression case '{case}' has no figure '{kpi}'",
