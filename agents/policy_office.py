@@ -21,7 +21,7 @@ from agents.awareness import Awareness, hear_of_it, read_push
 from agents.decisions import DecisionParams, act_rate, decide_to_act, gather_evidence
 from agents.ledger import Ledger
 from agents.payments import Instruction, settle
-from agents.treasury import Route, treasury_payment
+from agents.treasury import Treasury, treasury_payment
 from twin.core.eventlog import EventLog
 from twin.core.units import DAY
 
@@ -87,7 +87,8 @@ class PolicyOffice(mesa.Agent):
         truly_eligible: np.ndarray,
         misreports: np.ndarray,
         true_amount: np.ndarray,
-        route: Route,
+        treasury: Treasury,
+        route: str,
         behaviour: Behaviour,
         streams: Callable[[str], np.random.Generator],
         logs: Logs,
@@ -101,7 +102,8 @@ class PolicyOffice(mesa.Agent):
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
         self.people, self.truly_eligible, self.true_amount = people, truly_eligible, true_amount
-        self.route, self.behaviour, self.logs = route, behaviour, logs
+        self.treasury, self.route = treasury, route  # the route this policy's money takes
+        self.behaviour, self.logs = behaviour, logs
         # one stream per process, so that a change to one (more reviewers, another route)
         # leaves the others' draws - who hears of the policy, who acts - as they were
         self.rngs = {name: streams(name) for name in STREAMS}
@@ -329,7 +331,12 @@ class PolicyOffice(mesa.Agent):
 
         env.process(
             treasury_payment(
-                env, self.route, ins.account_valid, rng=self.rngs["payments"], settle=land
+                env,
+                self.treasury,
+                self.route,
+                ins.account_valid,
+                rng=self.rngs["payments"],
+                settle=land,
             )
         )
 

@@ -3,29 +3,37 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from typing import Annotated, Literal
 
 import numpy as np
 import simpy
+from pydantic import Field
 
-from twin.core.units import DAY
+from datafiles import Duration, Strict
+from datafiles.types import Share, TimeOfDay
+from twin.core.units import DAY, HOUR
 
 
-@dataclass(frozen=True)
-class Route:
-    """``direct``: one processing step; ``layered``: ``levels`` quota steps, then processing.
+class Treasury(Strict):
+    """The route money takes (scenario section ``treasury``): ``direct`` is one processing
+    step from the treasury to the account; ``layered`` passes ``layered_levels`` quota
+    levels first, each taking ``layered_level_delay`` (and, when ``layered_batch_every`` is
+    set, waiting for the level's next allocation run). The bank runs its batches at
+    ``bank_windows`` (times of day; none: continuously), and is down at a window with chance
+    ``bank_outage`` (the payment waits for the next one)."""
 
-    ``windows``: seconds of the day at which the bank runs its batches; a payment waits for
-    the next one (after the day's last window - the cut-off - for the next day's first).
-    """
+    route: Literal["direct", "layered"] = "direct"
+    routes: dict[str, Literal["direct", "layered"]] = {}  # by policy id, over ``route``
+    direct_processing: Duration = 600.0
+    layered_levels: Annotated[int, Field(ge=1, le=6)] = 4
+    layered_level_delay: Duration = 3 * DAY
+    bank_windows: list[TimeOfDay] = []
+    layered_batch_every: Duration = 0.0
+    bank_outage: Share = 0.0
 
-    kind: str
-    processing_seconds: float
-    levels: int = 0
-    level_delay_seconds: float = 0.0
-    windows: tuple[float, ...] = ()
-    level_batch_seconds: float = 0.0  # each level allocates quotas in runs this far apart
-    outage: float = 0.0  # chance the bank is down at a batch window (the payment waits)
+    def route_of(self, policy_id: str) -> str:
+        """The route a policy's money takes."""
+        return self.routes.get(policy_id, self.route)
 
 
 def next_window(now: float, windows: tuple[float, ...]) -> float:
@@ -41,7 +49,8 @@ def next_window(now: float, windows: tuple[float, ...]) -> float:
 
 def treasury_payment(
     env: simpy.Environment,
-    route: Route,
+    treasury: Treasury,
+    route: str,
     account_valid: bool,
     *,
     rng: np.random.Generator,
@@ -50,20 +59,21 @@ def treasury_payment(
     """A payment waits at each budget level (layered route), then for the bank's next batch
     window, is processed, and lands in the beneficiary's account - or is returned if the
     account is invalid."""
-    if route.kind == "layered":
-        for _ in range(route.levels):
-            if route.level_batch_seconds:  # wait for the level's next allocation run
-                period = route.level_batch_seconds
-                yield env.timeout(-env.now % period)
-            yield env.timeout(rng.exponential(route.level_delay_seconds))
-    processing = rng.exponential(route.processing_seconds)
+    t = treasury
+    if route == "layered":
+        for _ in range(t.layered_levels):
+            if t.layered_batch_every:  # wait for the level's next allocation run
+                yield env.timeout(-env.now % t.layered_batch_every)
+            yield env.timeout(rng.exponential(t.layered_level_delay))
+    processing = rng.exponential(t.direct_processing)
+    windows = tuple(t.bank_windows)
     while True:  # a batch window at which the bank is up (an outage: try the next one)
-        batch = next_window(env.now, route.windows)
+        batch = next_window(env.now, windows)
         if batch > env.now:
             yield env.timeout(batch - env.now)
-        if rng.random() >= route.outage:
+        if rng.random() >= t.bank_outage:
             break
         # with windows, move past this one to the next; without, retry in an hour
-        yield env.timeout(1.0 if route.windows else 3600.0)
+        yield env.timeout(1.0 if windows else HOUR)
     yield env.timeout(processing)
     settle(env.now, "paid" if account_valid else "returned")

@@ -26,7 +26,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from agents.ledger import Ledger  # noqa: E402
 from agents.payments import PAID, RETURNED, Instruction, settle  # noqa: E402
-from agents.treasury import Route, treasury_payment  # noqa: E402
+from agents.treasury import Treasury, treasury_payment  # noqa: E402
 from twin.bench.convention import Figure, parse_args, report  # noqa: E402
 
 
@@ -34,7 +34,7 @@ def payments(n: int) -> tuple[float, int, Ledger]:
     env = CountingEnvironment()
     ledger = Ledger()
     rng = np.random.default_rng(0)
-    route = Route("direct", 600.0)
+    treasury = Treasury(direct_processing=600.0)
     amounts = rng.integers(100, 5_000_000, n)
     valid = rng.random(n) < 0.98
     landed = [0]
@@ -46,7 +46,9 @@ def payments(n: int) -> tuple[float, int, Ledger]:
             status = settle(ledger, ins, at=at, fund=True)
             landed[0] += status in (PAID, RETURNED)
 
-        env.process(treasury_payment(env, route, ins.account_valid, rng=rng, settle=land))
+        env.process(
+            treasury_payment(env, treasury, "direct", ins.account_valid, rng=rng, settle=land)
+        )
 
     start = time.perf_counter()
     for i in range(n):  # matched in one day, paid as they land

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 """A share or probability in [0, 1]."""
@@ -23,7 +23,10 @@ FilePath = Annotated[Path, IS_PATH, PlainSerializer(str, return_type=str, when_u
 """A path, written relative to the file that names it."""
 
 
-def _time_of_day(value: object) -> float:
+def _time_of_day(value: object, info: ValidationInfo | None = None) -> float:
+    if info is not None and not (info.context and "data_file" in info.context):
+        if isinstance(value, float):  # built in code: seconds since midnight
+            return value
     # YAML 1.1 reads an unquoted 20:00 as the base-60 number 1200: minutes since midnight
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
         return value * 60.0

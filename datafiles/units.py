@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import BeforeValidator, PlainSerializer
+from pydantic import BeforeValidator, PlainSerializer, ValidationInfo
 
 SECONDS_PER_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
@@ -36,7 +36,11 @@ def format_duration(seconds: float) -> str:
     return "".join(out)
 
 
-def _duration(value: object) -> float:
+def _duration(value: object, info: ValidationInfo) -> float:
+    """In a data file a duration needs its unit; in code, a number is seconds."""
+    from_file = bool(info.context and "data_file" in info.context)
+    if not from_file and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
     return parse_duration(value)  # type: ignore[arg-type]
 
 
@@ -45,4 +49,5 @@ Duration = Annotated[
     BeforeValidator(_duration),
     PlainSerializer(format_duration, return_type=str, when_used="json"),
 ]
-"""A pydantic field type: seconds, written in files with a unit (90s, 15m, 2h, 30d)."""
+"""A pydantic field type: seconds, written in files with a unit (90s, 15m, 2h, 30d); code
+that builds a model directly may give seconds as a number."""

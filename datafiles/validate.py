@@ -16,7 +16,7 @@ def validate[M: BaseModel](
 ) -> M:
     """``model.model_validate(data)``, or a UserError naming file, line and key of each fault."""
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context={"data_file": file})
     except ValidationError as exc:
         problems = [_problem(err, origins, model, file) for err in exc.errors()]
         raise UserError(problems) from None

@@ -4,7 +4,7 @@ import numpy as np
 import simpy
 from scipy import stats
 
-from agents.treasury import Route, treasury_payment
+from agents.treasury import Treasury, treasury_payment
 
 
 class FixedRng:
@@ -22,7 +22,8 @@ def test_direct_route_takes_one_processing_step():
     env.process(
         treasury_payment(
             env,
-            Route("direct", 600),
+            Treasury(direct_processing=600),
+            "direct",
             True,
             rng=FixedRng(),
             settle=lambda at, status: trace.append((at, status)),
@@ -34,10 +35,15 @@ def test_direct_route_takes_one_processing_step():
 
 def test_layered_route_waits_at_each_level_and_invalid_accounts_are_returned():
     env, trace = simpy.Environment(), []
-    route = Route("layered", 600, levels=4, level_delay_seconds=86_400)
+    route = Treasury(direct_processing=600, layered_levels=4, layered_level_delay=86_400)
     env.process(
         treasury_payment(
-            env, route, False, rng=FixedRng(), settle=lambda at, status: trace.append((at, status))
+            env,
+            route,
+            "layered",
+            False,
+            rng=FixedRng(),
+            settle=lambda at, status: trace.append((at, status)),
         )
     )
     env.run()
@@ -57,7 +63,8 @@ def test_bank_windows_batch_payments_and_the_cut_off_defers_to_tomorrow():
     env.process(
         treasury_payment(
             env,
-            Route("direct", 600, windows=windows),
+            Treasury(direct_processing=600, bank_windows=windows),
+            "direct",
             True,
             rng=FixedRng(),
             settle=lambda at, s: trace.append(at),
@@ -69,11 +76,16 @@ def test_bank_windows_batch_payments_and_the_cut_off_defers_to_tomorrow():
 
 def test_layered_levels_allocate_in_weekly_runs_and_an_outage_defers_to_the_next_window():
     env, trace = simpy.Environment(), []
-    route = Route(
-        "layered", 600, levels=2, level_delay_seconds=3600, level_batch_seconds=7 * 86_400.0
+    route = Treasury(
+        direct_processing=600,
+        layered_levels=2,
+        layered_level_delay=3600,
+        layered_batch_every=7 * 86_400.0,
     )
     env.process(
-        treasury_payment(env, route, True, rng=FixedRng(), settle=lambda at, s: trace.append(at))
+        treasury_payment(
+            env, route, "layered", True, rng=FixedRng(), settle=lambda at, s: trace.append(at)
+        )
     )
     env.run()
     # level 1 runs at t=0 (+1h), level 2 at the next weekly run (day 7, +1h), then processing
@@ -88,9 +100,11 @@ def test_layered_levels_allocate_in_weekly_runs_and_an_outage_defers_to_the_next
 
     env, trace = simpy.Environment(), []
     windows = (9 * 3600.0, 14 * 3600.0)
-    outage = Route("direct", 600, windows=windows, outage=0.5)
+    outage = Treasury(direct_processing=600, bank_windows=windows, bank_outage=0.5)
     env.process(
-        treasury_payment(env, outage, True, rng=Down(), settle=lambda at, s: trace.append(at))
+        treasury_payment(
+            env, outage, "direct", True, rng=Down(), settle=lambda at, s: trace.append(at)
+        )
     )
     env.run()
     assert trace == [14 * 3600.0 + 600]
@@ -107,7 +121,12 @@ def test_docking_direct_route_time_to_money_is_exponential_with_its_mean():
     for _ in range(40_000):
         env.process(
             treasury_payment(
-                env, Route("direct", 600.0), True, rng=rng, settle=lambda at, _s: landed.append(at)
+                env,
+                Treasury(direct_processing=600.0),
+                "direct",
+                True,
+                rng=rng,
+                settle=lambda at, _s: landed.append(at),
             )
         )
     env.run()

@@ -12,8 +12,9 @@ from pydantic import (
 )
 
 from agents.townships import Response
+from agents.treasury import Treasury
 from datafiles import Duration, Strict
-from datafiles.types import FilePath, Share, TimeOfDay, hh_mm, time_of_day
+from datafiles.types import FilePath, Share, hh_mm, time_of_day
 from sensors.params import Sensing
 from twin.core import ningbo
 
@@ -122,19 +123,6 @@ class Life(Section):
     arriving_graduates_per_year: Share = 0.01
     firm_entry_per_year: Share = 0.12
     registration_lag: Duration = 7 * 86_400.0
-
-
-class Treasury(Section):
-    """The route money takes: direct (treasury to account) or layered (quota level by level)."""
-
-    route: Literal["direct", "layered"] = "direct"
-    routes: dict[str, Literal["direct", "layered"]] = {}
-    direct_processing: Duration = 600.0
-    layered_levels: Annotated[int, Field(ge=1, le=6)] = 4
-    layered_level_delay: Duration = 3 * 86_400.0
-    bank_windows: list[TimeOfDay] = []
-    layered_batch_every: Duration = 0.0
-    bank_outage: Share = 0.0
 
 
 class Scenario(Section):

@@ -20,7 +20,6 @@ from agents.libraries import DataQuality, Library
 from agents.payments import release
 from agents.policy_office import Behaviour, BudgetState, Logs, People, PolicyOffice
 from agents.population import Population
-from agents.treasury import Route
 from matching import Matcher, Policy, Table
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
@@ -103,7 +102,8 @@ class PolicySide:
             truly_eligible=truth.eligible,
             misreports=self._misreporters(target),
             true_amount=truth.amount,
-            route=self._route(policy.id),
+            treasury=s.treasury,
+            route=s.treasury.route_of(policy.id),
             behaviour=_behaviour(s.behaviour),
             streams=streams,
             logs=logs,
@@ -151,23 +151,10 @@ class PolicySide:
         pop = self.population[target]
         return getattr(pop, "misreports", np.zeros(pop.size, bool))
 
-    def _route(self, policy_id: str) -> Route:
-        t = self.params.treasury
-        return Route(
-            t.routes.get(policy_id, t.route),
-            t.direct_processing,
-            t.layered_levels,
-            t.layered_level_delay,
-            tuple(t.bank_windows),
-            t.layered_batch_every,
-            t.bank_outage,
-        )
-
     def _via(self, policy: Policy) -> tuple[str, ...]:
         """Accounts between the appropriation and the quota: none on the direct route; the
         city treasury, the department and the district treasuries on the layered one."""
-        t = self.params.treasury
-        if t.routes.get(policy.id, t.route) != "layered":
+        if self.params.treasury.route_of(policy.id) != "layered":
             return ()
         return ("city_treasury", f"department:{policy.spec.department}", "district_treasuries")
 
