@@ -23,10 +23,14 @@ FilePath = Annotated[Path, IS_PATH, PlainSerializer(str, return_type=str, when_u
 """A path, written relative to the file that names it."""
 
 
-def _time_of_day(value: object, info: ValidationInfo | None = None) -> float:
-    if info is not None and not (info.context and "data_file" in info.context):
-        if isinstance(value, float):  # built in code: seconds since midnight
-            return value
+def _time_of_day(value: object, info: ValidationInfo) -> float:
+    """In a data file, HH:MM; in code, a float is seconds since midnight."""
+    if not (info.context and "data_file" in info.context) and isinstance(value, float):
+        return value
+    return _parse_time_of_day(value)
+
+
+def _parse_time_of_day(value: object) -> float:
     # YAML 1.1 reads an unquoted 20:00 as the base-60 number 1200: minutes since midnight
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 24 * 60:
         return value * 60.0
@@ -43,7 +47,7 @@ def hh_mm(seconds: float) -> str:
 
 def time_of_day(value: object) -> float:
     """Seconds since midnight from HH:MM (or the number YAML 1.1 makes of it)."""
-    return value if isinstance(value, float) else _time_of_day(value)
+    return value if isinstance(value, float) else _parse_time_of_day(value)
 
 
 TimeOfDay = Annotated[
