@@ -10,29 +10,36 @@ slips through.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import simpy
+from pydantic import Field
 
 from agents.shifts import office_hours, staff_plan
+from datafiles import Duration, Strict
+from datafiles.types import Share, TimeOfDay
+from twin.core.units import HOUR
 
 APPROVED, REJECTED, RETURNED = "approved", "rejected", "returned"
 
 
-@dataclass(frozen=True)
-class ReviewParams:
-    """Review capacity and risk control (assumptions; every one a scenario lever)."""
+class Approval(Strict):
+    """The departments' reviewers and their risk control (scenario section ``approval``;
+    docs/population.md): each policy's reviewers work office hours; a case takes
+    ``review_time`` on average (exponential), ``audit_factor`` times that when drawn for an
+    in-depth audit; a review catches a false claim with chance ``catch`` (``catch_audited``
+    under audit); a truly eligible case is returned for more evidence with chance
+    ``honest_error``."""
 
-    reviewers: int = 2
-    review_minutes: float = 20.0  # mean, exponential
-    opens: float = 9 * 3600.0  # office hours, seconds of the day
-    closes: float = 17 * 3600.0
-    audit_share: float = 0.1  # cases drawn for an in-depth audit
-    audit_factor: float = 3.0  # an audit takes this many times longer
-    catch: float = 0.6  # chance a review catches a false claim
-    catch_audited: float = 0.95
-    honest_error: float = 0.02  # chance a truly eligible case is returned for more evidence
+    reviewers_per_policy: Annotated[int, Field(ge=1)] = 2
+    review_time: Duration = 1200.0
+    office_hours: tuple[TimeOfDay, TimeOfDay] = (9 * HOUR, 17 * HOUR)
+    audit_share: Share = 0.1
+    audit_factor: Annotated[float, Field(ge=1.0)] = 3.0
+    catch: Share = 0.6
+    catch_audited: Share = 0.95
+    honest_error: Share = 0.02
 
 
 class ReviewDesk:
@@ -41,17 +48,19 @@ class ReviewDesk:
     def __init__(
         self,
         env: simpy.Environment,
-        params: ReviewParams,
+        params: Approval,
         *,
         rng: np.random.Generator,
         observe: Callable[[float, int], None] | None = None,
     ) -> None:
         self.env, self.params, self.rng = env, params, rng
-        self.reviewers = simpy.PriorityResource(env, capacity=params.reviewers)
+        self.reviewers = simpy.PriorityResource(env, capacity=params.reviewers_per_policy)
         self.observe = observe  # (time, cases waiting) whenever a case arrives
         env.process(
             staff_plan(
-                env, self.reviewers, office_hours(params.opens, params.closes, params.reviewers)
+                env,
+                self.reviewers,
+                office_hours(*params.office_hours, params.reviewers_per_policy),
             )
         )
 
@@ -66,14 +75,14 @@ class ReviewDesk:
         an honest case is decided right (but for rare slips), a false claim may slip through."""
         p, rng, env = self.params, self.rng, self.env
         audited = rng.random() < p.audit_share
-        minutes = rng.exponential(p.review_minutes) * (p.audit_factor if audited else 1.0)
+        seconds = rng.exponential(p.review_time) * (p.audit_factor if audited else 1.0)
         catch = p.catch_audited if audited else p.catch
         slip = rng.random()
         with self.reviewers.request(priority=0) as seat:
             if self.observe is not None:
                 self.observe(env.now, len(self.reviewers.queue))
             yield seat
-            yield env.timeout(minutes * 60.0)
+            yield env.timeout(seconds)
         if truly_eligible:
             outcome = RETURNED if slip < p.honest_error else APPROVED
         elif false_claim:

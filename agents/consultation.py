@@ -9,23 +9,56 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Annotated
 
 import numpy as np
 import simpy
+from pydantic import Field, field_serializer, field_validator
 
 from agents.shifts import staff_plan
+from datafiles import Duration, Strict
+from datafiles.types import Share, hh_mm, time_of_day
+from twin.core.units import HOUR
 
 
-@dataclass(frozen=True)
-class DeskParams:
-    """Rates per second; ``shifts`` are (start second of the day, operators) pairs."""
+class Shift(Strict):
+    """From this time of day (HH:MM), this many operators answer."""
 
-    service_mean: float = 300.0
-    patience_mean: float | None = 600.0  # None: nobody hangs up
-    deflected: float = 0.0  # share answered by self-service or the chatbot
-    callback_share: float = 0.5  # of those who hang up, the share who call again
-    callback_delay_mean: float = 1800.0
-    shifts: tuple[tuple[float, int], ...] = ((0.0, 10),)
+    from_: Annotated[float, Field(alias="from")]
+    operators: Annotated[int, Field(ge=0)]
+
+    @field_validator("from_", mode="before")
+    @classmethod
+    def _clock_time(cls, value: object) -> float:
+        return time_of_day(value)
+
+    @field_serializer("from_", when_used="json")
+    def _written(self, seconds: float) -> str:
+        return hh_mm(seconds)
+
+
+class ConsultationDesk(Strict):
+    """The platform's consultation desk (scenario section ``desk``; docs/population.md): who
+    calls - a share of those just pushed to or starting an application - and who answers, in
+    shifts; a call takes ``service_time`` on average; a caller waits ``patience`` on average
+    (None: for ever) before hanging up, and calls back after ``callback_delay`` with chance
+    ``callback_share``; the chatbot answers ``deflected`` of them."""
+
+    shifts: Annotated[list[Shift], Field(min_length=1)] = [
+        Shift(from_=8 * HOUR, operators=3),
+        Shift(from_=20 * HOUR, operators=1),
+    ]
+    service_time: Duration = 300.0
+    patience: Duration | None = 600.0
+    deflected: Share = 0.0
+    callback_share: Share = 0.5
+    callback_delay: Duration = 1800.0
+    questions_per_application: Share = 0.6
+    questions_per_push: Share = 0.2
+
+    def plan(self) -> tuple[tuple[float, int], ...]:
+        """(second of the day, operators) pairs."""
+        return tuple((s.from_, s.operators) for s in self.shifts)
 
 
 @dataclass
@@ -54,14 +87,15 @@ class Desk:
     """Operators as a SimPy resource; off-shift operators are held by the shift plan."""
 
     def __init__(
-        self, env: simpy.Environment, params: DeskParams, *, rng: np.random.Generator
+        self, env: simpy.Environment, params: ConsultationDesk, *, rng: np.random.Generator
     ) -> None:
         self.env, self.params, self.rng = env, params, rng
-        self.staff = max(n for _, n in params.shifts)
+        plan = params.plan()
+        self.staff = max(n for _, n in plan)
         self.operators = simpy.PriorityResource(env, capacity=self.staff)
         self.log = CallLog()
-        if any(n < self.staff for _, n in params.shifts):
-            env.process(staff_plan(env, self.operators, params.shifts))
+        if any(n < self.staff for _, n in plan):
+            env.process(staff_plan(env, self.operators, plan))
 
     def caller(self):
         """A caller tries self-service, then waits for an operator within their patience, is
@@ -71,8 +105,8 @@ class Desk:
         if rng.random() < p.deflected:
             self.log.add(arrived, np.nan, arrived, "deflected")
             return
-        patience = np.inf if p.patience_mean is None else rng.exponential(p.patience_mean)
-        service = rng.exponential(p.service_mean)
+        patience = np.inf if p.patience is None else rng.exponential(p.patience)
+        service = rng.exponential(p.service_time)
         with self.operators.request(priority=0) as line:
             # a caller without a patience limit waits on the line alone (no timer that never
             # fires sits in the event queue)
@@ -84,7 +118,7 @@ class Desk:
                 return
         self.log.add(arrived, np.nan, env.now, "abandoned")
         if rng.random() < p.callback_share:
-            yield env.timeout(rng.exponential(p.callback_delay_mean))
+            yield env.timeout(rng.exponential(p.callback_delay))
             env.process(self.caller())
 
 
@@ -92,17 +126,10 @@ class Callers:
     """People with questions: some of those just pushed to, or starting an application, call
     the desk within the next twelve hours."""
 
-    def __init__(
-        self,
-        env: simpy.Environment,
-        desk: Desk,
-        *,
-        per_push: float,
-        per_application: float,
-        rng: np.random.Generator,
-    ) -> None:
+    def __init__(self, env: simpy.Environment, desk: Desk, *, rng: np.random.Generator) -> None:
         self.env, self.desk, self.rng = env, desk, rng
-        self.share = {"push": per_push, "apply": per_application}
+        p = desk.params
+        self.share = {"push": p.questions_per_push, "apply": p.questions_per_application}
 
     def __call__(self, people: int, why: str) -> None:
         """``people`` were just pushed to (``why`` "push") or started applying ("apply")."""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
-from agents.approval import APPROVED, ReviewDesk, ReviewParams
+from agents.approval import APPROVED, Approval, ReviewDesk
 from agents.awareness import Awareness, hear_of_it, read_push
 from agents.decisions import DecisionParams, act_rate, decide_to_act, gather_evidence
 from agents.ledger import Ledger
@@ -95,7 +95,7 @@ class PolicyOffice(mesa.Agent):
         ledger: Ledger,
         target: str,
         budget: BudgetState | None = None,
-        review: ReviewParams | None = None,
+        review: Approval | None = None,
         ask: Callable[[int, str], None] | None = None,
         via: tuple[str, ...] = (),
     ) -> None:
@@ -111,7 +111,7 @@ class PolicyOffice(mesa.Agent):
         self.via = via  # accounts the money passes through on its way to the quota
         self.desk = ReviewDesk(
             model.clock.env,
-            review or ReviewParams(),
+            review or Approval(),
             rng=self.rngs["review"],
             observe=self._observe_queue,
         )

@@ -7,8 +7,9 @@ import simpy
 from scipy import stats
 
 from agents.consultation import (
+    ConsultationDesk,
     Desk,
-    DeskParams,
+    Shift,
     arrivals,
     erlang_a,
     erlang_c_wait,
@@ -28,8 +29,11 @@ def run_desk(seed: int, rate: float, servers: int, horizon: float, patience=None
     ``servers`` operators, nobody calls back; the first 5% of the horizon is warm-up."""
     env = simpy.Environment()
     rng = np.random.default_rng(seed)
-    params = DeskParams(
-        service_mean=1.0, patience_mean=patience, callback_share=0.0, shifts=((0.0, servers),)
+    params = ConsultationDesk(
+        service_time=1.0,
+        patience=patience,
+        callback_share=0.0,
+        shifts=[Shift(from_=0.0, operators=servers)],
     )
     desk = Desk(env, params, rng=rng)
     env.process(arrivals(env, desk, rate, rng=rng, until=horizon))
@@ -114,12 +118,12 @@ def test_impatient_callers_hang_up_and_some_call_back():
     rng = np.random.default_rng(1)
     desk = Desk(
         env,
-        DeskParams(
-            service_mean=600,
-            patience_mean=120,
+        ConsultationDesk(
+            service_time=600,
+            patience=120,
             callback_share=1.0,
-            callback_delay_mean=60,
-            shifts=((0.0, 1),),
+            callback_delay=60,
+            shifts=[Shift(from_=0.0, operators=1)],
         ),
         rng=rng,
     )
@@ -133,7 +137,7 @@ def test_impatient_callers_hang_up_and_some_call_back():
 def test_a_chatbot_deflects_its_share():
     env = simpy.Environment()
     rng = np.random.default_rng(2)
-    desk = Desk(env, DeskParams(deflected=0.4), rng=rng)
+    desk = Desk(env, ConsultationDesk(deflected=0.4), rng=rng)
     env.process(arrivals(env, desk, 0.01, rng=rng, until=200_000))
     env.run(until=200_000)
     out = np.asarray(desk.log.outcome)
@@ -143,8 +147,8 @@ def test_a_chatbot_deflects_its_share():
 def test_fewer_operators_on_the_night_shift_mean_longer_waits():
     env = simpy.Environment()
     rng = np.random.default_rng(3)
-    plan = ((0.0, 1), (8 * 3600.0, 6))  # one operator from midnight, six from 8:00
-    desk = Desk(env, DeskParams(service_mean=300, patience_mean=None, shifts=plan), rng=rng)
+    plan = [Shift(from_=0.0, operators=1), Shift(from_=8 * 3600.0, operators=6)]  # six from 8:00
+    desk = Desk(env, ConsultationDesk(service_time=300, patience=None, shifts=plan), rng=rng)
     env.process(arrivals(env, desk, 1 / 150, rng=rng, until=3 * 86_400))
     env.run(until=3 * 86_400 + 3600)
     a, w = np.asarray(desk.log.arrived), np.asarray(desk.log.answered)

@@ -7,14 +7,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
-    field_serializer,
-    field_validator,
 )
 
+from agents.approval import Approval
+from agents.consultation import ConsultationDesk
 from agents.townships import Response
 from agents.treasury import Treasury
 from datafiles import Duration, Strict
-from datafiles.types import FilePath, Share, hh_mm, time_of_day
+from datafiles.types import FilePath, Share
 from sensors.params import Sensing
 from twin.core import ningbo
 
@@ -69,47 +69,6 @@ class Behaviour(Section):
     distrust_weight: Annotated[float, Field(ge=0.0)] = 1.5
     evidence_days: Annotated[float, Field(gt=0.0)] = 2.0
     dropout_per_day: Share = 0.05
-
-
-class Approval(Section):
-    """The departments' reviewers and their risk control (docs/population.md)."""
-
-    reviewers_per_policy: Annotated[int, Field(ge=1)] = 2
-    review_time: Duration = 1200.0
-    audit_share: Share = 0.1
-    catch: Share = 0.6
-    catch_audited: Share = 0.95
-
-
-class Shift(Section):
-    """From this time of day (HH:MM), this many operators answer."""
-
-    from_: Annotated[float, Field(alias="from")]
-    operators: Annotated[int, Field(ge=0)]
-
-    @field_validator("from_", mode="before")
-    @classmethod
-    def _clock_time(cls, value: object) -> float:
-        return time_of_day(value)
-
-    @field_serializer("from_", when_used="json")
-    def _written(self, seconds: float) -> str:
-        return hh_mm(seconds)
-
-
-class ConsultationDesk(Section):
-    """The platform's consultation desk: who calls, and who answers (docs/population.md)."""
-
-    shifts: Annotated[list[Shift], Field(min_length=1)] = [
-        Shift(from_=8 * 3600.0, operators=3),
-        Shift(from_=20 * 3600.0, operators=1),
-    ]
-    service_time: Duration = 300.0
-    patience: Duration | None = 600.0
-    deflected: Share = 0.0
-    callback_share: Share = 0.5
-    questions_per_application: Share = 0.6
-    questions_per_push: Share = 0.2
 
 
 class Life(Section):

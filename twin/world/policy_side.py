@@ -12,8 +12,7 @@ import mesa
 import numpy as np
 import pyarrow as pa
 
-from agents.approval import ReviewParams
-from agents.consultation import Callers, Desk, DeskParams
+from agents.consultation import Callers, Desk
 from agents.decisions import DecisionParams
 from agents.ledger import Ledger
 from agents.libraries import DataQuality, Library
@@ -61,25 +60,8 @@ class PolicySide:
         }
         self.matcher = Matcher(inputs.policies)
         self.ledger = Ledger()
-        d = scenario.desk
-        self.desk = Desk(
-            env,
-            DeskParams(
-                service_mean=d.service_time,
-                patience_mean=d.patience,
-                deflected=d.deflected,
-                callback_share=d.callback_share,
-                shifts=tuple((sh.from_, sh.operators) for sh in d.shifts),
-            ),
-            rng=g("desk"),
-        )
-        self.callers = Callers(
-            env,
-            self.desk,
-            per_push=d.questions_per_push,
-            per_application=d.questions_per_application,
-            rng=g("questions"),
-        )
+        self.desk = Desk(env, scenario.desk, rng=g("desk"))
+        self.callers = Callers(env, self.desk, rng=g("questions"))
         office_logs = Logs(*(logs[k] for k in Logs.__dataclass_fields__))
         self.offices = {
             p.id: self._office(p, office_logs, _substreams(streams, f"delivery/{p.id}"))
@@ -92,7 +74,6 @@ class PolicySide:
         s, target = self.params, policy.spec.target
         truth = self._truth(policy, max(s.start, policy.spec.valid_from))
         self._log_truth(policy.id, np.flatnonzero(truth.eligible), truth.amount, 0.0)
-        a = s.approval
         return PolicyOffice(
             self.model,
             policy.id,
@@ -111,13 +92,7 @@ class PolicySide:
             target=target,
             budget=self._budget(policy),
             via=self._via(policy),
-            review=ReviewParams(
-                reviewers=a.reviewers_per_policy,
-                review_minutes=a.review_time / 60.0,
-                audit_share=a.audit_share,
-                catch=a.catch,
-                catch_audited=a.catch_audited,
-            ),
+            review=s.approval,
             ask=self.callers,
         )
 
