@@ -7,21 +7,64 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from datafiles import Duration, Strict
+from datafiles.types import FilePath, Share
+from twin.core.units import DAY
+
+
+class SourceQuality(Strict):
+    """One department's data (``libraries.<target>.sources.<department>``): each key left out
+    takes the library's value."""
+
+    missing: Share | None = None
+    stale: Share | None = None
+    update_lag: Duration | None = None
+
+
+class LibraryQuality(Strict):
+    """How the platform's library of a target differs from truth (``libraries.<target>``):
+    the share of cells unknown, the share stale, the mean time until a wrong cell is
+    corrected; ``sources`` sets them per department that shares fields (the field registry
+    says which department shares which field)."""
+
+    fields: FilePath  # the target's field registry
+    missing: Share = 0.05
+    stale: Share = 0.05
+    update_lag: Duration = 30 * DAY
+    sources: dict[str, SourceQuality] = {}
+
+    def of_source(self, source: str) -> DataQuality:
+        """The quality of the fields a department shares (the library's, where it is silent)."""
+        q = self.sources.get(source)
+        return DataQuality(
+            self.missing if q is None or q.missing is None else q.missing,
+            self.stale if q is None or q.stale is None else q.stale,
+            self.update_lag if q is None or q.update_lag is None else q.update_lag,
+        )
+
+
+class Libraries(Strict):
+    """The person and the enterprise library (scenario section ``libraries``)."""
+
+    person: LibraryQuality
+    enterprise: LibraryQuality
+
 
 @dataclass(frozen=True)
 class DataQuality:
-    """Per-cell chance that a value is unknown or stale, and the mean days until it is corrected."""
+    """One field's quality: per-cell chance that a value is unknown or stale, and the mean time
+    (seconds) until a wrong cell is corrected."""
 
     missing: float
     stale: float
-    update_lag_days: float
+    update_lag: float
 
 
 class Library:
     """A copy of truth per field, where some cells are unknown and some hold an outdated value.
 
     A stale cell holds a value copied from another entity: plausible but wrong. Each day every
-    unknown or stale cell is corrected with probability 1 - exp(-1 / update_lag_days). Each
+    unknown or stale cell is corrected with probability 1 - exp(-1 day / update_lag). Each
     field has the quality of the department that shares it.
     """
 
@@ -58,21 +101,21 @@ class Library:
         *,
         rng: np.random.Generator,
         exists: np.ndarray | None = None,
-        registration_lag_days: float = 7.0,
+        registration_lag: float = 7 * DAY,
     ) -> int:
         """Correct cells after ``days`` of data sharing; return how many were corrected.
 
         Entities that ``exist`` but have no record are registered (with unknown fields) at
-        the rate ``1 - exp(-days / registration_lag_days)``; only registered rows are corrected.
+        the rate ``1 - exp(-days / registration_lag)``; only registered rows are corrected.
         """
         if exists is not None:
             new = exists & ~self.registered
             self.registered |= new & (
-                rng.random(len(new)) < -np.expm1(-days / registration_lag_days)
+                rng.random(len(new)) < -np.expm1(-days / (registration_lag / DAY))
             )
         corrected = 0
         for name, column in truth.items():
-            p = 1.0 - np.exp(-days / self.quality[name].update_lag_days)
+            p = 1.0 - np.exp(-days / (self.quality[name].update_lag / DAY))
             wrong = ~self.known[name] | (self.values[name] != column)
             fix = wrong & self.registered & (rng.random(len(column)) < p)
             self.values[name][fix] = column[fix]

@@ -11,26 +11,37 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field
 
 from agents.enterprises import Enterprises
 from agents.residents import EPOCH, GRADUATION_AGE, Residents
+from datafiles import Duration, Strict
+from datafiles.types import Share
+from twin.core.units import DAY
 
 
-@dataclass(frozen=True)
-class LifeRates:
-    """Monthly rates of each event."""
+class Life(Strict):
+    """Monthly life events in the truth (scenario section ``life``; docs/population.md): rates
+    per month or per year as named; yearly rates are spread evenly over months."""
 
-    death_by_age: tuple[tuple[int, float], ...] = ((0, 0.00003), (60, 0.0008), (80, 0.005))
-    move: float = 0.002  # residents moving to another community
-    graduation_month: int = 7  # degrees are awarded in July
-    graduating: float = 0.25  # of 21- to 24-year-olds without a degree, each July
-    firm_exit: float = 0.006  # market entities closing
-    firm_growth_sd: float = 0.03  # monthly log change of staff and revenue
-    births: float = 0.0005  # births per resident per month (about 6 per 1,000 a year)
-    arriving_graduates: float = 0.0008  # graduates arriving, per resident per month
-    firm_entry: float = 0.01  # new market entities per existing one per month
+    enabled: bool = True
+    death_by_age: list[tuple[Annotated[int, Field(ge=0)], Share]] = [
+        (0, 0.00003),
+        (60, 0.0008),
+        (80, 0.005),
+    ]  # (from this age, chance of dying per month)
+    move_per_month: Share = 0.002  # residents moving to another community
+    graduation_month: Annotated[int, Field(ge=1, le=12)] = 7  # degrees are awarded in July
+    graduating_share: Share = 0.25  # of 21- to 24-year-olds without a degree, each season
+    firm_exit_per_month: Share = 0.006  # market entities closing
+    firm_growth_sd: Annotated[float, Field(ge=0.0)] = 0.03  # monthly log change of staff, revenue
+    births_per_year: Share = 0.006  # per resident
+    arriving_graduates_per_year: Share = 0.01  # per resident
+    firm_entry_per_year: Share = 0.12  # new market entities per existing one
+    registration_lag: Duration = 7 * DAY  # until the platform has a newcomer's record
 
 
 @dataclass
@@ -59,7 +70,7 @@ def live_a_month(
     community_weight: np.ndarray,
     community_district: np.ndarray,
     today: dt.date,
-    rates: LifeRates,
+    life: Life,
     *,
     rng: np.random.Generator,
     reserve: Reserve | None = None,
@@ -67,17 +78,17 @@ def live_a_month(
     """One month of events, in place; dead people and closed firms lose their bank accounts.
     With a ``reserve``, people are born, graduates arrive and firms are founded."""
     where = (community_weight, community_district)
-    deaths = _deaths(people, today, rates, rng=rng)
-    moves = _moves(people, *where, rates, rng=rng)
-    in_season = today.month == rates.graduation_month
-    graduates = _graduation(people, today, rates, rng=rng) if in_season else 0
-    exits = _firms(firms, rates, rng=rng)
+    deaths = _deaths(people, today, life, rng=rng)
+    moves = _moves(people, *where, life, rng=rng)
+    in_season = today.month == life.graduation_month
+    graduates = _graduation(people, today, life, rng=rng) if in_season else 0
+    exits = _firms(firms, life, rng=rng)
     report = MonthReport(deaths, moves, graduates, exits)
     if reserve is not None:
         living, trading = int(people.alive.sum()), int(firms.active.sum())
-        births = int(rng.poisson(rates.births * living))
-        arrivals = int(rng.poisson(rates.arriving_graduates * living))
-        entries = int(rng.poisson(rates.firm_entry * trading))
+        births = int(rng.poisson(life.births_per_year / 12 * living))
+        arrivals = int(rng.poisson(life.arriving_graduates_per_year / 12 * living))
+        entries = int(rng.poisson(life.firm_entry_per_year / 12 * trading))
         report.births = _arrive(people, reserve, births, today, where, newborn=True, rng=rng)
         report.arrivals = _arrive(people, reserve, arrivals, today, where, newborn=False, rng=rng)
         report.entries = _found(firms, reserve, entries, today, where, rng=rng)
@@ -146,11 +157,11 @@ def _found(firms: Enterprises, reserve: Reserve, n: int, today: dt.date, where, 
     return k
 
 
-def _deaths(people: Residents, today: dt.date, rates: LifeRates, *, rng) -> int:
+def _deaths(people: Residents, today: dt.date, life: Life, *, rng) -> int:
     """A living person dies with the monthly probability of their age band."""
     age = ((today - EPOCH).days - people.birth_date) / 365.25
-    lows = np.array([a for a, _ in rates.death_by_age])
-    p = np.array([r for _, r in rates.death_by_age])[np.searchsorted(lows, age, side="right") - 1]
+    lows = np.array([a for a, _ in life.death_by_age])
+    p = np.array([r for _, r in life.death_by_age])[np.searchsorted(lows, age, side="right") - 1]
     dies = people.alive & (rng.random(people.size) < p)
     people.alive[dies] = False
     people.bank_account_valid[dies] = False
@@ -158,32 +169,32 @@ def _deaths(people: Residents, today: dt.date, rates: LifeRates, *, rng) -> int:
     return int(dies.sum())
 
 
-def _moves(people: Residents, weight: np.ndarray, district: np.ndarray, rates, *, rng) -> int:
+def _moves(people: Residents, weight: np.ndarray, district: np.ndarray, life, *, rng) -> int:
     """A living person moves to a community drawn like a newcomer's (by residents)."""
-    moving = np.flatnonzero(people.alive & (rng.random(people.size) < rates.move))
+    moving = np.flatnonzero(people.alive & (rng.random(people.size) < life.move_per_month))
     new = rng.choice(len(weight), size=len(moving), p=weight).astype(np.int32)
     people.community[moving] = new
     people.district[moving] = district[new]
     return len(moving)
 
 
-def _graduation(people: Residents, today: dt.date, rates: LifeRates, *, rng) -> int:
+def _graduation(people: Residents, today: dt.date, life: Life, *, rng) -> int:
     """In the graduation month, a share of young people without a degree earn a bachelor's."""
     age = ((today - EPOCH).days - people.birth_date) / 365.25
     candidates = people.alive & (people.degree == 0) & (age >= GRADUATION_AGE[2] - 1) & (age < 25)
-    graduates = candidates & (rng.random(people.size) < rates.graduating)
+    graduates = candidates & (rng.random(people.size) < life.graduating_share)
     people.degree[graduates] = 2
     people.graduation_year[graduates] = today.year
     return int(graduates.sum())
 
 
-def _firms(firms: Enterprises, rates: LifeRates, *, rng) -> int:
+def _firms(firms: Enterprises, life: Life, *, rng) -> int:
     """Open firms change staff and revenue a little; some close, and their accounts with them."""
     open_ = firms.active
-    change = np.exp(rng.normal(0.0, rates.firm_growth_sd, firms.size))
+    change = np.exp(rng.normal(0.0, life.firm_growth_sd, firms.size))
     firms.employees[open_] = np.maximum(1, np.round(firms.employees[open_] * change[open_]))
     firms.revenue[open_] = (firms.revenue[open_] * change[open_]).astype(np.float32)
-    closing = open_ & (rng.random(firms.size) < rates.firm_exit)
+    closing = open_ & (rng.random(firms.size) < life.firm_exit_per_month)
     firms.active[closing] = False
     firms.bank_account_valid[closing] = False
     return int(closing.sum())

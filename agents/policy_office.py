@@ -18,7 +18,8 @@ import numpy as np
 
 from agents.approval import APPROVED, Approval, ReviewDesk
 from agents.awareness import Awareness, hear_of_it, read_push
-from agents.decisions import DecisionParams, act_rate, decide_to_act, gather_evidence
+from agents.behaviour import Behaviour
+from agents.decisions import act_rate, decide_to_act, gather_evidence
 from agents.ledger import Ledger
 from agents.payments import Instruction, settle
 from agents.treasury import Treasury, treasury_payment
@@ -27,18 +28,6 @@ from twin.core.units import DAY
 
 # The office's random streams, one per process it runs.
 STREAMS = ("awareness", "pushes", "decisions", "evidence", "review", "payments")
-
-
-@dataclass(frozen=True)
-class Behaviour:
-    """How beneficiaries learn of a policy and act on it."""
-
-    media_per_day: float  # p: chance per day of hearing from media and notices
-    word_of_mouth_per_day: float  # q: strength of word of mouth
-    local_share: float  # share of conversations within one's community or industry
-    push_effort_hours: float  # time it takes to confirm a push
-    apply_effort_hours: float  # time it takes to apply
-    decisions: DecisionParams
 
 
 @dataclass(frozen=True)
@@ -206,10 +195,10 @@ class PolicyOffice(mesa.Agent):
                 1.0,
                 rng=self.rngs["awareness"],
             )
-            effort = b.apply_effort_hours
+            effort = b.apply_effort
             rows = aw.members[aw.aware & ~self.acted[aw.members] & ~self.served[aw.members]]
         else:
-            effort = b.push_effort_hours
+            effort = b.push_effort
             rows = np.flatnonzero(aw.aware & self.pushed & ~self.acted)
         if not len(rows):
             return
@@ -222,7 +211,7 @@ class PolicyOffice(mesa.Agent):
             self.people.literacy[rows],
             self.people.distrust[rows],
             to_deadline,
-            b.decisions,
+            b,
         )
         acting = rows[decide_to_act(rate, 1.0, rng=self.rngs["decisions"])]
         self.acted[acting] = True
@@ -232,9 +221,7 @@ class PolicyOffice(mesa.Agent):
             return
         if self.ask is not None:
             self.ask(len(acting), "apply")
-        days, gives_up = gather_evidence(
-            self.people.literacy[acting], b.decisions, rng=self.rngs["evidence"]
-        )
+        days, gives_up = gather_evidence(self.people.literacy[acting], b, rng=self.rngs["evidence"])
         for row, wait in zip(acting[~gives_up].tolist(), days[~gives_up].tolist(), strict=True):
             env.process(self._applicant(row, wait * DAY))
 

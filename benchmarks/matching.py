@@ -32,6 +32,7 @@ from matching.explain import explain_entity  # noqa: E402
 from matching.synthetic import synthetic_policies  # noqa: E402
 from twin.bench.convention import Figure, best_of, parse_args, report  # noqa: E402
 from twin.core.city import build_city  # noqa: E402
+from twin.core.units import DAY  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 ON = dt.date(2022, 6, 1)
@@ -47,7 +48,7 @@ def library(n: int, registry) -> Table:
         n, city.community_weight, city.community_district, ON, rng=np.random.default_rng(2)
     )
     lib = Library(
-        people.library_columns(), DataQuality(0.05, 0.05, 30.0), rng=np.random.default_rng(3)
+        people.library_columns(), DataQuality(0.05, 0.05, 30 * DAY), rng=np.random.default_rng(3)
     )
     return Table(lib.values, lib.known)
 

@@ -25,15 +25,17 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 import mesa  # noqa: E402
 
 from agents.awareness import Awareness, hear_of_it  # noqa: E402
-from agents.decisions import DecisionParams, act_rate, decide_to_act  # noqa: E402
+from agents.behaviour import Behaviour  # noqa: E402
+from agents.decisions import act_rate, decide_to_act  # noqa: E402
 from agents.enterprises import generate_enterprises  # noqa: E402
 from agents.residents import generate_residents  # noqa: E402
 from twin.bench.convention import Figure, parse_args, report  # noqa: E402
 from twin.core.city import build_city  # noqa: E402
+from twin.core.units import HOUR  # noqa: E402
 
 START = dt.date(2022, 6, 1)
 P, Q, LOCAL = 0.01, 0.15, 0.5
-PARAMS = DecisionParams()
+PARAMS = Behaviour()
 AUDIENCE = {"person": 0.04, "enterprise": 0.10}  # share of the population each policy targets
 
 
@@ -60,7 +62,7 @@ class Audience:
         hear_of_it(self.awareness, P, Q, LOCAL, today, 1.0, rng=self.rng)
         rows = np.flatnonzero(self.awareness.aware & ~self.acted)
         rate = act_rate(
-            self.benefit[rows], 2.0, self.literacy[rows], self.distrust[rows], 30.0, PARAMS
+            self.benefit[rows], 2 * HOUR, self.literacy[rows], self.distrust[rows], 30.0, PARAMS
         )
         acting = rows[decide_to_act(rate, 1.0, rng=self.rng)]
         self.acted[acting] = True
@@ -100,7 +102,12 @@ class Member(mesa.Agent):
         self.aware = self.acted = False
         self.rate = float(
             act_rate(
-                np.array([benefit]), 2.0, np.array([literacy]), np.array([distrust]), 30.0, PARAMS
+                np.array([benefit]),
+                2 * HOUR,
+                np.array([literacy]),
+                np.array([distrust]),
+                30.0,
+                PARAMS,
             )[0]
         )
 
@@ -114,7 +121,7 @@ class Member(mesa.Agent):
         elif not self.acted:
             rate = act_rate(
                 np.array([self.benefit]),
-                2.0,
+                2 * HOUR,
                 np.array([self.literacy]),
                 np.array([self.distrust]),
                 30.0,

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from agents.awareness import Awareness, bass_share, hear_of_it, read_push
-from agents.decisions import DecisionParams, act_rate, decide_to_act, gather_evidence
+from agents.behaviour import Behaviour
+from agents.decisions import act_rate, decide_to_act, gather_evidence
+from twin.core.units import HOUR
 
 
 def test_docking_fully_mixed_word_of_mouth_follows_the_bass_curve():
@@ -50,14 +52,14 @@ def test_a_push_reaches_those_who_read_it():
 
 
 def test_acting_is_likelier_with_benefit_literacy_trust_and_a_near_deadline():
-    p = DecisionParams()
+    p = Behaviour()
     one = np.ones(1)
-    base = act_rate(1000 * one, 1.0, 0.5 * one, 0.5 * one, 60.0, p)[0]
-    assert act_rate(10_000 * one, 1.0, 0.5 * one, 0.5 * one, 60.0, p)[0] > base
-    assert act_rate(1000 * one, 1.0, 0.9 * one, 0.5 * one, 60.0, p)[0] > base
-    assert act_rate(1000 * one, 1.0, 0.5 * one, 0.1 * one, 60.0, p)[0] > base
-    assert act_rate(1000 * one, 4.0, 0.5 * one, 0.5 * one, 60.0, p)[0] < base
-    assert act_rate(1000 * one, 1.0, 0.5 * one, 0.5 * one, 1.0, p)[0] > 2 * base
+    base = act_rate(1000 * one, HOUR, 0.5 * one, 0.5 * one, 60.0, p)[0]
+    assert act_rate(10_000 * one, HOUR, 0.5 * one, 0.5 * one, 60.0, p)[0] > base
+    assert act_rate(1000 * one, HOUR, 0.9 * one, 0.5 * one, 60.0, p)[0] > base
+    assert act_rate(1000 * one, HOUR, 0.5 * one, 0.1 * one, 60.0, p)[0] > base
+    assert act_rate(1000 * one, 4 * HOUR, 0.5 * one, 0.5 * one, 60.0, p)[0] < base
+    assert act_rate(1000 * one, HOUR, 0.5 * one, 0.5 * one, 1.0, p)[0] > 2 * base
 
 
 def test_acting_probability_matches_the_rate():
@@ -67,7 +69,7 @@ def test_acting_probability_matches_the_rate():
 
 
 def test_the_less_literate_take_longer_and_give_up_more():
-    p = DecisionParams()
+    p = Behaviour()
     rng = np.random.default_rng(4)
     fast, fast_drop = gather_evidence(np.full(50_000, 1.0), p, rng=rng)
     slow, slow_drop = gather_evidence(np.full(50_000, 0.2), p, rng=rng)

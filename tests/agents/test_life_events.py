@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from agents.enterprises import generate_enterprises
-from agents.life_events import LifeRates, live_a_month
+from agents.life_events import Life, live_a_month
 from agents.residents import EPOCH, generate_residents
 from twin.core.city import build_city
 
@@ -21,7 +21,7 @@ def world(seed=1):
 
 def test_deaths_follow_the_age_band_rates_and_close_accounts():
     people, firms = world()
-    rates = LifeRates(death_by_age=((0, 0.0), (80, 0.5)))
+    rates = Life(death_by_age=[(0, 0.0), (80, 0.5)])
     report = live_a_month(people, firms, *WHERE, START, rates, rng=np.random.default_rng(2))
     age = ((START - EPOCH).days - people.birth_date) / 365.25
     dead = ~people.alive
@@ -34,7 +34,7 @@ def test_moves_change_community_and_district_together():
     people, firms = world()
     before = people.community.copy()
     report = live_a_month(
-        people, firms, *WHERE, START, LifeRates(move=0.05), rng=np.random.default_rng(3)
+        people, firms, *WHERE, START, Life(move_per_month=0.05), rng=np.random.default_rng(3)
     )
     moved = people.community != before
     assert moved.mean() == pytest.approx(0.05 * (1 - 1 / 3000), abs=0.01)
@@ -45,12 +45,10 @@ def test_moves_change_community_and_district_together():
 def test_degrees_are_awarded_only_in_the_graduation_month():
     people, firms = world()
     none_before = (people.degree == 0).sum()
-    live_a_month(
-        people, firms, *WHERE, dt.date(2022, 6, 1), LifeRates(), rng=np.random.default_rng(4)
-    )
+    live_a_month(people, firms, *WHERE, dt.date(2022, 6, 1), Life(), rng=np.random.default_rng(4))
     assert (people.degree == 0).sum() == none_before
     report = live_a_month(
-        people, firms, *WHERE, dt.date(2022, 7, 1), LifeRates(), rng=np.random.default_rng(5)
+        people, firms, *WHERE, dt.date(2022, 7, 1), Life(), rng=np.random.default_rng(5)
     )
     assert report.graduates > 0 and (people.graduation_year == 2022).sum() >= report.graduates
 
@@ -58,7 +56,7 @@ def test_degrees_are_awarded_only_in_the_graduation_month():
 def test_firms_close_at_their_rate_and_keep_at_least_one_employee():
     people, firms = world()
     report = live_a_month(
-        people, firms, *WHERE, START, LifeRates(firm_exit=0.1), rng=np.random.default_rng(6)
+        people, firms, *WHERE, START, Life(firm_exit_per_month=0.1), rng=np.random.default_rng(6)
     )
     assert (~firms.active).mean() == pytest.approx(0.1, abs=0.01)
     assert report.exits == (~firms.active).sum()

@@ -3,10 +3,23 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field
 
+from datafiles import Strict
 from twin.core import ningbo
+
+
+class CityParams(Strict):
+    """The synthetic Ningbo (scenario section ``city``): the real city's figures, populations
+    multiplied by ``scale``."""
+
+    scale: Annotated[float, Field(gt=0.0, le=1.0)] = 0.001
+    residents: Annotated[int, Field(gt=0)] = ningbo.RESIDENTS
+    enterprises: Annotated[int, Field(gt=0)] = ningbo.MARKET_ENTITIES
+    communities: Annotated[int, Field(ge=156)] = ningbo.COMMUNITIES
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from agents.life_events import LifeRates, live_a_month
+from agents.life_events import live_a_month
 from agents.population import Population, spare_rows
 from sensors.world import Households
 from twin.core.city import build_city
@@ -123,21 +123,13 @@ class CityModel(mesa.Model):
         """Deaths, moves, graduations, births, arrivals, firms founded, growing and closing;
         then who is truly eligible now joins those who were."""
         life, today = self.params.life, self.clock.today
-        rates = LifeRates(
-            move=life.move_per_month,
-            graduating=life.graduating_share,
-            firm_exit=life.firm_exit_per_month,
-            births=life.births_per_year / 12,
-            arriving_graduates=life.arriving_graduates_per_year / 12,
-            firm_entry=life.firm_entry_per_year / 12,
-        )
         report = live_a_month(
             self.population.persons,
             self.population.enterprises,
             self.city.community_weight,
             self.city.community_district,
             today,
-            rates,
+            life,
             rng=self.streams.generator(f"life/{today:%Y-%m}"),
             reserve=self.population.reserve,
         )

@@ -13,24 +13,17 @@ import numpy as np
 import pyarrow as pa
 
 from agents.consultation import Callers, Desk
-from agents.decisions import DecisionParams
 from agents.ledger import Ledger
-from agents.libraries import DataQuality, Library
+from agents.libraries import DataQuality, Library, LibraryQuality
 from agents.payments import release
-from agents.policy_office import Behaviour, BudgetState, Logs, People, PolicyOffice
+from agents.policy_office import BudgetState, Logs, People, PolicyOffice
 from agents.population import Population
 from matching import Matcher, Policy, Table
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
-from twin.core.units import DAY, HOUR
 from twin.scenario.inputs import Inputs
-from twin.scenario.schema import LibraryQuality, Scenario
+from twin.scenario.schema import Scenario
 from twin.world.truth import entitlement
-
-# Enterprises act through staff: a firm with a platform account reads and acts as a
-# fairly literate person would, one without as a hesitant one; firms' distrust is low.
-FIRM_LITERACY = {"account": 0.85, "none": 0.35}
-FIRM_DISTRUST = 0.2
 
 
 class PolicySide:
@@ -85,7 +78,7 @@ class PolicySide:
             true_amount=truth.amount,
             treasury=s.treasury,
             route=s.treasury.route_of(policy.id),
-            behaviour=_behaviour(s.behaviour),
+            behaviour=s.behaviour,
             streams=streams,
             logs=logs,
             ledger=self.ledger,
@@ -114,11 +107,14 @@ class PolicySide:
             r = self.population.persons
             return People(r.community, r.digital_literacy, r.distrust, r.bank_account_valid)
         e = self.population.enterprises
-        literacy = np.where(e.uses_platform, FIRM_LITERACY["account"], FIRM_LITERACY["none"])
+        b = self.params.behaviour
+        literacy = np.where(
+            e.uses_platform, b.firm_literacy_with_account, b.firm_literacy_without_account
+        )
         return People(
             e.industry,
             literacy.astype(np.float32),
-            np.full(e.size, FIRM_DISTRUST, np.float32),
+            np.full(e.size, b.firm_distrust, np.float32),
             e.bank_account_valid,
         )
 
@@ -146,26 +142,23 @@ class PolicySide:
     def _field_quality(self, target: str) -> dict[str, DataQuality]:
         """Each library field gets the quality of the department that shares it."""
         lib: LibraryQuality = getattr(self.params.libraries, target)
-        base = _quality(lib)
         registry = self.registries.get(target)
-        out = {}
-        for name in self.population[target].library_columns():
-            source = registry[name].source if registry is not None and name in registry else ""
-            out[name] = _quality(lib.sources[source], base) if source in lib.sources else base
-        return out
+        return {
+            name: lib.of_source(registry[name].source if registry and name in registry else "")
+            for name in self.population[target].library_columns()
+        }
 
     # -- each day -------------------------------------------------------------------------------
 
     def refresh_libraries(self, days: float) -> None:
         """The libraries catch up with truth at their departments' lags."""
-        lag = self.params.life.registration_lag / DAY
         for target, library in self.libraries.items():
             library.refresh(
                 self.population[target].library_columns(),
                 days,
                 rng=self._library_rng,
                 exists=self.population.living(target),
-                registration_lag_days=lag,
+                registration_lag=self.params.life.registration_lag,
             )
 
     def match_and_deliver(self, today: dt.date) -> None:
@@ -264,31 +257,3 @@ def _substreams(streams: Streams, prefix: str):
 
 def _empty(schema: pa.Schema) -> pa.Table:
     return schema.empty_table()
-
-
-def _behaviour(b) -> Behaviour:
-    decisions = DecisionParams(
-        base_per_day=b.act_per_day,
-        literacy_weight=b.literacy_weight,
-        distrust_weight=b.distrust_weight,
-        evidence_days_median=b.evidence_days,
-        dropout_per_day=b.dropout_per_day,
-    )
-    return Behaviour(
-        b.media_per_day,
-        b.word_of_mouth_per_day,
-        b.local_share,
-        b.push_effort / HOUR,
-        b.apply_effort / HOUR,
-        decisions,
-    )
-
-
-def _quality(q, base: DataQuality | None = None) -> DataQuality:
-    """A library's (or, over ``base``, a source's) data quality; unset keys keep ``base``."""
-    base = base or DataQuality(0.0, 0.0, 1.0)
-    return DataQuality(
-        base.missing if q.missing is None else q.missing,
-        base.stale if q.stale is None else q.stale,
-        base.update_lag_days if q.update_lag is None else q.update_lag / DAY,
-    )
