@@ -88,6 +88,7 @@ class Transitions:
 
     @staticmethod
     def concat(parts: list[Transitions]) -> Transitions:
+        """The transitions of several evaluations, in order."""
         names = Transitions.__dataclass_fields__
         return Transitions(**{n: np.concatenate([getattr(p, n) for p in parts]) for n in names})
 
@@ -131,6 +132,7 @@ class IngestReport:
     duplicate: int = 0
 
     def add(self, other: IngestReport) -> None:
+        """Add another report's counts to this one."""
         for name in self.__dataclass_fields__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 

@@ -50,6 +50,8 @@ class LifecycleError(ValueError):
 
 @dataclass
 class AlertRecord:
+    """One event's record: its alert, status, tier and history."""
+
     id: int
     alert: str
     device: int
@@ -68,6 +70,7 @@ class AlertRecord:
 
     @property
     def open(self) -> bool:
+        """Whether the record still needs someone (not resolved or cleared)."""
         return self.status not in (Status.CLEARED, Status.RESOLVED)
 
 
@@ -139,6 +142,7 @@ class AlertBook:
             self._firing.pop(rec.id, None)
 
     def acknowledge(self, record: int, by: str, now: float) -> AlertRecord:
+        """Someone at the current tier has taken note: the SLA clock stops."""
         rec = self._get(record, Status.FIRING)
         rec.status, rec.acknowledged_at, rec.acknowledged_by = Status.ACKNOWLEDGED, now, by
         self._firing.pop(rec.id, None)
@@ -146,6 +150,7 @@ class AlertBook:
         return rec
 
     def assign(self, record: int, worker: str, now: float) -> AlertRecord:
+        """A worker has the event (acknowledging it if nobody had)."""
         rec = self._get(record, Status.FIRING, Status.ACKNOWLEDGED)
         if rec.acknowledged_at is None:
             rec.acknowledged_at, rec.acknowledged_by = now, worker
@@ -155,6 +160,7 @@ class AlertBook:
         return rec
 
     def clear(self, record: int, now: float) -> AlertRecord:
+        """The event was handled: the record closes."""
         rec = self._get(record, Status.ACKNOWLEDGED, Status.ASSIGNED)
         rec.status, rec.closed_at = Status.CLEARED, now
         rec.history.append((now, Status.CLEARED))
@@ -184,4 +190,5 @@ class AlertBook:
         return rec
 
     def open_records(self) -> list[AlertRecord]:
+        """Records that still need someone."""
         return [r for r in self.records if r.open]

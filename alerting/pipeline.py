@@ -140,6 +140,7 @@ class AlertPipeline:
 
     @property
     def alert_names(self) -> list[str]:
+        """The rules' names, value rules first, indexed by a transition's ``rule``."""
         return self._engine.alert_names
 
     # -- in -----------------------------------------------------------------------------------
@@ -151,6 +152,7 @@ class AlertPipeline:
         return self._engine.ingest(device, ts, value, stale)
 
     def silence(self, silence: Silence) -> None:
+        """Mute alerts matching a silence during its window."""
         self._dispatcher.silence(silence)
 
     def on(self, receiver: str, handler: Callable[[Delivered], None]) -> None:
@@ -236,16 +238,21 @@ class AlertPipeline:
         return self._book.open(alert, device, severity, at)
 
     def record(self, record: int) -> AlertRecord:
+        """A record, to read."""
         return self._book.records[record]
 
     def acknowledge(self, record: int, by: str, now: float) -> AlertRecord:
+        """Someone at the record's tier has taken note."""
         return self._book.acknowledge(record, by, now)
 
     def assign(self, record: int, worker: str, now: float) -> AlertRecord:
+        """A worker has the event."""
         return self._book.assign(record, worker, now)
 
     def clear(self, record: int, now: float) -> AlertRecord:
+        """The event was handled."""
         return self._book.clear(record, now)
 
     def open_records(self) -> list[AlertRecord]:
+        """Records that still need someone."""
         return self._book.open_records()

@@ -63,6 +63,8 @@ def _split_commas(body: str) -> list[str]:
 
 
 class PromRule(Strict):
+    """A Prometheus alerting rule (``alert``, ``expr``, ``for``...), as written."""
+
     alert: str
     expr: str
     for_: Annotated[Duration, Field(alias="for")] = 0.0
@@ -82,6 +84,7 @@ class PromRule(Strict):
 
     @property
     def parts(self) -> tuple[str, dict[str, str], str, float]:
+        """(metric, label matchers, operator, threshold) of the rule's expression."""
         m = _EXPR.match(self.expr)
         assert m is not None
         return m.group(1), _matchers(m.group(2) or ""), m.group(3), float(m.group(4))
@@ -108,12 +111,16 @@ class PromRule(Strict):
 
 
 class RuleGroup(Strict):
+    """A group of rules evaluated together."""
+
     name: str
     interval: Duration | None = None
     rules: list[PromRule]
 
 
 class PromRuleFile(Strict):
+    """A Prometheus rule file: its groups."""
+
     groups: list[RuleGroup]
 
 
@@ -132,6 +139,7 @@ class PromAlert:
     annotations: dict[str, str]
 
     def key(self) -> tuple:
+        """The alert's identity: its name and labels."""
         return (tuple(sorted(self.labels.items())), tuple(sorted(self.annotations.items())))
 
 
@@ -156,6 +164,7 @@ class PrometheusRules:
         self._values = np.full((len(self.rules), len(self.series)), np.nan)
 
     def ingest(self, device, ts, value, stale=None) -> None:
+        """Queue samples of a series for the next evaluation."""
         self.engine.ingest(device, ts, value, stale)
 
     def evaluate(self, now: float) -> None:
@@ -168,6 +177,7 @@ class PrometheusRules:
             self._values[i, dev[holds]] = self.engine.last_value[dev[holds]]
 
     def firing(self, alertname: str) -> list[PromAlert]:
+        """The alerts firing after the last evaluation."""
         out = []
         for i, rule in enumerate(self.rules):
             if rule.alert != alertname:

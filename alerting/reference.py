@@ -85,6 +85,7 @@ class ReferenceEngine:
         return value
 
     def ingest(self, device, ts, value, stale=None) -> None:
+        """Queue readings (lists), as ``AlertEngine.ingest``."""
         for i, (d, t, v) in enumerate(zip(device, ts, value, strict=True)):
             s = bool(stale[i]) if stale is not None else False
             ok = 0 <= d < len(self.devices) and math.isfinite(t) and (math.isfinite(v) or s)
@@ -92,6 +93,7 @@ class ReferenceEngine:
                 self.queue.append((int(d), float(t), float(v), s))
 
     def tick(self, now: float) -> list[tuple[int, int, str, float]]:
+        """Evaluate at ``now``: (rule, device, kind, at) rows, as ``Transitions.rows``."""
         self.now = now
         due = sorted(
             (r for r in self.queue if r[1] <= now),

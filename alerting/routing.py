@@ -19,7 +19,7 @@ All timers read the ``now`` they are handed; nothing reads a wall clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
@@ -32,6 +32,8 @@ Labels = Mapping[str, str]
 
 
 class Route(Strict):
+    """A node of the routing tree: matchers, a receiver and its timers, children."""
+
     receiver: str | None = None
     matchers: dict[str, str] = {}
     group_by: list[str] | None = None
@@ -43,24 +45,31 @@ class Route(Strict):
 
 
 class InhibitRule(Strict):
+    """Mute targets while a matching source fires with equal labels."""
+
     source_matchers: dict[str, str]
     target_matchers: dict[str, str]
     equal: list[str] = []
 
 
 class RoutingConfig(Strict):
+    """A routing file: the tree, inhibit rules and the notification size limit."""
+
     route: Route
     inhibit_rules: list[InhibitRule] = []
     max_alerts: Annotated[int, Field(ge=1)] = 100
 
 
 def load_routing(path: str | Path) -> RoutingConfig:
+    """Read a routing file; a UserError names any fault by file, line and key."""
     data, origins = read_yaml(Path(path))
     return validate(RoutingConfig, data, origins, str(path))
 
 
 @dataclass(frozen=True)
 class Silence:
+    """Mute alerts matching ``matchers`` from ``starts_at`` to ``ends_at``."""
+
     matchers: Mapping[str, str]
     starts_at: float
     ends_at: float
@@ -69,6 +78,8 @@ class Silence:
 
 @dataclass
 class Alert:
+    """An alert as routing knows it: its labels, when it started and resolved."""
+
     labels: dict[str, str]
     starts_at: float
     ends_at: float | None = None  # set when resolved
@@ -79,11 +90,14 @@ class Alert:
         self.fingerprint = tuple(sorted(self.labels.items()))
 
     def firing(self, now: float) -> bool:
+        """Whether the alert fires at ``now``."""
         return self.ends_at is None or self.ends_at > now
 
 
 @dataclass(frozen=True)
 class Notification:
+    """What one group sent one receiver at one time."""
+
     at: float
     receiver: str
     group: tuple[tuple[str, str], ...]
@@ -154,6 +168,7 @@ class Dispatcher:
             group.dirty = True
 
     def silence(self, silence: Silence) -> None:
+        """Add a silence."""
         self.silences.append(silence)
 
     def tick(self, now: float) -> list[Notification]:
@@ -320,10 +335,3 @@ def _inherit(parent: _Settings, route: Route) -> _Settings:
         if route.repeat_interval is not None
         else parent.repeat_interval,
     )
-
-
-def notifications_by_receiver(notes: Sequence[Notification]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for n in notes:
-        out[n.receiver] = out.get(n.receiver, 0) + 1
-    return out

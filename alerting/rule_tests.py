@@ -23,22 +23,30 @@ _TERM = re.compile(rf"^({_NUMBER}|_|stale)(?:([+-])({_NUMBER}))?(?:x(\d+))?$")
 
 
 class Series(Strict):
+    """An input series of a rule test, in promtool's expanding notation."""
+
     series: str
     values: str
 
 
 class ExpectedAlert(Strict):
+    """An alert a test expects, with its labels and annotations."""
+
     exp_labels: dict[str, str] = {}
     exp_annotations: dict[str, str] = {}
 
 
 class AlertTest(Strict):
+    """The alerts expected for one rule at one evaluation time."""
+
     eval_time: Duration
     alertname: str
     exp_alerts: list[ExpectedAlert] = []
 
 
 class TestGroup(Strict):
+    """Input series and the expectations they are checked against."""
+
     interval: Duration | None = None
     input_series: list[Series] = []
     alert_rule_test: list[AlertTest] = []
@@ -46,6 +54,8 @@ class TestGroup(Strict):
 
 
 class TestFile(Strict):
+    """A promtool rule test file: the rule files and the test groups."""
+
     rule_files: list[str]
     evaluation_interval: Duration = 60.0
     tests: list[TestGroup]
@@ -72,6 +82,8 @@ def expand(values: str) -> list[float | str | None]:
 
 @dataclass
 class Outcome:
+    """How a test file went: expectations passed, and each problem located."""
+
     file: str
     passed: int = 0
     problems: list[Problem] = field(default_factory=list)

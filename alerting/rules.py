@@ -37,6 +37,7 @@ class ValueCondition(Strict):
 
     @classmethod
     def parse(cls, text: str) -> ValueCondition:
+        """``value OP number`` or ``rate OP number``, checked."""
         m = _CONDITION.match(text)
         if not m:
             raise ValueError("a condition of the form 'value OP number' or 'rate OP number'")
@@ -44,6 +45,7 @@ class ValueCondition(Strict):
 
     @property
     def fn(self) -> Callable:
+        """The comparison, vectorised: (subject, threshold) -> bool array."""
         return OPERATORS[self.op]
 
 
@@ -100,10 +102,12 @@ class Rule(Strict):
 
     @cached_property
     def when(self) -> ValueCondition:
+        """The rule's condition."""
         return ValueCondition.parse(self.condition)
 
     @cached_property
     def clear_when(self) -> ValueCondition | None:
+        """The clearing condition, or None to clear when the condition stops."""
         return ValueCondition.parse(self.clear) if self.clear else None
 
     @property
@@ -125,6 +129,8 @@ class OfflineRule(Strict):
 
 
 class DeviceType(Strict):
+    """A device type as the rules know it: how often it reports."""
+
     report_interval: Duration
 
 

@@ -52,6 +52,7 @@ class ReadingParser:
         self.use_threads = use_threads  # one core by default: a service runs one parser per core
 
     def ndjson(self, chunk: bytes) -> Batch:
+        """Readings from newline-delimited JSON, bad lines counted and located."""
         try:
             table = pa_json.read_json(
                 io.BytesIO(chunk),

@@ -18,9 +18,12 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
-from alerting import AlertEngine, RuleSet  # noqa: E402
-from alerting.reference import ReferenceEngine  # noqa: E402
-from alerting.stream import ReadingParser  # noqa: E402
+from alerting import (  # noqa: E402
+    AlertEngine,
+    ReadingParser,
+    ReferenceEngine,
+    RuleSet,
+)
 from twin.bench.convention import Figure, parse_args, report  # noqa: E402
 
 RULES = RuleSet.model_validate(

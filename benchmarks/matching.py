@@ -26,10 +26,16 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from agents.libraries import DataQuality, Library  # noqa: E402
 from agents.residents import generate_residents  # noqa: E402
-from matching import Matcher, Table, compile_policy, evaluate_policy, load_registry  # noqa: E402
-from matching.estimate import estimate  # noqa: E402
-from matching.explain import explain_entity  # noqa: E402
-from matching.synthetic import synthetic_policies  # noqa: E402
+from matching import (  # noqa: E402
+    Matcher,
+    Table,
+    compile_policy,
+    estimate,
+    evaluate_policy,
+    explain_entity,
+    load_registry,
+    synthetic_policies,
+)
 from twin.bench.convention import Figure, best_of, parse_args, report  # noqa: E402
 from twin.core.city import build_city  # noqa: E402
 from twin.core.units import DAY  # noqa: E402

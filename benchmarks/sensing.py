@@ -17,7 +17,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
-from alerting.reference import ReferenceEngine  # noqa: E402
+from alerting import ReferenceEngine  # noqa: E402
 from twin.bench.convention import Figure, parse_args, report  # noqa: E402
 from twin.scenario.inputs import load_inputs  # noqa: E402
 from twin.scenario.loader import load_scenario  # noqa: E402

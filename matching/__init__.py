@@ -1,20 +1,50 @@
 """Policy matching, the first system under test: policies as data, matched over libraries.
 
-Knows nothing of the twin; a production service would call the same API.
+Knows nothing of the twin; a production service would call the same API, all of it here:
+compile policies once (``load_policy``, ``compile_policy``), match them over a library on a
+date (``Matcher``), explain a decision (``explain``, ``explain_entity``, ``push_list``),
+estimate a draft's reach and cost (``estimate``), run a policy's own test cases
+(``run_policy_tests``). ``evaluate_one`` is the plain per-entity reference interpreter the
+engine is tested against; ``synthetic_policies`` makes libraries of policies for load tests.
+See ``matching.engine`` for a runnable example.
 """
 
 from matching.catalogue import Catalogue, MatchSet
-from matching.engine import Matcher, PolicyMatch, evaluate_policy
-from matching.expression import ExpressionError, compile_expression
+from matching.engine import Matcher, PolicyMatch, amounts_of, evaluate_policy
+from matching.estimate import Estimate, Group, estimate, gini
+from matching.explain import (
+    ELIGIBLE,
+    NOT_ELIGIBLE,
+    REVIEW,
+    ConditionCheck,
+    EntityExplanation,
+    Explanation,
+    explain,
+    explain_entity,
+    push_list,
+)
+from matching.expression import Expr, ExpressionError, compile_expression
 from matching.fields import FieldSpec, Registry, load_registry
 from matching.policy import BoundPolicy, Policy, PolicySpec, compile_policy, load_policy
+from matching.policy_tests import run_policy_tests
+from matching.reference import evaluate_one
+from matching.synthetic import synthetic_policies, write_library
 from matching.table import Table
 
 __all__ = [
+    "ELIGIBLE",
+    "NOT_ELIGIBLE",
+    "REVIEW",
     "BoundPolicy",
     "Catalogue",
+    "ConditionCheck",
+    "EntityExplanation",
+    "Estimate",
+    "Explanation",
+    "Expr",
     "ExpressionError",
     "FieldSpec",
+    "Group",
     "MatchSet",
     "Matcher",
     "Policy",
@@ -22,9 +52,19 @@ __all__ = [
     "PolicySpec",
     "Registry",
     "Table",
+    "amounts_of",
     "compile_expression",
     "compile_policy",
+    "estimate",
+    "evaluate_one",
     "evaluate_policy",
+    "explain",
+    "explain_entity",
+    "gini",
     "load_policy",
     "load_registry",
+    "push_list",
+    "run_policy_tests",
+    "synthetic_policies",
+    "write_library",
 ]

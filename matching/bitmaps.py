@@ -8,6 +8,7 @@ WORD = 64
 
 
 def words_for(n_rows: int) -> int:
+    """Words (64 rows each) a bitmap of n_rows needs."""
     return -(-n_rows // WORD)
 
 

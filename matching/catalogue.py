@@ -35,6 +35,7 @@ class LeafBits:
     false: np.ndarray
 
     def slice(self, words: slice) -> LeafBits:
+        """The same bitmaps over a range of words (views, no copy)."""
         return LeafBits(self.true[:, words], self.false[:, words])
 
 
@@ -52,6 +53,7 @@ class Catalogue:
 
     @property
     def policy_ids(self) -> list[str]:
+        """The catalogue's policies, in the order of its bitmaps."""
         return [p.id for p in self.policies]
 
     def match(
@@ -245,12 +247,15 @@ class MatchSet:
     review_counts: np.ndarray
 
     def position(self, policy_id: str) -> int:
+        """The row of a policy in the bitmaps."""
         return self.policy_ids.index(policy_id)
 
     def eligible_mask(self, policy_id: str) -> np.ndarray:
+        """Rows definitely eligible for the policy, as booleans."""
         return bitmaps.unpack(self._bitmaps(self.eligible)[self.position(policy_id)], self.n_rows)
 
     def review_mask(self, policy_id: str) -> np.ndarray:
+        """Rows whose eligibility is unknown for lack of data (needs review)."""
         return bitmaps.unpack(self._bitmaps(self.review)[self.position(policy_id)], self.n_rows)
 
     def _bitmaps(self, which: np.ndarray | None) -> np.ndarray:
@@ -259,6 +264,7 @@ class MatchSet:
         return which
 
     def eligible_rows(self, policy_id: str) -> np.ndarray:
+        """Indices of the rows definitely eligible for the policy."""
         return np.flatnonzero(self.eligible_mask(policy_id))
 
 

@@ -46,10 +46,12 @@ class PolicyMatch:
 
     @property
     def eligible_count(self) -> int:
+        """How many rows are definitely eligible."""
         return int(self.eligible.sum())
 
     @property
     def review_count(self) -> int:
+        """How many rows need review."""
         return int(self.needs_review.sum())
 
 
@@ -63,6 +65,7 @@ class Matcher:
         self._catalogues: dict[tuple, Catalogue] = {}
 
     def in_force(self, target: str, on: dt.date) -> list[Policy]:
+        """The target's policies in force on a date (valid_from <= on <= valid_to)."""
         return [p for p in self.policies if p.target == target and p.in_force(on)]
 
     def catalogue(self, target: str, on: dt.date) -> Catalogue:

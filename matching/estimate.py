@@ -58,6 +58,7 @@ class Estimate:
     new_conditions: int  # conditions the catalogue did not have
 
     def render(self) -> str:
+        """The estimate as a text report for a department."""
         lines = [
             f"draft {self.policy_id} on {self.on}",
             f"  eligible        {self.eligible:>14,.0f}",

@@ -31,6 +31,8 @@ class ConditionCheck:
 
 @dataclass(frozen=True)
 class Explanation:
+    """One policy's decision for one entity: the outcome and each condition checked."""
+
     policy_id: str
     row: int
     outcome: str  # eligible, not eligible or needs review
@@ -44,6 +46,7 @@ class Explanation:
         return outcomes.count(FAIL) == 1 and UNKNOWN not in outcomes
 
     def render(self) -> str:
+        """The explanation as lines an officer reads."""
         amount = "" if self.amount is None else f", {self.amount:,.2f} yuan"
         lines = [f"{self.policy_id}: row {self.row} is {self.outcome}{amount}"]
         for c in self.checks:
@@ -103,10 +106,12 @@ class EntityExplanation:
 
     @property
     def push_list(self) -> list[str]:
+        """The policies the entity is definitely eligible for (what a push would offer)."""
         return [pid for pid, o in self.outcome.items() if o == ELIGIBLE]
 
     @property
     def almost(self) -> list[str]:
+        """Policies the entity misses by a single condition, with that condition."""
         return [pid for pid, f in self.failed.items() if len(f) == 1 and not self.unknown[pid]]
 
 

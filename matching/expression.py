@@ -64,6 +64,7 @@ class Expr:
     node: Node
 
     def evaluate(self, table: Table, on: object = None) -> Values:
+        """Values and known masks over every row of the table, on a date."""
         value, known = self.node.eval(table, Context(on))  # type: ignore[arg-type]
         n = len(table)
         return np.broadcast_to(value, (n,)).copy(), np.broadcast_to(known, (n,)).copy()

@@ -36,6 +36,7 @@ class FieldSpec(Strict):
         return self
 
     def code(self, label: str) -> int:
+        """The code number of a label of this coded field."""
         return self.codes.index(label)
 
 

@@ -32,18 +32,22 @@ class Context:
     cache: dict = field(default_factory=dict, compare=False, repr=False)
 
     def cached(self, node: Node, table: Table) -> Values:
+        """The node's values over the table, computed once per evaluation."""
         if node not in self.cache:
             self.cache[node] = node.compute(table, self)
         return self.cache[node]
 
     @property
     def day(self) -> int:
+        """The evaluation date as numpy's datetime64 day."""
         if self.on is None:
             raise ValueError("this expression uses dates: evaluate it with a date")
         return (self.on - EPOCH).days
 
 
 class Node(abc.ABC):
+    """A compiled expression: ``eval`` gives (values, known) over a table."""
+
     kind: str  # "bool", "number", "code:<field>", or "label" (text beside a code field)
 
     @abc.abstractmethod
@@ -51,6 +55,7 @@ class Node(abc.ABC):
         """Value and known mask of this node over every row of the table."""
 
     def children(self) -> tuple[Node, ...]:
+        """The nodes this one reads."""
         return tuple(
             v
             for f in dataclasses.fields(self)  # type: ignore[arg-type]
@@ -86,23 +91,30 @@ def _as_nodes(value: object) -> tuple[Node, ...]:
 
 @dataclass(frozen=True)
 class FieldRef(Node):
+    """A field of the library."""
+
     name: str
     kind: str
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """The field's column and its known mask."""
         return table.columns[self.name], table.known_mask(self.name)
 
     def fields(self) -> frozenset[str]:
+        """The field this node reads."""
         return frozenset((self.name,))
 
 
 @dataclass(frozen=True)
 class Const(Node):
+    """A number, a code or a truth value."""
+
     value: int | float | bool
     kind: str
 
     def eval(self, table: Table, ctx: Context) -> Values:
         # A Python scalar, not a 0-d array: numpy then compares in the column's own dtype.
+        """The constant, known everywhere."""
         return self.value, np.True_
 
 
@@ -114,11 +126,14 @@ class ParamRef(Node):
     kind: str = "number"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """A parameter left unbound cannot be evaluated."""
         raise ValueError(f"parameter '{self.name}' was not bound to a date")
 
 
 @dataclass(frozen=True)
 class Compare(Node):
+    """A comparison of two values."""
+
     op: Callable
     left: Node
     right: Node
@@ -126,12 +141,15 @@ class Compare(Node):
     text: str = field(default="", compare=False)
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """The comparison, known where both sides are."""
         (a, ka), (b, kb) = self.left.eval(table, ctx), self.right.eval(table, ctx)
         return self.op(a, b), both(ka, kb)
 
 
 @dataclass(frozen=True)
 class Member(Node):
+    """Membership in a fixed set of values (``in``, ``not in``)."""
+
     item: Node
     choices: tuple[int | float, ...]
     negate: bool
@@ -139,6 +157,7 @@ class Member(Node):
     text: str = field(default="", compare=False)
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """Whether each value is one of the choices, known where it is."""
         a, ka = self.item.eval(table, ctx)
         if len(self.choices) <= 8:
             hit = np.zeros(np.shape(a), dtype=bool)
@@ -158,6 +177,7 @@ class Logic(Node):
     kind: str = "bool"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """The conjunction or disjunction under Kleene logic."""
         value, known = self.parts[0].eval(table, ctx)
         for part in self.parts[1:]:
             b, kb = part.eval(table, ctx)
@@ -172,10 +192,13 @@ class Logic(Node):
 
 @dataclass(frozen=True)
 class Not(Node):
+    """Negation: unknown stays unknown."""
+
     operand: Node
     kind: str = "bool"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """The negated values, known where the operand is."""
         a, ka = self.operand.eval(table, ctx)
         return ~a, ka
 
@@ -189,9 +212,11 @@ class Arith(Node):
     kind: str = "number"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """The arithmetic result, computed once per evaluation."""
         return ctx.cached(self, table)
 
     def compute(self, table: Table, ctx: Context) -> Values:
+        """The result, unknown where any operand is or where it is not finite."""
         evaluated = [p.eval(table, ctx) for p in self.parts]
         with np.errstate(all="ignore"):
             value = self.op(*(np.asarray(v, dtype=np.float64) for v, _ in evaluated))
@@ -202,22 +227,27 @@ class Arith(Node):
 
     @property
     def total(self) -> bool:
+        """Whether the result is known wherever its fields are (no division)."""
         return self.op is not np.divide and all(c.total for c in self.children())
 
 
 @dataclass(frozen=True)
 class Choose(Node):
+    """``a if test else b``."""
+
     test: Node
     then: Node
     other: Node
     kind: str = "number"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """The chosen value, unknown where the test is."""
         (c, kc), (a, ka), (b, kb) = (n.eval(table, ctx) for n in (self.test, self.then, self.other))
         return np.where(c, a, b), kc & np.where(c, ka, kb)
 
     @property
     def total(self) -> bool:
+        """Never: the test may be unknown."""
         return False
 
 
@@ -231,6 +261,7 @@ class Tiers(Node):
     kind: str = "number"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """The step function's value, unknown below the first threshold."""
         x, kx = self.x.eval(table, ctx)
         i = np.searchsorted(np.asarray(self.thresholds), x, side="right") - 1
         vals = np.asarray(self.values, dtype=np.float64)
@@ -238,6 +269,7 @@ class Tiers(Node):
 
     @property
     def total(self) -> bool:
+        """Never: values below the first threshold are unknown."""
         return False
 
 
@@ -253,9 +285,11 @@ class Elapsed(Node):
     kind: str = "number"
 
     def eval(self, table: Table, ctx: Context) -> Values:
+        """Whole years, months or days to the evaluation date, computed once."""
         return ctx.cached(self, table)
 
     def compute(self, table: Table, ctx: Context) -> Values:
+        """The elapsed time per row, through a lookup per distinct day."""
         d, kd = self.date.eval(table, ctx)
         d = np.asarray(d)
         if d.size == 0:
@@ -297,6 +331,7 @@ def bind(node: Node, params: Mapping[str, float]) -> Node:
 
 
 def params_of(node: Node) -> frozenset[str]:
+    """The names of the parameters a node reads."""
     if isinstance(node, ParamRef):
         return frozenset((node.name,))
     return frozenset().union(*(params_of(c) for c in node.children()))

@@ -35,6 +35,7 @@ class Parameter(Strict):
     values: Annotated[dict[dt.date, float], Field(min_length=1)]
 
     def value_on(self, on: dt.date) -> float | None:
+        """The value in force on a date: the latest dated value on or before it."""
         past = [d for d in self.values if d <= on]
         return self.values[max(past)] if past else None
 
@@ -54,6 +55,8 @@ class Budget(Strict):
 
 
 class Expected(Strict):
+    """What a policy test expects: eligible (true, false or review) and the amount."""
+
     eligible: bool | Literal["review"]
     amount: float | None = None
 
@@ -97,6 +100,8 @@ class PolicySpec(Strict):
 
 @dataclass(frozen=True)
 class CompiledCondition:
+    """One condition of eligibility, compiled, with its text and article."""
+
     text: str
     article: str
     expr: Expr
@@ -125,18 +130,22 @@ class Policy:
 
     @property
     def id(self) -> str:
+        """The policy's id, the same in its file, results, tests and explanations."""
         return self.spec.id
 
     @property
     def target(self) -> str:
+        """Who the policy is for: person or enterprise."""
         return self.spec.target
 
     @cached_property
     def eligible_node(self) -> Node:
+        """All conditions as one node (their conjunction)."""
         nodes = tuple(c.expr.node for c in self.conditions)
         return nodes[0] if len(nodes) == 1 else Logic(True, nodes)
 
     def in_force(self, on: dt.date) -> bool:
+        """Whether the policy is valid on a date."""
         s = self.spec
         return s.valid_from <= on and (s.valid_to is None or on <= s.valid_to)
 
@@ -146,6 +155,7 @@ class Policy:
         return {k: p.value_on(when) for k, p in self.spec.parameters.items()}  # type: ignore[misc]
 
     def bind(self, on: dt.date) -> BoundPolicy:
+        """The policy with its parameters fixed for a date: what the engine evaluates."""
         params = self.parameters_on(on)
         conds = tuple((c.text, c.article, bind(c.expr.node, params)) for c in self.conditions)
         nodes = tuple(c[2] for c in conds)

@@ -28,6 +28,7 @@ class Table:
         return len(next(iter(self.columns.values()))) if self.columns else 0
 
     def known_mask(self, name: str) -> np.ndarray:
+        """Where a field is known (all rows, when the table has no mask for it)."""
         mask = self.known.get(name)
         return np.ones(len(self), dtype=bool) if mask is None else mask
 

@@ -20,6 +20,13 @@ from sensors.signals import Signals
 from sensors.transport import transmit
 from twin.core.units import DAY
 
+# The watch set: devices whose readings are drawn every tick to see whether they cross their
+# alarm level. A faulty device is watched when its offset, drift and this many standard
+# deviations of noise could reach the level (beyond six, the chance is below one in 10^9 per
+# reading); a water-level sensor when its community has standing water deeper than this.
+WATCH_NOISE_SIGMAS = 6.0
+WET_COMMUNITY_CM = 0.5
+
 
 @dataclass(frozen=True)
 class Readings:
@@ -123,7 +130,7 @@ class SensingFeed:
                 spec.baseline.level
                 + np.abs(f.offset[b])
                 + f.drift_per_day[b] * days
-                + 6.0 * (spec.baseline.noise + f.noise[b])
+                + WATCH_NOISE_SIGMAS * (spec.baseline.noise + f.noise[b])
             )
             odd = (f.offset[b] != 0) | (f.drift_per_day[b] > 0) | (f.noise[b] > 0)
             out.append(b.start + np.flatnonzero(odd & (reach >= spec.on_event.above)))
@@ -205,7 +212,7 @@ class SensingFeed:
         parts = [np.flatnonzero(self.in_event)]
         parts.append(s.witnessing(t0, t1))
         if self._water_by_community is not None and s.depth is not None:
-            wet = np.flatnonzero(s.depth.at(t1) > 0.5)
+            wet = np.flatnonzero(s.depth.at(t1) > WET_COMMUNITY_CM)
             comm, dev = self._water_by_community
             lo, hi = np.searchsorted(comm, wet, "left"), np.searchsorted(comm, wet, "right")
             parts.append(dev[_ranges(lo, hi)])

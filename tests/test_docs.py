@@ -35,3 +35,22 @@ def test_scenarios_doc_names_every_key():
         and not (k.startswith("libraries.enterprise.") and "`libraries.enterprise.*`" in text)
     ]
     assert missing == []
+
+
+def test_every_public_function_of_the_systems_under_test_says_what_it_is_for():
+    import ast
+
+    missing = []
+    for pkg in ("matching", "alerting"):
+        for path in sorted((DOCS.parent / pkg).glob("*.py")):
+            for node in ast.parse(path.read_text()).body:
+                if not isinstance(node, ast.FunctionDef | ast.ClassDef) or node.name[0] == "_":
+                    continue
+                inner = node.body if isinstance(node, ast.ClassDef) else []
+                for item in [node, *inner]:
+                    public = (
+                        isinstance(item, ast.FunctionDef | ast.ClassDef) and item.name[0] != "_"
+                    )
+                    if public and not ast.get_docstring(item):
+                        missing.append(f"{path.name}: {item.name}")
+    assert missing == []

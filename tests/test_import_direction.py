@@ -113,3 +113,17 @@ def test_the_checker_catches_a_forbidden_import(tmp_path):
     assert not allowed("twin.runs.runner.run", ALLOWED["agents"])
     assert not allowed("twin.world.model.CityModel", ALLOWED["twin.scoring"])
     assert allowed("twin.core.units.DAY", ALLOWED["agents"])
+
+
+def test_the_twin_uses_the_systems_under_test_through_their_public_api():
+    """matching and alerting export their whole API from their packages: the twin, the
+    benchmarks and the notebooks import nothing from their modules."""
+    users = [*ROOT.glob("twin/**/*.py"), *ROOT.glob("agents/*.py"), *ROOT.glob("sensors/*.py")]
+    users += [*ROOT.glob("benchmarks/*.py")]
+    deep = [
+        f"{p.relative_to(ROOT)} imports {n}"
+        for p in users
+        for n in imports_of(p)
+        if n.split(".")[0] in SYSTEMS and n.count(".") > 1
+    ]
+    assert not deep, "\n".join(deep)

@@ -7,8 +7,7 @@ import datetime as dt
 from pathlib import Path
 
 from datafiles import Problem, UserError
-from matching import Policy, load_registry
-from matching.policy_tests import run_policy_tests
+from matching import Policy, load_registry, run_policy_tests
 from twin.scenario.inputs import load_policies
 
 
@@ -124,7 +123,7 @@ def _estimate(args: argparse.Namespace) -> int:
 def _generate(args: argparse.Namespace) -> int:
     import numpy as np
 
-    from matching.synthetic import synthetic_policies, write_library
+    from matching import synthetic_policies, write_library
 
     if args.count < 1:
         raise UserError.one("--count must be at least 1", file="--count", found=str(args.count))

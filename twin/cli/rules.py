@@ -22,8 +22,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from alerting import load_rules
-    from alerting.prometheus import load_prometheus_rules
+    from alerting import load_prometheus_rules, load_rules
 
     problems: list[Problem] = []
     count = 0
@@ -42,7 +41,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _test(args: argparse.Namespace) -> int:
-    from alerting.rule_tests import run_test_file
+    from alerting import run_test_file
 
     problems: list[Problem] = []
     passed = 0

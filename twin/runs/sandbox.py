@@ -14,7 +14,7 @@ from matplotlib.figure import Figure
 
 from datafiles import UserError, did_you_mean
 from matching import Table, load_policy
-from matching.estimate import Estimate, estimate
+from matching import Estimate, estimate
 from twin.scenario.inputs import load_inputs
 from twin.world.model import CityModel
 from twin.scenario.schema import Scenario

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from alerting import RuleSet, load_rules
-from alerting.routing import RoutingConfig, load_routing
+from alerting import RoutingConfig, RuleSet, load_routing, load_rules
 from datafiles import Problem, UserError, did_you_mean
 from matching import Policy, Registry, load_policy, load_registry
 from sensors.catalogue import DeviceCatalogue, load_catalogue
