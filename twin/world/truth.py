@@ -84,10 +84,14 @@ class _Val:
 
     @property
     def true(self):
+        if self.known is True:  # the truth table knows every value: no mask to apply
+            return np.asarray(self.v, dtype=bool)
         return np.logical_and(self.v, self.known)
 
     @property
     def false(self):
+        if self.known is True:
+            return np.logical_not(self.v)
         return np.logical_and(np.logical_not(self.v), self.known)
 
 
@@ -190,13 +194,21 @@ class _Env:
         return _Val(value, x.known & reached, "number")
 
     def _elapsed(self, unit: str, days: np.ndarray) -> np.ndarray:
-        born = EPOCH + days.astype("timedelta64[D]")
+        """Whole years, months or days from each date to the evaluation date; dates span a
+        few thousand distinct days, so each is computed once and looked up."""
+        if days.size == 0:
+            return np.zeros(0, np.int64)
+        first = int(days.min())
+        span = np.arange(first, int(days.max()) + 1)
+        born = EPOCH + span.astype("timedelta64[D]")
         if unit == "days_since":
-            return (self.today - born).astype(np.int64)
-        y0, m0, d0 = _ymd(born)
-        y1, m1, d1 = _ymd(self.today)
-        months = (y1 - y0) * 12 + (m1 - m0) - (d1 < d0)
-        return months // 12 if unit in ("age", "years_since") else months
+            table = (self.today - born).astype(np.int64)
+        else:
+            y0, m0, d0 = _ymd(born)
+            y1, m1, d1 = _ymd(self.today)
+            months = (y1 - y0) * 12 + (m1 - m0) - (d1 < d0)
+            table = months // 12 if unit in ("age", "years_since") else months
+        return table[days.astype(np.int64) - first]
 
     def Compare(self, node: ast.Compare) -> _Val:
         links, left = [], node.left
