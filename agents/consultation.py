@@ -134,7 +134,7 @@ class Callers:
     def __call__(self, people: int, why: str) -> None:
         """``people`` were just pushed to (``why`` "push") or started applying ("apply")."""
         calls = int(self.rng.binomial(people, self.share[why])) if people else 0
-        for delay in self.rng.uniform(0.0, 12 * 3600.0, calls).tolist():
+        for delay in self.rng.uniform(0.0, 12 * HOUR, calls).tolist():
             self.env.process(self.caller_later(delay))
 
     def caller_later(self, delay: float):

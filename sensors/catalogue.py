@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 from pydantic import Field, RootModel, model_validator
 
 from datafiles import Duration, Strict, read_yaml, validate
-from twin.core.units import DAY
+from twin.core.units import DAY, HOUR
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 Rate = Annotated[float, Field(ge=0.0)]
@@ -51,7 +51,7 @@ class Faults(Strict):
     clock_skew_sd: Rate = 0.0
     duplicate: Share = 0.0
     late: Share = 0.0
-    late_max: Duration = 3600.0
+    late_max: Duration = HOUR
 
 
 class DeviceModel(Strict):

@@ -10,6 +10,7 @@ import numpy as np
 from pydantic import Field, model_validator
 
 from datafiles import Duration, Strict, read_yaml, validate
+from twin.core.units import HOUR
 
 STORM_WIND = (17.0, 40.0)  # m/s: gale force starts to threaten power lines; full storm (assumption)
 
@@ -19,7 +20,7 @@ class WeatherFile(Strict):
 
     name: str
     starts: Duration = 0.0
-    step: Annotated[Duration, Field(gt=0)] = 3600.0
+    step: Annotated[Duration, Field(gt=0)] = HOUR
     rain_mm: list[Annotated[float, Field(ge=0.0)]]
     wind_ms: list[Annotated[float, Field(ge=0.0)]] = []
     spatial_spread: Annotated[float, Field(ge=0.0, le=2.0)] = 0.25
@@ -51,8 +52,8 @@ class Weather:
 
 def calm(n_communities: int, horizon: float) -> Weather:
     """No rain, no storm."""
-    hours = int(np.ceil(horizon / 3600.0)) + 1
-    return Weather(3600.0, np.zeros((1, n_communities), np.float32), np.zeros(hours))
+    hours = int(np.ceil(horizon / HOUR)) + 1
+    return Weather(HOUR, np.zeros((1, n_communities), np.float32), np.zeros(hours))
 
 
 def storm_over(
@@ -64,13 +65,13 @@ def storm_over(
     offset = round(w.starts / w.step)
     rain = np.zeros(steps)
     wind = np.zeros(steps)
-    series = np.asarray(w.rain_mm) * (3600.0 / w.step)  # mm per step -> mm per hour
+    series = np.asarray(w.rain_mm) * (HOUR / w.step)  # mm per step -> mm per hour
     take = max(0, min(len(series), steps - offset))
     rain[offset : offset + take] = series[:take]
     if w.wind_ms:
         wind[offset : offset + take] = np.asarray(w.wind_ms)[:take]
     factor = rng.lognormal(-0.5 * w.spatial_spread**2, w.spatial_spread, n_communities)
     storm = np.clip((wind - STORM_WIND[0]) / (STORM_WIND[1] - STORM_WIND[0]), 0.0, 1.0)
-    hours = int(np.ceil(horizon / 3600.0)) + 1
-    hourly = storm[np.minimum((np.arange(hours) * 3600.0 // w.step).astype(int), steps - 1)]
+    hours = int(np.ceil(horizon / HOUR)) + 1
+    hourly = storm[np.minimum((np.arange(hours) * HOUR // w.step).astype(int), steps - 1)]
     return Weather(w.step, (rain[:, None] * factor[None, :]).astype(np.float32), hourly)
