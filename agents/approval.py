@@ -26,13 +26,14 @@ APPROVED, REJECTED, RETURNED = "approved", "rejected", "returned"
 
 class Approval(Strict):
     """The departments' reviewers and their risk control (scenario section ``approval``;
-    docs/population.md): each policy's reviewers work office hours; a case takes
+    docs/population.md): each policy has ``reviewers`` in the whole city (staffed in
+    proportion to ``city.scale``, docs/capacity.md), on office hours; a case takes
     ``review_time`` on average (exponential), ``audit_factor`` times that when drawn for an
     in-depth audit; a review catches a false claim with chance ``catch`` (``catch_audited``
     under audit); a truly eligible case is returned for more evidence with chance
     ``honest_error``."""
 
-    reviewers_per_policy: Annotated[int, Field(ge=1)] = 2
+    reviewers: Annotated[int, Field(ge=1)] = 400  # per policy, whole city: ~2.5 per township
     review_time: Duration = 1200.0
     office_hours: tuple[TimeOfDay, TimeOfDay] = (9 * HOUR, 17 * HOUR)
     audit_share: Share = 0.1
@@ -50,19 +51,14 @@ class ReviewDesk:
         env: simpy.Environment,
         params: Approval,
         *,
+        staff: int,
         rng: np.random.Generator,
         observe: Callable[[float, int], None] | None = None,
     ) -> None:
         self.env, self.params, self.rng = env, params, rng
-        self.reviewers = simpy.PriorityResource(env, capacity=params.reviewers_per_policy)
+        self.reviewers = simpy.PriorityResource(env, capacity=staff)
         self.observe = observe  # (time, cases waiting) whenever a case arrives
-        env.process(
-            staff_plan(
-                env,
-                self.reviewers,
-                office_hours(*params.office_hours, params.reviewers_per_policy),
-            )
-        )
+        env.process(staff_plan(env, self.reviewers, office_hours(*params.office_hours, staff)))
 
     def review(
         self,

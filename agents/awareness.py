@@ -5,9 +5,10 @@ Each unaware member of the audience hears of the policy at the hazard
     h = p + q * ((1 - local) * A / N + local * A_g / N_g)          (per day)
 
 where ``p`` is the pull of media and notices, ``q`` the strength of word of mouth, ``A / N``
-the aware share of the whole audience and ``A_g / N_g`` that of the member's own group (its
-community for residents, its industry association for enterprises); ``local`` is the share of
-conversations held within the group. With ``local = 0`` this is Bass's model, whose aware
+the aware share of the whole audience and ``A_g / N_g`` that of the others in the member's own
+group (its community for residents, its industry association for enterprises; the whole
+audience's share for a member alone in it); ``local`` is the share of conversations held
+within the group. With ``local = 0`` this is Bass's model, whose aware
 share follows F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}) (tests/agents/test_awareness.py
 checks it). A platform push makes a member aware at once if they read it.
 """
@@ -34,6 +35,12 @@ class Awareness:
         self.aware = np.zeros(len(self.members), bool)
         self.aware_since = np.full(len(self.members), np.nan, np.float32)
         self._group_size = np.bincount(self.group).astype(np.float64)
+        self._order = np.argsort(self.members, kind="stable")
+
+    def position(self, rows: np.ndarray) -> np.ndarray:
+        """Where each entity of ``rows`` (all members) sits in the member arrays."""
+        at = np.searchsorted(self.members, rows, sorter=self._order)
+        return self._order[np.minimum(at, max(len(self.members) - 1, 0))]
 
     def add(self, members: np.ndarray, group: np.ndarray) -> None:
         """New members join the audience, unaware (newcomers, the newly eligible)."""
@@ -47,6 +54,7 @@ class Awareness:
         self.aware_since = np.concatenate(
             [self.aware_since, np.full(len(members), np.nan, np.float32)]
         )
+        self._order = np.argsort(self.members, kind="stable")
 
     @property
     def share(self) -> float:
@@ -68,11 +76,20 @@ def hear_of_it(
         return np.zeros(0, np.int64)
     word = (1.0 - local) * aw.share
     if local > 0:
-        in_group = np.bincount(aw.group, weights=aw.aware, minlength=len(aw._group_size))
-        word = word + local * (in_group / aw._group_size)[aw.group]
+        word = word + local * _neighbours_aware(aw)
     hazard = p + q * word
     new = ~aw.aware & (rng.random(len(aw.aware)) < -np.expm1(-hazard * days))
     return _mark(aw, new, today)
+
+
+def _neighbours_aware(aw: Awareness) -> np.ndarray:
+    """Per member, the aware share of the others in their group - the whole audience's share
+    for a member alone in it - so that a city drawn at a small scale, whose communities hold
+    few members, hears by word of mouth as the full city does."""
+    in_group = np.bincount(aw.group, weights=aw.aware, minlength=len(aw._group_size))
+    others = aw._group_size[aw.group] - 1.0
+    aware_others = in_group[aw.group] - aw.aware
+    return np.where(others > 0, aware_others / np.maximum(others, 1.0), aw.share)
 
 
 def read_push(

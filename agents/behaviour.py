@@ -24,6 +24,8 @@ class Behaviour(Strict):
     local_share: Share = 0.5  # share of conversations within one's community or industry
     push_effort: Duration = 600.0  # the time confirming a push takes
     apply_effort: Duration = 3 * HOUR  # the time applying takes
+    evidence_effort: Duration = 2 * HOUR  # the applicant's own time gathering evidence
+    false_claim_share: Share = 0.02  # of those not owed a policy, who would claim it anyway
     act_per_day: Annotated[float, Field(gt=0.0)] = 0.2  # the highest rate of acting
     intercept: float = -3.0
     benefit_weight: Rate = 1.0  # per factor of ten in yuan

@@ -18,11 +18,13 @@ from pydantic import Field, field_serializer, field_validator
 from agents.shifts import staff_plan
 from datafiles import Duration, Strict
 from datafiles.types import Share, hh_mm, time_of_day
+from twin.core.capacity import staffed
 from twin.core.units import HOUR
 
 
 class Shift(Strict):
-    """From this time of day (HH:MM), this many operators answer."""
+    """From this time of day (HH:MM), this many operators answer in the whole city (staffed in
+    proportion to ``city.scale``, docs/capacity.md)."""
 
     from_: Annotated[float, Field(alias="from")]
     operators: Annotated[int, Field(ge=0)]
@@ -45,8 +47,8 @@ class ConsultationDesk(Strict):
     ``callback_share``; the chatbot answers ``deflected`` of them."""
 
     shifts: Annotated[list[Shift], Field(min_length=1)] = [
-        Shift(from_=8 * HOUR, operators=3),
-        Shift(from_=20 * HOUR, operators=1),
+        Shift(from_=8 * HOUR, operators=300),  # assumption: the 12345 line's policy seats
+        Shift(from_=20 * HOUR, operators=60),
     ]
     service_time: Duration = 300.0
     patience: Duration | None = 600.0
@@ -56,9 +58,9 @@ class ConsultationDesk(Strict):
     questions_per_application: Share = 0.6
     questions_per_push: Share = 0.2
 
-    def plan(self) -> tuple[tuple[float, int], ...]:
-        """(second of the day, operators) pairs."""
-        return tuple((s.from_, s.operators) for s in self.shifts)
+    def plan(self, scale: float = 1.0) -> tuple[tuple[float, int], ...]:
+        """(second of the day, operators staffed at ``scale``) pairs."""
+        return tuple((s.from_, staffed(s.operators, scale)) for s in self.shifts)
 
 
 @dataclass
@@ -69,12 +71,16 @@ class CallLog:
     answered: list[float] = field(default_factory=list)  # NaN when not answered
     finished: list[float] = field(default_factory=list)
     outcome: list[str] = field(default_factory=list)  # answered, deflected, abandoned
+    topic: list[str] = field(default_factory=list)  # the policy asked about ("" unknown)
 
-    def add(self, arrived: float, answered: float, finished: float, outcome: str) -> None:
+    def add(
+        self, arrived: float, answered: float, finished: float, outcome: str, topic: str = ""
+    ) -> None:
         self.arrived.append(arrived)
         self.answered.append(answered)
         self.finished.append(finished)
         self.outcome.append(outcome)
+        self.topic.append(topic)
 
     def waits(self, after: float = 0.0) -> np.ndarray:
         """Waits of answered calls that arrived after ``after`` (to drop the warm-up)."""
@@ -87,23 +93,28 @@ class Desk:
     """Operators as a SimPy resource; off-shift operators are held by the shift plan."""
 
     def __init__(
-        self, env: simpy.Environment, params: ConsultationDesk, *, rng: np.random.Generator
+        self,
+        env: simpy.Environment,
+        params: ConsultationDesk,
+        *,
+        scale: float = 1.0,
+        rng: np.random.Generator,
     ) -> None:
         self.env, self.params, self.rng = env, params, rng
-        plan = params.plan()
+        plan = params.plan(scale)
         self.staff = max(n for _, n in plan)
         self.operators = simpy.PriorityResource(env, capacity=self.staff)
         self.log = CallLog()
         if any(n < self.staff for _, n in plan):
             env.process(staff_plan(env, self.operators, plan))
 
-    def caller(self):
+    def caller(self, topic: str = ""):
         """A caller tries self-service, then waits for an operator within their patience, is
         answered and served - or hangs up and perhaps calls back."""
         p, env, rng = self.params, self.env, self.rng
         arrived = env.now
         if rng.random() < p.deflected:
-            self.log.add(arrived, np.nan, arrived, "deflected")
+            self.log.add(arrived, np.nan, arrived, "deflected", topic)
             return
         patience = np.inf if p.patience is None else rng.exponential(p.patience)
         service = rng.exponential(p.service_time)
@@ -114,12 +125,12 @@ class Desk:
             if got is None or line in got:
                 answered = env.now
                 yield env.timeout(service)
-                self.log.add(arrived, answered, env.now, "answered")
+                self.log.add(arrived, answered, env.now, "answered", topic)
                 return
-        self.log.add(arrived, np.nan, env.now, "abandoned")
+        self.log.add(arrived, np.nan, env.now, "abandoned", topic)
         if rng.random() < p.callback_share:
             yield env.timeout(rng.exponential(p.callback_delay))
-            env.process(self.caller())
+            env.process(self.caller(topic))
 
 
 class Callers:
@@ -131,16 +142,17 @@ class Callers:
         p = desk.params
         self.share = {"push": p.questions_per_push, "apply": p.questions_per_application}
 
-    def __call__(self, people: int, why: str) -> None:
-        """``people`` were just pushed to (``why`` "push") or started applying ("apply")."""
+    def __call__(self, people: int, why: str, topic: str = "") -> None:
+        """``people`` were just pushed to (``why`` "push") or started applying ("apply") for
+        the policy ``topic``."""
         calls = int(self.rng.binomial(people, self.share[why])) if people else 0
         for delay in self.rng.uniform(0.0, 12 * HOUR, calls).tolist():
-            self.env.process(self.caller_later(delay))
+            self.env.process(self.caller_later(delay, topic))
 
-    def caller_later(self, delay: float):
+    def caller_later(self, delay: float, topic: str = ""):
         """A caller thinks it over, then calls."""
         yield self.env.timeout(delay)
-        yield self.env.process(self.desk.caller())
+        yield self.env.process(self.desk.caller(topic))
 
 
 def arrivals(

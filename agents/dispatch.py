@@ -63,9 +63,7 @@ class DispatchCentre(mesa.Agent):
         self.still_open, self.started, self.done, self.stream = still_open, started, done, rng
         mine = np.flatnonzero(roster.township == township)
         self.duty = mine[roster.community[mine] < 0]
-        self.community_workers = {
-            int(c): mine[roster.community[mine] == c] for c in np.unique(roster.community[mine])
-        }
+        self.day_workers = mine[roster.community[mine] >= 0]
 
     def receive(self, job: Job) -> None:
         self.env.process(self.dispatch_centre(job))
@@ -105,10 +103,12 @@ class DispatchCentre(mesa.Agent):
         then(job)
 
     def choose(self, job: Job) -> int:
-        """The least-loaded community worker on the day shift; otherwise the duty team."""
-        local = self.community_workers.get(job.community)
-        if local is not None and len(local) and self.roster.day_shift(self.env.now):
-            return self._least_loaded(local)
+        """The least-loaded of the township's grid workers on the day shift, the one based in
+        the event's community first among equals; otherwise the duty team."""
+        local = self.day_workers
+        if len(local) and self.roster.day_shift(self.env.now):
+            home = self.roster.community[local] == job.community
+            return int(local[np.lexsort((~home, self.roster.load(local)))[0]])
         return self.take_over(job)
 
     def take_over(self, job: Job) -> int:

@@ -46,7 +46,6 @@ EXPORTER_SHARE = {"manufacturing": 0.35, "trade": 0.20, "other": 0.03}
 IN_ZONE_SHARE = 0.12
 BANK_ACCOUNT_VALID = 0.98
 USES_PLATFORM = {"micro": 0.45, "larger": 0.85}  # share with a platform account (assumption)
-MISREPORT_SHARE = 0.02  # enterprises that would misreport to obtain a subsidy (assumption)
 
 
 @dataclass(frozen=True)
@@ -71,7 +70,6 @@ class Enterprises:
     specialised_sme: np.ndarray  # bool
     bank_account_valid: np.ndarray  # bool
     uses_platform: np.ndarray  # bool: has an account on the platform (not in libraries)
-    misreports: np.ndarray  # bool: would claim a subsidy it is not owed (not in libraries)
     active: np.ndarray  # bool: still trading (life events close firms)
 
     @property
@@ -80,7 +78,7 @@ class Enterprises:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the enterprise library records, by registry field name."""
-        hidden = {"community", "bank_account_valid", "uses_platform", "misreports", "active"}
+        hidden = {"community", "bank_account_valid", "uses_platform", "active"}
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
 
 
@@ -133,7 +131,6 @@ def generate_enterprises(
         bank_account_valid=rng.random(n) < BANK_ACCOUNT_VALID,
         uses_platform=rng.random(n)
         < np.where(size_class == 0, USES_PLATFORM["micro"], USES_PLATFORM["larger"]),
-        misreports=rng.random(n) < MISREPORT_SHARE,
         active=np.ones(n, bool),
     )
 

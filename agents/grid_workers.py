@@ -46,8 +46,8 @@ class Job:
 
 @dataclass
 class Roster:
-    """Workers as arrays; ``desk[w]`` is worker w's queue. Community -1 marks the township's
-    duty team."""
+    """Workers as arrays; ``desk[w]`` is worker w's queue. A day worker's ``community`` is
+    where they are based; -1 marks the township's duty team."""
 
     community: np.ndarray  # int32
     township: np.ndarray  # int16
@@ -94,20 +94,23 @@ class Desks:
 def build_roster(
     env: simpy.Environment,
     community_township: np.ndarray,
-    per_community: int,
-    duty_per_township: int,
+    day_workers: np.ndarray,
+    duty_team: np.ndarray,
     day: tuple[float, float],
 ) -> Roster:
-    """``per_community`` day workers in every community and a duty team per township."""
-    n_comm = len(community_township)
-    n_town = int(community_township.max()) + 1 if n_comm else 0
-    comm = np.r_[
-        np.repeat(np.arange(n_comm), per_community), np.full(n_town * duty_per_township, -1)
-    ]
-    town = np.r_[
-        np.repeat(community_township, per_community),
-        np.repeat(np.arange(n_town), duty_per_township),
-    ]
+    """Per township, ``day_workers[t]`` grid workers on the day shift, each based in one of
+    its communities in turn, and a duty team of ``duty_team[t]``."""
+    day_workers, duty_team = np.asarray(day_workers, np.int64), np.asarray(duty_team, np.int64)
+    n_town = len(day_workers)
+    homes = [np.flatnonzero(community_township == t) for t in range(n_town)]
+    comm = np.concatenate(
+        [
+            np.resize(h, k) if len(h) else np.full(k, -1)
+            for h, k in zip(homes, day_workers, strict=True)
+        ]
+        + [np.full(int(duty_team.sum()), -1)]
+    )
+    town = np.r_[np.repeat(np.arange(n_town), day_workers), np.repeat(np.arange(n_town), duty_team)]
     return Roster(comm.astype(np.int32), town.astype(np.int16), Desks(env, len(comm)), day)
 
 

@@ -1,10 +1,12 @@
 """The department running one policy, and the people it serves: pushes, applications, payments.
 
 Each day the office receives the matching engine's decision and acts by the policy's delivery:
-``auto`` pays every newly matched entity at once; ``push`` sends each a notice, which those who
-read it may confirm; ``apply`` waits for beneficiaries who hear of the policy (media and word of
-mouth), decide to apply, and gather their evidence - the platform then checks the application
-against its library. Everyone is served at most once.
+``auto`` pays every newly matched entity at once; ``push`` sends each a notice, and reminders
+on a schedule, which those it reaches may confirm; under ``apply`` and ``push`` alike people
+hear of the policy through media and word of mouth, and those it was not pushed to may decide
+to apply and gather their evidence - the platform then checks the application against its
+library. Everyone is served at most once. What each beneficiary spends - confirming, gathering
+evidence, applying - is logged as an action.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from agents.behaviour import Behaviour
 from agents.decisions import act_rate, decide_to_act, gather_evidence
 from agents.ledger import Ledger
 from agents.payments import Instruction, settle
+from agents.pushes import PushSchedule
 from agents.treasury import Treasury, treasury_payment
 from twin.core.eventlog import EventLog
 from twin.core.units import DAY
 
 # The office's random streams, one per process it runs.
 STREAMS = ("awareness", "pushes", "decisions", "evidence", "review", "payments")
+NEVER = np.inf
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,7 @@ class People:
     literacy: np.ndarray  # float in [0, 1]
     distrust: np.ndarray  # float in [0, 1]
     account_valid: np.ndarray  # bool
+    push_reach: np.ndarray  # float in [0, 1]: the chance one push reaches them
 
 
 @dataclass
@@ -60,6 +65,7 @@ class Logs:
     applications: EventLog
     decisions: EventLog
     review_queue: EventLog
+    actions: EventLog
 
 
 class PolicyOffice(mesa.Agent):
@@ -74,7 +80,7 @@ class PolicyOffice(mesa.Agent):
         *,
         people: People,
         truly_eligible: np.ndarray,
-        misreports: np.ndarray,
+        false_claims: np.ndarray,
         true_amount: np.ndarray,
         treasury: Treasury,
         route: str,
@@ -85,7 +91,9 @@ class PolicyOffice(mesa.Agent):
         target: str,
         budget: BudgetState | None = None,
         review: Approval | None = None,
-        ask: Callable[[int, str], None] | None = None,
+        reviewers: int = 1,
+        pushes: PushSchedule | None = None,
+        ask: Callable[[int, str, str], None] | None = None,
         via: tuple[str, ...] = (),
     ) -> None:
         super().__init__(model)
@@ -101,25 +109,25 @@ class PolicyOffice(mesa.Agent):
         self.desk = ReviewDesk(
             model.clock.env,
             review or Approval(),
+            staff=reviewers,
             rng=self.rngs["review"],
             observe=self._observe_queue,
         )
-        self.ask = ask  # (how many, why): people with questions call the consultation desk
+        self.ask = ask  # (how many, why, policy): people with questions call the desk
+        self.schedule = pushes or PushSchedule()
         self.period = "run"  # one payment per beneficiary and policy over the run
         n = len(truly_eligible)
         self.served = np.zeros(n, dtype=bool)  # matched (auto, push) or applied: never twice
         self.queued = np.zeros(n, dtype=bool)
         self.pushed = np.zeros(n, dtype=bool)
+        self.pushes_sent = np.zeros(n, dtype=np.int16)
+        self.next_push = np.full(n, NEVER)  # the day of the next reminder
         self.offer_fen = np.zeros(n, dtype=np.int64)  # the amount a push offered
         self.acted = np.zeros(n, dtype=bool)
-        # who can hear of it: for apply, the truly eligible and those who would claim it
-        # falsely; for push, anyone the platform might push to
-        self.misreports = misreports & ~truly_eligible
-        members = (
-            np.flatnonzero(truly_eligible | self.misreports)
-            if delivery == "apply"
-            else np.arange(n)
-        )
+        # who hears of it by media and word of mouth: the truly eligible and those who would
+        # claim it without being owed it; a push adds whoever it is sent to
+        self.false_claims = false_claims & ~truly_eligible
+        members = np.flatnonzero(truly_eligible | self.false_claims)
         self.awareness = Awareness(members, people.group[members])
         self.library_view: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
 
@@ -127,8 +135,9 @@ class PolicyOffice(mesa.Agent):
         self.logs.review_queue.append(policy_id=self.policy_id, at=at, waiting=waiting)
 
     def widen_audience(self, rows: np.ndarray) -> None:
-        """Entities that became eligible (newcomers, graduates) can now hear of the policy."""
-        if self.delivery == "apply" and len(rows):
+        """Entities that became eligible (newcomers, graduates) or were pushed to can now hear
+        of the policy."""
+        if len(rows):
             self.awareness.add(rows, self.people.group[rows])
 
     # -- the platform's decision ------------------------------------------------------------
@@ -152,20 +161,32 @@ class PolicyOffice(mesa.Agent):
             self.offer_fen[row] = fen
             if self.delivery == "auto":
                 self._pay(row, fen, env.now)
-        if self.delivery == "push" and len(rows):
-            self.pushed[rows] = True
-            pushed_today = np.zeros(len(self.pushed), bool)
-            pushed_today[rows] = True
-            read = read_push(
-                self.awareness,
-                pushed_today,
-                self.people.literacy,
-                env.now / DAY,
-                rng=self.rngs["pushes"],
-            )
-            if self.ask is not None:
-                self.ask(len(read), "push")
+        if self.delivery == "push":
+            self._push(rows, env.now / DAY)
+            self._remind(env.now / DAY)
         return len(rows)
+
+    def _push(self, rows: np.ndarray, day: float) -> None:
+        """Send the push (first or reminder): those it reaches become aware."""
+        if not len(rows):
+            return
+        first = rows[~self.pushed[rows]]
+        self.pushed[rows] = True
+        self.widen_audience(first)
+        self.pushes_sent[rows] += 1
+        self.next_push[rows] = day + self.schedule.reminder_every / DAY
+        aw = self.awareness
+        sent = np.zeros(len(aw.members), bool)
+        sent[aw.position(rows)] = True
+        read = read_push(aw, sent, self.people.push_reach[aw.members], day, rng=self.rngs["pushes"])
+        if self.ask is not None:
+            self.ask(len(read), "push", self.policy_id)
+
+    def _remind(self, day: float) -> None:
+        """A reminder to everyone pushed who has not confirmed, up to the schedule's cap."""
+        due = self.pushed & ~self.acted & (self.next_push <= day + 1e-9)
+        due &= self.pushes_sent <= self.schedule.reminders
+        self._push(np.flatnonzero(due), day)
 
     def _estimate_need(self, eligible: np.ndarray, amount_yuan: np.ndarray) -> None:
         """Pro rata: on the first day, scale amounts so the budget covers everyone matched."""
@@ -179,51 +200,70 @@ class PolicyOffice(mesa.Agent):
     # -- the people's response --------------------------------------------------------------
 
     def behave(self, today: dt.date) -> None:
-        """One day of hearing, deciding and acting, for push and apply policies."""
+        """One day of hearing, deciding and acting, for push and apply policies: those pushed
+        to may confirm, those who know of it otherwise may apply."""
         if self.delivery == "auto":
             return
-        b, env = self.behaviour, self.model.clock.env
-        day = env.now / DAY
-        aw = self.awareness
-        if self.delivery == "apply":
-            hear_of_it(
-                aw,
-                b.media_per_day,
-                b.word_of_mouth_per_day,
-                b.local_share,
-                day,
-                1.0,
-                rng=self.rngs["awareness"],
-            )
-            effort = b.apply_effort
-            rows = aw.members[aw.aware & ~self.acted[aw.members] & ~self.served[aw.members]]
-        else:
-            effort = b.push_effort
-            rows = np.flatnonzero(aw.aware & self.pushed & ~self.acted)
+        b, aw = self.behaviour, self.awareness
+        hear_of_it(
+            aw,
+            b.media_per_day,
+            b.word_of_mouth_per_day,
+            b.local_share,
+            self.model.clock.env.now / DAY,
+            1.0,
+            rng=self.rngs["awareness"],
+        )
+        known = aw.members[aw.aware]
+        waiting = known[~self.acted[known]]
+        to_deadline = (self.valid_to - today).days if self.valid_to else 3650.0
+        confirming = self._deciding(waiting[self.pushed[waiting]], b.push_effort, to_deadline)
+        self._confirm(confirming)
+        unserved = waiting[~self.pushed[waiting] & ~self.served[waiting]]
+        self._start_applications(self._deciding(unserved, b.apply_effort, to_deadline))
+
+    def _deciding(self, rows: np.ndarray, effort: float, to_deadline: float) -> np.ndarray:
+        """Those of ``rows`` who act today."""
+        if not len(rows):
+            return rows
+        # a false claimant expects what an eligible entity typically gets
+        benefit = np.where(self.false_claims[rows], self._typical_amount(), self.true_amount[rows])
+        p = self.people
+        rate = act_rate(
+            benefit, effort, p.literacy[rows], p.distrust[rows], to_deadline, self.behaviour
+        )
+        return rows[decide_to_act(rate, 1.0, rng=self.rngs["decisions"])]
+
+    def _confirm(self, rows: np.ndarray) -> None:
+        """Confirming a push pays the amount it offered."""
+        now = self.model.clock.env.now
+        self.acted[rows] = True
+        for row in rows.tolist():
+            self._act(row, "confirm", self.behaviour.push_effort)
+            self._pay(row, int(self.offer_fen[row]), now)
+
+    def _start_applications(self, rows: np.ndarray) -> None:
+        """Applicants gather their evidence (some give up), then apply."""
         if not len(rows):
             return
-        # a misreporter expects what an eligible entity typically gets
-        benefit = np.where(self.misreports, self._typical_amount(), self.true_amount)
-        to_deadline = (self.valid_to - today).days if self.valid_to else 3650.0
-        rate = act_rate(
-            benefit[rows],
-            effort,
-            self.people.literacy[rows],
-            self.people.distrust[rows],
-            to_deadline,
-            b,
-        )
-        acting = rows[decide_to_act(rate, 1.0, rng=self.rngs["decisions"])]
-        self.acted[acting] = True
-        if self.delivery == "push":
-            for row in acting.tolist():
-                self._pay(row, int(self.offer_fen[row]), env.now)
-            return
+        b, env = self.behaviour, self.model.clock.env
+        self.acted[rows] = True
         if self.ask is not None:
-            self.ask(len(acting), "apply")
-        days, gives_up = gather_evidence(self.people.literacy[acting], b, rng=self.rngs["evidence"])
-        for row, wait in zip(acting[~gives_up].tolist(), days[~gives_up].tolist(), strict=True):
+            self.ask(len(rows), "apply", self.policy_id)
+        days, gives_up = gather_evidence(self.people.literacy[rows], b, rng=self.rngs["evidence"])
+        for row, quits in zip(rows.tolist(), gives_up.tolist(), strict=True):
+            self._act(row, "gave up" if quits else "evidence", b.evidence_effort)
+        for row, wait in zip(rows[~gives_up].tolist(), days[~gives_up].tolist(), strict=True):
             env.process(self._applicant(row, wait * DAY))
+
+    def _act(self, row: int, action: str, effort: float) -> None:
+        self.logs.actions.append(
+            policy_id=self.policy_id,
+            entity=row,
+            at=self.model.clock.env.now,
+            action=action,
+            effort_s=effort,
+        )
 
     def _applicant(self, row: int, evidence_seconds: float):
         """An applicant gathers evidence, then applies; the platform checks its library."""
@@ -232,6 +272,7 @@ class PolicyOffice(mesa.Agent):
         eligible, amount, review = self.library_view  # type: ignore[misc]
         if self.served[row]:
             return
+        self._act(row, "apply", self.behaviour.apply_effort)
         if eligible[row] and np.isfinite(amount[row]):
             outcome = "paid"
             self.served[row] = True
@@ -282,7 +323,7 @@ class PolicyOffice(mesa.Agent):
             owed = self.true_amount[row] if truly else self._typical_amount()
             self._pay(row, self._match(row, owed, at, "review"), at)
 
-        false_claim = bool(self.misreports[row])
+        false_claim = bool(self.false_claims[row])
         self.model.clock.env.process(self.desk.review(truly, decided, false_claim=false_claim))
 
     def _typical_amount(self) -> float:

@@ -21,6 +21,7 @@ from agents.dispatch import PLATFORMS, DispatchCentre
 from agents.grid_workers import Job, Times, build_roster
 from datafiles import Duration, Strict
 from datafiles.types import Share, TimeOfDay
+from twin.core.capacity import Staffing, staffing
 from twin.core.eventlog import EventLog
 from twin.core.units import DAY, HOUR
 
@@ -41,7 +42,9 @@ DEFAULT_HANDLING = {
 
 class Response(Strict):
     """Townships answering events: dispatch centres, grid workers on shifts, the duty team
-    (scenario section ``response``; docs/sensing.md)."""
+    (scenario section ``response``; docs/sensing.md). Staff are the real city's - grid workers
+    per community, duty team and dispatch operators per township - staffed in proportion to
+    ``city.scale`` and pooled by township (docs/capacity.md)."""
 
     workers_per_community: Annotated[int, Field(ge=0)] = 2
     day_shift: tuple[TimeOfDay, TimeOfDay] = (8 * HOUR, 20 * HOUR)
@@ -68,6 +71,27 @@ class Response(Strict):
         return self.handling.get(kind, DEFAULT_HANDLING.get(kind, 1_800.0))
 
 
+def township_staffing(
+    params: Response, community_township: np.ndarray, scale: float
+) -> tuple[list[Staffing], list[Staffing], list[Staffing]]:
+    """Per township at ``scale``: grid workers on the day shift (its communities' workers,
+    pooled), the duty team and the dispatch centre's operators."""
+    n_town = int(community_township.max()) + 1 if len(community_township) else 0
+    communities = np.bincount(community_township, minlength=n_town)
+    day = [
+        staffing(
+            "response.workers_per_community",
+            "per township",
+            params.workers_per_community * c,
+            scale,
+        )
+        for c in communities.tolist()
+    ]
+    duty = [staffing("response.duty_team", "per township", params.duty_team, scale)] * n_town
+    ops = [staffing("response.operators", "per township", params.operators, scale)] * n_town
+    return day, duty, ops
+
+
 class Records(Protocol):
     """The alert platform's records, as the townships use them."""
 
@@ -89,6 +113,7 @@ class Townships:
         *,
         jobs: EventLog,
         merges: EventLog,
+        scale: float = 1.0,
         rng: Mapping[str, np.random.Generator],
     ) -> None:
         self.model, self.params, self.records = model, params, records
@@ -96,13 +121,9 @@ class Townships:
         self.community_township = community_township
         self.jobs_log, self.merges_log = jobs, merges
         self._review_rng = rng["reviews"]
-        self.roster = build_roster(
-            self.env,
-            community_township,
-            params.workers_per_community,
-            params.duty_team,
-            params.day_shift,
-        )
+        self.staffing = township_staffing(params, community_township, scale)
+        day, duty, operators = (np.array([s.staffed for s in row]) for row in self.staffing)
+        self.roster = build_roster(self.env, community_township, day, duty, params.day_shift)
         p = params
         times = Times(p.acknowledge_time, p.travel_time, p.duty_travel_time, p.handling_time)
         self.centres = [
@@ -111,7 +132,7 @@ class Townships:
                 t,
                 self.roster,
                 times,
-                operators=p.operators,
+                operators=int(operators[t]),
                 classify_time=p.classify_time,
                 review_time=p.review_time,
                 platforms=PLATFORMS,
@@ -120,7 +141,7 @@ class Townships:
                 done=self._done,
                 rng=rng["centres"],
             )
-            for t in range(int(community_township.max()) + 1 if len(community_township) else 0)
+            for t in range(len(day))
         ]
         self._jobs: dict[int, Job] = {}
         self._reviewing: dict[int, Job] = {}

@@ -45,7 +45,7 @@ def start(env, roster, j, worker, log, still_open=lambda j: True, rng=None):
 
 def test_a_worker_acknowledges_travels_handles_in_turn():
     env, log = simpy.Environment(), []
-    roster = build_roster(env, np.array([0]), 1, 1, (0.0, 86_400.0))
+    roster = build_roster(env, np.array([0]), [1], [1], (0.0, 86_400.0))
     a, b = job(env, 1), job(env, 2)
     start(env, roster, a, 0, log)
     start(env, roster, b, 0, log)
@@ -62,7 +62,7 @@ def test_a_worker_acknowledges_travels_handles_in_turn():
 
 def test_the_more_severe_event_goes_first_in_a_queue():
     env, log = simpy.Environment(), []
-    roster = build_roster(env, np.array([0]), 1, 1, (0.0, 86_400.0))
+    roster = build_roster(env, np.array([0]), [1], [1], (0.0, 86_400.0))
     first, low, urgent = job(env, 1, 2), job(env, 2, 3), job(env, 3, 0)
     for j in (first, low, urgent):
         start(env, roster, j, 0, log)
@@ -72,7 +72,7 @@ def test_the_more_severe_event_goes_first_in_a_queue():
 
 def test_the_duty_team_takes_over_when_the_sla_passes_and_travels_further():
     env, log = simpy.Environment(), []
-    roster = build_roster(env, np.array([0]), 1, 1, (0.0, 86_400.0))
+    roster = build_roster(env, np.array([0]), [1], [1], (0.0, 86_400.0))
     busy, waiting = job(env, 1), job(env, 2)
     start(env, roster, busy, 0, log)
     start(env, roster, waiting, 0, log)
@@ -91,18 +91,20 @@ def test_the_duty_team_takes_over_when_the_sla_passes_and_travels_further():
 
 def test_an_alert_that_cleared_before_anyone_came_is_closed_without_a_visit():
     env, log = simpy.Environment(), []
-    roster = build_roster(env, np.array([0]), 1, 1, (0.0, 86_400.0))
+    roster = build_roster(env, np.array([0]), [1], [1], (0.0, 86_400.0))
     j = job(env, 1)
     start(env, roster, j, 0, log, still_open=lambda j: False)
     env.run()
     assert j.outcome == "closed before visit" and np.isnan(j.on_site_at)
 
 
-def test_roster_has_community_workers_and_a_duty_team_per_township():
+def test_roster_has_day_workers_based_in_communities_and_a_duty_team_per_township():
     env = simpy.Environment()
-    roster = build_roster(env, np.array([0, 0, 1]), 2, 3, (8 * 3600.0, 20 * 3600.0))
-    assert isinstance(roster, Roster) and roster.size == 3 * 2 + 2 * 3
-    assert (roster.community == -1).sum() == 6
+    roster = build_roster(env, np.array([0, 0, 1]), [3, 1], [2, 1], (8 * 3600.0, 20 * 3600.0))
+    assert isinstance(roster, Roster) and roster.size == 3 + 1 + 2 + 1
+    # township 0's three day workers are based in its communities 0 and 1 in turn
+    assert roster.community.tolist() == [0, 1, 0, 2, -1, -1, -1]
+    assert roster.township.tolist() == [0, 0, 0, 1, 0, 0, 1]
     assert roster.day_shift(9 * 3600.0) and not roster.day_shift(21 * 3600.0)
 
 
@@ -123,7 +125,7 @@ def test_docking_one_workers_queue_is_m_g_1():
     for rep in range(24):
         rng = np.random.default_rng(rep)
         env = simpy.Environment()
-        roster = build_roster(env, np.array([0]), 1, 1, (0.0, 86_400.0))
+        roster = build_roster(env, np.array([0]), [1], [1], (0.0, 86_400.0))
         jobs = []
 
         def arrivals(env=env, roster=roster, jobs=jobs, rng=rng):

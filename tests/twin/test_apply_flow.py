@@ -29,7 +29,7 @@ def test_applications_are_checked_against_the_library(result):
     assert applied.num_rows == paid_apps.num_rows
 
 
-def test_misreporters_apply_and_are_mostly_caught_by_the_library(result):
+def test_false_claimants_apply_and_are_mostly_caught_by_the_library(result):
     apps = result.tables["applications"]
     truly = truly_eligible_at(result.tables, apps, "applied_at")
     false_claims = apps.filter(pa.array(~truly))

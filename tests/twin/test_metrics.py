@@ -22,8 +22,48 @@ def test_inclusion_error_counts_matches_of_the_ineligible():
     assert m.inclusion_error(E, M) == pytest.approx(1 / 3)
 
 
-def test_payout_rate_is_money_paid_over_money_matched():
-    assert m.payout_rate(np.array([100, 200, 300]), np.array([100, 300])) == pytest.approx(4 / 6)
+def test_paid_of_matched_is_money_paid_over_money_matched():
+    assert m.paid_of_matched(np.array([100, 200, 300]), np.array([100, 300])) == pytest.approx(
+        4 / 6
+    )
+
+
+def test_payout_rate_is_money_owed_to_the_eligible_that_reached_them():
+    # four truly eligible are owed 100, 200, 300, 400; the first is overpaid (150: counts
+    # 100), the second paid in full, the third nothing, the fourth half
+    owed, paid = np.array([100, 200, 300, 400]), np.array([150, 200, 0, 200])
+    assert m.payout_rate(owed, paid) == pytest.approx((100 + 200 + 0 + 200) / 1000)
+
+
+def test_precision_is_the_share_of_money_paid_to_the_truly_eligible():
+    paid = np.array([100, 300, 600])
+    assert m.precision(paid, np.array([True, False, True])) == pytest.approx(700 / 1000)
+    assert m.precision(np.zeros(0, np.int64), np.zeros(0, bool)) is None
+
+
+def test_fairness_compares_groups_big_enough_to_count():
+    eligible = np.ones(130, bool)
+    group = np.array(["a"] * 40 + ["b"] * 80 + ["c"] * 10)
+    paid = np.zeros(130, bool)
+    paid[:10] = True  # a: 10 of 40 paid
+    paid[40:80] = True  # b: 40 of 80
+    paid[120:] = True  # c: all 10, but too small a group to count
+    assert m.coverage_by_group(eligible, paid, group) == {"a": 0.25, "b": 0.5}
+    ratio, gap = m.fairness(eligible, paid, group)
+    assert ratio == pytest.approx(0.5) and gap == pytest.approx(0.25)
+    assert m.fairness(eligible, paid, np.array(["a"] * 130)) == (None, None)
+
+
+def test_per_paid_is_none_when_nobody_was_paid():
+    assert m.per_paid(12.0, 4) == 3.0 and m.per_paid(5.0, 0) is None
+
+
+def test_convenience_is_one_when_nothing_is_asked_and_half_at_one_application():
+    # one application with its evidence costs 2.5 h
+    assert m.convenience(0.0, 2.5) == 1.0
+    assert m.convenience(2.5, 2.5) == 0.5
+    assert m.convenience(7.5, 2.5) == pytest.approx(0.25)  # three applications' worth
+    assert m.convenience(None, 2.5) is None
 
 
 def test_empty_denominators_give_none_not_zero():

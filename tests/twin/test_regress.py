@@ -35,7 +35,7 @@ def suite(write):
         "suite.yaml",
         "seed: 3\nreplications: 10\ncases:\n"
         "  tiny:\n    scenario: tiny.yaml\n"
-        "    tolerances: {metrics.coverage: 0.2, metrics.time_to_money_p50: 2d}\n",
+        "    tolerances: {metrics.coverage: 0.2, metrics.time_to_money_from_eligible_p50: 2d}\n",
     )
 
 
@@ -134,7 +134,7 @@ def test_judging_paired_replications_by_hand():
 def test_physical_limits():
     figures = {
         "metrics.coverage": SummaryFigure(1.2, "share"),
-        "metrics.time_to_money_p50": SummaryFigure(-5.0, "s"),
+        "metrics.time_to_money_from_eligible_p50": SummaryFigure(-5.0, "s"),
         "metrics.paid": SummaryFigure(-1, "entities"),
         "metrics.amount_paid": SummaryFigure(float("nan"), "yuan"),
         "metrics.fairness": SummaryFigure(None, "share"),
@@ -143,7 +143,7 @@ def test_physical_limits():
     }
     assert outside_limits(figures) == [
         "metrics.coverage = 1.2 is a share outside [0, 1]",
-        "metrics.time_to_money_p50 = -5 s is negative",
+        "metrics.time_to_money_from_eligible_p50 = -5 s is negative",
         "metrics.paid = -1 entities is negative",
         "metrics.amount_paid = nan is not a finite number",
     ]

@@ -19,7 +19,8 @@ BASE = {
 
 
 def run(reviewers: int):
-    overrides = {**BASE, "approval.reviewers_per_policy": reviewers}
+    """``reviewers`` staffed at this scale (the figure is the whole city's)."""
+    overrides = {**BASE, "approval.reviewers": round(reviewers / BASE["city.scale"])}
     return twin.run(twin.load_scenario(SCENARIOS / "policy-sandbox.yaml", overrides))
 
 

@@ -39,6 +39,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="override a scenario value (repeatable)",
     )
     run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
+    run.add_argument(
+        "--replications",
+        type=_replications,
+        metavar="N",
+        help="runs of each variant at other seeds, for confidence intervals "
+        "(default: the scenario's 'replications', 1)",
+    )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     val = sub.add_parser("validate", help="check scenario files and the files they name")
     val.add_argument("files", type=Path, nargs="+")
@@ -82,6 +89,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _replications(text: str) -> int:
+    """--replications N: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(
+            f"a number of replications is a whole number of at least 1, not {text!r}"
+        )
+    return n
+
+
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -91,14 +111,16 @@ def _run(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / scenario.name
     started = time.perf_counter()
-    if scenario.variants:
-        return _run_variants(scenario, out, started, quiet=args.quiet)
+    replications = args.replications or scenario.replications
+    if scenario.variants or replications > 1:
+        return _run_variants(scenario, out, started, replications, quiet=args.quiet)
     with tqdm(
         total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet, file=sys.stderr
     ) as bar:
         result = run(scenario, on_day=lambda n: bar.update(1))
     result.write(out)
     print(result.summary_table())
+    _print_notes(result.notes())
     print(
         f"\n{scenario.days} days simulated in {time.perf_counter() - started:.1f} s; "
         f"results in {out}/"
@@ -106,21 +128,33 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_variants(scenario, out: Path, started: float, *, quiet: bool) -> int:
+def _run_variants(scenario, out: Path, started: float, replications: int, *, quiet: bool) -> int:
+    """Every variant (or the scenario alone) in every replication, compared in one table."""
     from tqdm import tqdm
 
     from twin.runs.compare import run_variants
 
-    total = scenario.days * len(scenario.variants)
+    variants = len(scenario.variants)
+    total = scenario.days * max(variants, 1) * replications
     with tqdm(total=total, unit="day", desc=scenario.name, disable=quiet, file=sys.stderr) as bar:
-        comparison = run_variants(scenario, on_day=lambda name, n: bar.update(1))
+        comparison = run_variants(
+            scenario, replications=replications, on_day=lambda name, n: bar.update(1)
+        )
     comparison.write(out)
     print(comparison.table())
+    _print_notes(next(iter(comparison.results.values())).notes())
+    runs = f"{variants} variants x " if variants else ""
     print(
-        f"\n{len(scenario.variants)} variants x {scenario.days} days in "
+        f"\n{runs}{replications} replications x {scenario.days} days in "
         f"{time.perf_counter() - started:.1f} s; results in {out}/"
     )
     return 0
+
+
+def _print_notes(notes: list[str]) -> None:
+    """Staffing the scale could not make faithful, after the figures it qualifies."""
+    if notes:
+        print("\n" + "\n".join(notes))
 
 
 def _validate(args: argparse.Namespace) -> int:

@@ -25,3 +25,11 @@ class Streams:
     def generator(self, name: str) -> np.random.Generator:
         """A fresh generator for the named subsystem; the same name always gives the same draws."""
         return np.random.Generator(np.random.PCG64(self.seed_sequence(name)))
+
+
+def run_seed(root: int, replication: int) -> int:
+    """The scenario seed of a replication: from the root seed and the replication alone, so
+    replication r of every design point or variant shares its random streams (common random
+    numbers) and differences between them are not noise."""
+    state = np.random.SeedSequence(root, spawn_key=(replication,)).generate_state(1, np.uint64)
+    return int(state[0] >> np.uint64(1))  # a non-negative 63-bit integer

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from SALib.sample import latin, morris, sobol
 
+from twin.core.rng import run_seed as run_seed  # re-exported: a sweep's seeds are named here
 from twin.experiments.sweep_file import SweepFile
 
 
@@ -47,11 +48,3 @@ def _point(spec: SweepFile, row: np.ndarray) -> dict[str, Any]:
     for name, value in zip(spec.parameters, row.tolist(), strict=True):
         out[name] = round(value) if spec.parameters[name].integer else value
     return out
-
-
-def run_seed(root: int, replication: int) -> int:
-    """The scenario seed of a replication: from the sweep's root seed and the replication
-    alone, so every design point's replication r shares its random streams (common random
-    numbers) and differences between points are not noise."""
-    state = np.random.SeedSequence(root, spawn_key=(replication,)).generate_state(1, np.uint64)
-    return int(state[0] >> np.uint64(1))  # a non-negative 63-bit integer

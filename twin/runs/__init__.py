@@ -1,1 +1,2 @@
-"""Running a scenario: the runner, its results and run folder, figures, variants, the policy sandbox."""
+"""Running a scenario: the runner, its results and run folder, figures, variants with
+replications, the policy sandbox."""

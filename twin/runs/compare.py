@@ -1,14 +1,15 @@
-"""Variants of one scenario run side by side, with common random numbers.
+"""Variants of one scenario run side by side, with common random numbers, over replications.
 
 Each variant is the scenario with a few overrides and the same seed, so every random stream -
 the city, the people, their hearing and deciding - is the same until the variants' own choices
-make them differ: differences between variants are the policy's, not noise.
+make them differ: differences between variants are the policy's, not noise. Replications run
+every variant again at other seeds (twin/runs/replications.py), so that each figure gets a
+confidence interval and each difference to the first variant a paired one.
 """
 
 from __future__ import annotations
 
 import copy
-import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from datafiles import Problem, UserError
+from twin.runs.intervals import CONFIDENCE
+from twin.runs.replications import Figure, Replicated, figure_of, replication_seed
 from twin.runs.results import RunResult
 from twin.runs.runner import run
 from twin.scenario.schema import Scenario
@@ -24,12 +27,15 @@ from twin.scenario.schema import Scenario
 SHOWN = (
     "coverage",
     "payout_rate",
-    "fairness",
     "precision",
+    "fairness",
     "convenience",
     "awareness",
+    "effort_hours_per_paid",
+    "calls_per_paid",
     "amount_paid",
-    "time_to_money_p50",
+    "time_to_money_from_eligible_p50",
+    "time_to_money_from_match_p50",
 )
 RUN_WIDE = ("applications", "reviewed", "calls", "desk_abandoned")
 SENSING = (
@@ -78,64 +84,85 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], name: str) 
 
 @dataclass(frozen=True)
 class Comparison:
+    """Variants over replications: replication 0's whole run of each variant, and every
+    replication's summary; replication r ran every variant at ``seeds[r]``."""
+
     scenario: Scenario
-    results: dict[str, RunResult]
+    results: dict[str, RunResult]  # replication 0 of each variant
+    summaries: dict[str, list[dict]]  # each variant's summary per replication, 0 first
+    seeds: tuple[int, ...]
+    confidence: float = CONFIDENCE
 
     def rows(self) -> list[tuple[str, list]]:
-        """(label, value per variant): each policy's indicators, the run-wide loads, and the
-        sensing side's scores when it ran."""
-        names = list(self.results)
-        first = self.results[names[0]]
-        out = []
-        for pid in first.summary["policies"]:
-            for key in SHOWN:
-                out.append((f"{pid}: {key}", [r.metric(key, pid) for r in self.results.values()]))
-        shown = RUN_WIDE if first.summary["policies"] else ()
-        if first.scenario.sensing.enabled:
-            shown += SENSING
-        for key in shown:
-            out.append((key, [r.metric(key) for r in self.results.values()]))
-        return out
+        """(label, replication 0's value per variant): each policy's indicators, the run-wide
+        loads, and the sensing side's scores when it ran; None where a summary lacks it."""
+        return [
+            (label, [_value(r.summary, key, pid) for r in self.results.values()])
+            for label, key, pid in self._shown()
+        ]
+
+    def replicated(self) -> Replicated:
+        """Every shown figure per variant and replication, with its statistics."""
+        figures = [self._figure(label, key, pid) for label, key, pid in self._shown()]
+        run_seeds = {v: tuple(s["seed"] for s in ss) for v, ss in self.summaries.items()}
+        return Replicated(self.scenario.name, figures, self.seeds, run_seeds, self.confidence)
 
     def table(self) -> str:
-        names = list(self.results)
-        rows = self.rows()
-        w = max(len(label) for label, _ in rows)
-        head = f"{'':<{w}}  " + "  ".join(f"{n:>12}" for n in names)
-        lines = [head, "-" * len(head)]
-        for label, values in rows:
-            lines.append(f"{label:<{w}}  " + "  ".join(f"{_fmt(v):>12}" for v in values))
-        return "\n".join(lines)
+        return self.replicated().table()
 
     def write(self, out: str | Path) -> Path:
+        """Replication 0's run folder per variant, comparison.json and replications.parquet."""
         out = Path(out)
         for name, result in self.results.items():
             result.write(out / name)
-        table = {
-            label: dict(zip(self.results, values, strict=True)) for label, values in self.rows()
-        }
-        (out / "comparison.json").write_text(json.dumps(table, indent=2) + "\n", encoding="utf-8")
+        self.replicated().write(out)
         return out
+
+    def _shown(self) -> list[tuple[str, str, str | None]]:
+        """(label, figure, policy) of every row, from SHOWN, RUN_WIDE and SENSING."""
+        first = next(iter(self.results.values()))
+        policies = list(first.summary["policies"])
+        out = [(f"{pid}: {key}", key, pid) for pid in policies for key in SHOWN]
+        shown = RUN_WIDE if policies else ()
+        if first.scenario.sensing.enabled:
+            shown += SENSING
+        return out + [(key, key, None) for key in shown]
+
+    def _figure(self, label: str, key: str, policy: str | None) -> Figure:
+        found = [figure_of(s, key, policy) for ss in self.summaries.values() for s in ss]
+        unit = next((f["unit"] for f in found if f is not None), None)
+        values = {v: [_value(s, key, policy) for s in ss] for v, ss in self.summaries.items()}
+        return Figure(label, unit, values)
 
 
 def run_variants(
-    scenario: Scenario, *, on_day: Callable[[str, int], None] | None = None
+    scenario: Scenario,
+    *,
+    replications: int | None = None,
+    confidence: float = CONFIDENCE,
+    on_day: Callable[[str, int], None] | None = None,
 ) -> Comparison:
-    """Run every variant of the scenario (same seed) and compare them."""
-    variants = {name: with_overrides(scenario, o, name) for name, o in scenario.variants.items()}
-    results = {}
-    for name, variant in variants.items():
-        results[name] = run(
-            variant, on_day=None if on_day is None else (lambda n, name=name: on_day(name, n))
-        )
-    return Comparison(scenario, results)
+    """Run every variant of the scenario (a scenario without variants is its own one) in each
+    replication - the scenario's ``replications`` unless given - and compare them. Within a
+    replication every variant runs at the same seed; ``on_day(variant, n)`` as day n begins."""
+    n = scenario.replications if replications is None else replications
+    if n < 1:
+        raise UserError.one("replications must be at least 1", found=str(n))
+    overrides = scenario.variants or {scenario.name: {}}
+    variants = {name: with_overrides(scenario, o, name) for name, o in overrides.items()}
+    results, summaries = {}, {name: [] for name in variants}
+    for r in range(n):
+        for name, variant in variants.items():
+            seeded = variant.model_copy(update={"seed": replication_seed(variant.seed, r)})
+            result = run(
+                seeded, on_day=None if on_day is None else (lambda d, name=name: on_day(name, d))
+            )
+            results.setdefault(name, result)  # replication 0: the whole run is kept
+            summaries[name].append(result.summary)
+    seeds = tuple(replication_seed(scenario.seed, r) for r in range(n))
+    return Comparison(scenario, results, summaries, seeds, confidence)
 
 
-def _fmt(value: object) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        return f"{value:,.3g}" if abs(value) < 1e5 else f"{value:,.0f}"
-    return str(value)
+def _value(summary: dict, key: str, policy: str | None) -> float | int | None:
+    found = figure_of(summary, key, policy)
+    return None if found is None else found["value"]

@@ -35,6 +35,11 @@ class RunResult:
     def summary_table(self) -> str:
         return format_summary(self.summary)
 
+    def notes(self) -> list[str]:
+        """What a reader of this run's figures should know: capacities the scale could not
+        staff faithfully (docs/capacity.md)."""
+        return staffing_notes(self.tables.get("staffing"), self.scenario.city.scale)
+
     def figure(self) -> Figure:
         return overview(self.daily, self.tables["payments"], f"citytwin: {self.scenario.name}")
 
@@ -59,12 +64,29 @@ class RunResult:
         return out
 
 
+def staffing_notes(staffing: pa.Table | None, scale: float) -> list[str]:
+    """One line per capacity rounded by more than a quarter of its share at ``scale``."""
+    if staffing is None:
+        return []
+    notes = []
+    for row in staffing.to_pylist():
+        if not row["rounded_beyond_25pct"]:
+            continue
+        per_unit = row["at_scale_1"] / row["units"]
+        notes.append(
+            f"note: {row['capacity']} ({row['unit']}): {row['exact']:,.2f} people at "
+            f"city.scale {scale:g}, staffed {row['staffed']:,}; faithful from city.scale "
+            f"{min(1.0, 2.0 / per_unit):.2g} (docs/capacity.md)"
+        )
+    return notes
+
+
 def summary_rows(summary: dict) -> list[tuple[str, str, str]]:
     """(metric, value, unit) rows of a summary, overall then per policy."""
     rows = [(k, _fmt(v["value"]), v["unit"]) for k, v in summary["metrics"].items()]
     keys = ("eligible", "paid", "coverage", "exclusion_error", "inclusion_error")
     for pid, block in summary["policies"].items():
-        for key in (*keys, "time_to_money_p50"):
+        for key in (*keys, "time_to_money_from_eligible_p50"):
             rows.append((f"{pid}: {key}", _fmt(block[key]["value"]), block[key]["unit"]))
     return rows
 

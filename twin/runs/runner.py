@@ -22,6 +22,4 @@ def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> R
     model.run()
     tables = model.tables()
     collected = model.datacollector.get_model_vars_dataframe()
-    return RunResult(
-        scenario, score(tables, scenario), daily(scenario, tables, collected), tables
-    )
+    return RunResult(scenario, score(tables, scenario), daily(scenario, tables, collected), tables)

@@ -13,11 +13,10 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from datafiles import UserError, did_you_mean
-from matching import Table, load_policy
-from matching import Estimate, estimate
+from matching import Estimate, Table, estimate, load_policy
 from twin.scenario.inputs import load_inputs
-from twin.world.model import CityModel
 from twin.scenario.schema import Scenario
+from twin.world.model import CityModel
 
 
 def estimate_draft(

@@ -10,11 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
+from pydantic import Field
+
 from agents.approval import Approval
 from agents.behaviour import Behaviour
 from agents.consultation import ConsultationDesk
 from agents.libraries import Libraries
 from agents.life_events import Life
+from agents.pushes import Pushes
 from agents.townships import Response
 from agents.treasury import Treasury
 from datafiles import Duration, Strict
@@ -37,7 +40,11 @@ class Scenario(Strict):
     policies: list[FilePath] = []
     policy_delivery: dict[str, Literal["apply", "push", "auto"]] = {}
     variants: dict[str, dict[str, Any]] = {}
+    # runs of each variant at other seeds (twin run); not a parameter of one run, so no run
+    # folder's scenario.yaml records it
+    replications: int = Field(1, ge=1, le=10_000, exclude=True)
     behaviour: Behaviour = Behaviour()
+    pushes: Pushes = Pushes()
     life: Life = Life()
     approval: Approval = Approval()
     desk: ConsultationDesk = ConsultationDesk()

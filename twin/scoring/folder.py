@@ -52,7 +52,7 @@ def score(folder: str | Path) -> dict:
 
 _NEEDED = {
     "matches", "payments", "reviews", "applications", "decisions", "review_queue", "truth",
-    "calls", "policies", "awareness", "persons", "enterprises", "alerts", "jobs", "merges",
-    "notifications", "incidents", "witnesses", "devices", "device_types", "workers",
+    "calls", "actions", "policies", "awareness", "persons", "enterprises", "alerts", "jobs",
+    "merges", "notifications", "incidents", "witnesses", "devices", "device_types", "workers",
     "outages", "battery_deaths",
 }  # fmt: skip

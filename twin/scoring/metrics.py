@@ -10,6 +10,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# The groups fairness compares (docs/metrics.md); a group counts with this many eligible.
+MIN_GROUP = 20
+FAIRNESS_DIMENSIONS = {
+    "age": "residents aged 70 and over and those under 40",
+    "smartphone": "residents with and without a smartphone",
+    "literacy": "residents of low (< 1/3), middle and high (>= 2/3) digital literacy",
+    "district": "districts (residents or firms)",
+    "firm_size": "firms' size classes",
+    "platform_account": "firms with and without a platform account",
+}
+
 
 @dataclass(frozen=True)
 class Metric:
@@ -23,7 +34,24 @@ METRICS = {
     m.name: m
     for m in (
         Metric("coverage", "share", "|paid ∩ eligible| / |eligible|"),
-        Metric("payout_rate", "share", "amount paid / amount matched"),
+        Metric(
+            "payout_rate",
+            "share",
+            "Σ over the truly eligible of min(paid, owed) / Σ owed: of the money owed to the "
+            "truly eligible (their true amounts), the share that reached them",
+        ),
+        Metric(
+            "paid_of_matched",
+            "share",
+            "Σ amount paid / Σ amount matched: of the money the platform committed, the share "
+            "that reached accounts (the old payout rate)",
+        ),
+        Metric(
+            "precision",
+            "share",
+            "Σ amount paid to the truly eligible / Σ amount paid: false claims approved and "
+            "wrong matches count against it, in every delivery mode",
+        ),
         Metric("exclusion_error", "share", "|eligible \\ matched| / |eligible|"),
         Metric("inclusion_error", "share", "|matched \\ eligible| / |matched|"),
         Metric(
@@ -33,10 +61,54 @@ METRICS = {
             per_policy=True,
         ),
         Metric(
-            "precision", "share", "1 - inclusion_error: truly eligible matches", per_policy=True
+            "fairness",
+            "share",
+            "the lowest of the fairness_* ratios below: the worst gap in reach between groups",
+            per_policy=True,
         ),
-        Metric("fairness", "share", "lowest / highest coverage across groups", per_policy=True),
-        Metric("convenience", "share", "1 - delivery effort / effort of applying", per_policy=True),
+        Metric(
+            "fairness_gap",
+            "share",
+            "highest - lowest coverage across the groups of the worst fairness_* dimension",
+            per_policy=True,
+        ),
+        *(
+            Metric(
+                f"fairness_{name}",
+                "share",
+                f"lowest / highest coverage across {groups} (groups with at least "
+                f"{MIN_GROUP} eligible; 1 = equal reach)",
+                per_policy=True,
+            )
+            for name, groups in FAIRNESS_DIMENSIONS.items()
+        ),
+        Metric(
+            "effort_hours_per_paid",
+            "h",
+            "Σ beneficiaries' own time on the policy (confirming, gathering evidence, applying, "
+            "also of those who gave up or were refused) / |paid|",
+            per_policy=True,
+        ),
+        Metric(
+            "steps_per_paid",
+            "steps",
+            "beneficiaries' actions (a confirmation, evidence gathered, an application) / |paid|",
+            per_policy=True,
+        ),
+        Metric(
+            "calls_per_paid",
+            "calls",
+            "calls to the desk about the policy / |paid|",
+            per_policy=True,
+        ),
+        Metric(
+            "convenience",
+            "share",
+            "A / (A + effort_hours_per_paid), A = apply_effort + evidence_effort: 1 when "
+            "nothing is asked of a beneficiary, 1/2 when each paid one spent what one "
+            "application costs, towards 0 as effort grows",
+            per_policy=True,
+        ),
         Metric(
             "review_truly_eligible",
             "share",
@@ -49,11 +121,20 @@ METRICS = {
         Metric(
             "desk_abandoned", "share", "calls abandoned / calls that reached the operator queue"
         ),
-        Metric("time_to_money_p50", "s", "median of (paid_at - eligible_from) over paid"),
-        Metric("time_to_money_max", "s", "longest (paid_at - eligible_from) over paid"),
+        Metric(
+            "time_to_money_from_eligible_p50",
+            "s",
+            "median over the paid of (paid_at - the later of becoming eligible and the policy "
+            "opening)",
+        ),
+        Metric("time_to_money_from_eligible_p95", "s", "95th percentile of the same"),
+        Metric("time_to_money_from_eligible_max", "s", "longest of the same"),
+        Metric(
+            "time_to_money_from_match_p50", "s", "median over the paid of (paid_at - matched_at)"
+        ),
+        Metric("time_to_money_from_match_p95", "s", "95th percentile of (paid_at - matched_at)"),
         Metric("budget_used", "share", "amount committed / the policy's budget", per_policy=True),
         Metric("desk_utilisation", "share", "time operators spent answering / time on duty"),
-        Metric("time_to_money_p95", "s", "95th percentile of (paid_at - eligible_from) over paid"),
         Metric(
             "incident_precision",
             "share",
@@ -137,19 +218,61 @@ def inclusion_error(eligible: np.ndarray, matched: np.ndarray) -> float | None:
     return share(np.sum(matched & ~eligible), np.sum(matched))
 
 
-def payout_rate(matched_fen: np.ndarray, paid_fen: np.ndarray) -> float | None:
+def paid_of_matched(matched_fen: np.ndarray, paid_fen: np.ndarray) -> float | None:
     """sum(paid) / sum(matched) (share): committed money that reached accounts."""
     return share(np.sum(paid_fen, dtype=np.int64), np.sum(matched_fen, dtype=np.int64))
 
 
-def fairness(eligible: np.ndarray, paid: np.ndarray, group: np.ndarray) -> float | None:
-    """Lowest over highest coverage across groups with eligible members (share, 1 = equal
-    reach); None with fewer than two such groups."""
-    cover = [coverage(eligible & (group == g), paid & (group == g)) for g in np.unique(group)]
-    cover = [c for c in cover if c is not None]
+def payout_rate(owed_fen: np.ndarray, paid_fen: np.ndarray) -> float | None:
+    """sum(min(paid, owed)) / sum(owed) over the truly eligible (share): money owed that
+    reached them. Arrays are per eligible entity; paid is 0 for those never paid."""
+    owed = np.asarray(owed_fen, np.int64)
+    return share(np.sum(np.minimum(np.asarray(paid_fen, np.int64), owed)), np.sum(owed))
+
+
+def precision(paid_fen: np.ndarray, to_eligible: np.ndarray) -> float | None:
+    """sum(paid to the truly eligible) / sum(paid) (share), per payment."""
+    paid = np.asarray(paid_fen, np.int64)
+    return share(np.sum(paid[to_eligible]), np.sum(paid))
+
+
+def coverage_by_group(
+    eligible: np.ndarray, paid: np.ndarray, group: np.ndarray, min_group: int = MIN_GROUP
+) -> dict:
+    """Coverage of each group with at least ``min_group`` eligible members (group -> share);
+    members whose group is None or NaN belong to none."""
+    out = {}
+    present = {g for g in np.asarray(group)[eligible].tolist() if g is not None and g == g}
+    for g in sorted(present, key=str):
+        members = eligible & (group == g)
+        if members.sum() >= min_group:
+            out[g] = coverage(members, paid & members)
+    return out
+
+
+def fairness(
+    eligible: np.ndarray, paid: np.ndarray, group: np.ndarray, min_group: int = MIN_GROUP
+) -> tuple[float | None, float | None]:
+    """(lowest / highest coverage, highest - lowest) across groups with at least
+    ``min_group`` eligible (shares, 1 and 0 = equal reach); None with fewer than two groups
+    or nobody paid."""
+    cover = list(coverage_by_group(eligible, paid, group, min_group).values())
     if len(cover) < 2 or max(cover) == 0:
+        return None, None
+    return min(cover) / max(cover), max(cover) - min(cover)
+
+
+def per_paid(total: float, paid: int) -> float | None:
+    """total / |paid|: what each paid beneficiary cost, in the total's unit."""
+    return share(total, paid)
+
+
+def convenience(hours_per_paid: float | None, application_hours: float) -> float | None:
+    """A / (A + hours per paid), A one application's effort: 1 when nothing is asked, 1/2
+    when each paid beneficiary spent one application's worth; never below 0."""
+    if hours_per_paid is None:
         return None
-    return min(cover) / max(cover)
+    return application_hours / (application_hours + hours_per_paid)
 
 
 def detections(

@@ -18,13 +18,13 @@ def score(tables: dict[str, pa.Table], scenario) -> dict:
     """Every metric of the run, overall and per policy, each as {value, unit}: a function of
     the run's tables and its scenario alone."""
     per_policy = policy_arrays(tables, scenario)
-    empty = {"eligible": bool, "matched": bool, "paid": bool}
-    empty |= {"matched_fen": np.int64, "paid_fen": np.int64}
+    empty = {"eligible": bool, "matched": bool, "paid": bool, "paid_to_eligible": bool}
+    empty |= {k: np.int64 for k in ("matched_fen", "paid_fen", "owed_fen", "paid_owed_fen")}
     joined = {
         k: np.concatenate(
             [a[k] for a in per_policy.values()] or [np.zeros(0, empty.get(k, np.float64))]
         )
-        for k in ("eligible", "matched", "paid", "matched_fen", "paid_fen", "wait")
+        for k in (*empty, "wait", "wait_from_match")
     }
     reviews = tables["reviews"]
     waiting = tables["review_queue"]["waiting"].to_numpy()
@@ -67,12 +67,16 @@ def _money(a: dict) -> dict:
         "paid": int(a["paid"].sum()),
         "amount_paid": float(np.sum(a["paid_fen"], dtype=np.int64)) / 100.0,
         "coverage": m.coverage(a["eligible"], a["paid"]),
-        "payout_rate": m.payout_rate(a["matched_fen"], a["paid_fen"]),
+        "payout_rate": m.payout_rate(a["owed_fen"], a["paid_owed_fen"]),
+        "paid_of_matched": m.paid_of_matched(a["matched_fen"], a["paid_fen"]),
+        "precision": m.precision(a["paid_fen"], a["paid_to_eligible"]),
         "exclusion_error": m.exclusion_error(a["eligible"], a["matched"]),
         "inclusion_error": m.inclusion_error(a["eligible"], a["matched"]),
-        "time_to_money_p50": m.quantile(a["wait"], 0.5),
-        "time_to_money_p95": m.quantile(a["wait"], 0.95),
-        "time_to_money_max": m.quantile(a["wait"], 1.0),
+        "time_to_money_from_eligible_p50": m.quantile(a["wait"], 0.5),
+        "time_to_money_from_eligible_p95": m.quantile(a["wait"], 0.95),
+        "time_to_money_from_eligible_max": m.quantile(a["wait"], 1.0),
+        "time_to_money_from_match_p50": m.quantile(a["wait_from_match"], 0.5),
+        "time_to_money_from_match_p95": m.quantile(a["wait_from_match"], 0.95),
     }
 
 
@@ -147,6 +151,7 @@ COUNT_UNITS = {
     "notifications_maintenance": "notifications",
     "silences": "episodes",
     "silences_detected": "episodes",
+    "fairness_worst": "dimension",
 }
 
 

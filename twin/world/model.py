@@ -23,6 +23,7 @@ from twin.scenario.schema import Scenario
 from twin.world.policy_side import PolicySide
 from twin.world.sensing import CitySensing
 from twin.world.tables import (
+    ACTIONS,
     APPLICATIONS,
     DECISIONS,
     MATCHES,
@@ -30,6 +31,7 @@ from twin.world.tables import (
     REVIEW_QUEUE,
     REVIEWS,
     TRUTH,
+    staffing_table,
 )
 
 
@@ -74,6 +76,7 @@ class CityModel(mesa.Model):
             "applications": EventLog(APPLICATIONS),
             "decisions": EventLog(DECISIONS),
             "review_queue": EventLog(REVIEW_QUEUE),
+            "actions": EventLog(ACTIONS),
             "truth": EventLog(TRUTH),
         }
         self.life_reports: list = []
@@ -192,8 +195,13 @@ class CityModel(mesa.Model):
                 "answered": pa.array(calls.answered, pa.float64()),
                 "finished": pa.array(calls.finished, pa.float64()),
                 "outcome": pa.array(calls.outcome, pa.string()),
+                "topic": pa.array(calls.topic, pa.string()),
             }
         )
+        staff = self.policies.staffing
+        if self.params.sensing.enabled:
+            staff = staff + [s for row in self.sensing.townships.staffing for s in row]
+        tables["staffing"] = staffing_table(staff)
         return {**tables, **self.policies.tables(), **self.sensing.tables()}
 
 

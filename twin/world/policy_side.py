@@ -18,7 +18,10 @@ from agents.libraries import DataQuality, Library, LibraryQuality
 from agents.payments import release
 from agents.policy_office import BudgetState, Logs, People, PolicyOffice
 from agents.population import Population
+from agents.pushes import reach
+from datafiles.types import hh_mm
 from matching import Matcher, Policy, Table
+from twin.core.capacity import staffed, staffing
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
 from twin.scenario.inputs import Inputs
@@ -53,7 +56,16 @@ class PolicySide:
         }
         self.matcher = Matcher(inputs.policies)
         self.ledger = Ledger()
-        self.desk = Desk(env, scenario.desk, rng=g("desk"))
+        scale = scenario.city.scale
+        self.desk = Desk(env, scenario.desk, scale=scale, rng=g("desk"))
+        self.staffing = [
+            staffing("desk.shifts.operators", f"from {hh_mm(s.from_)}", s.operators, scale)
+            for s in scenario.desk.shifts
+        ]
+        self.staffing += [
+            staffing("approval.reviewers", f"policy {p.id}", scenario.approval.reviewers, scale)
+            for p in self.matcher.policies
+        ]
         self.callers = Callers(env, self.desk, rng=g("questions"))
         office_logs = Logs(*(logs[k] for k in Logs.__dataclass_fields__))
         self.offices = {
@@ -66,6 +78,8 @@ class PolicySide:
     def _office(self, policy: Policy, logs: Logs, streams) -> PolicyOffice:
         s, target = self.params, policy.spec.target
         truth = self._truth(policy, max(s.start, policy.spec.valid_from))
+        n = self.population[target].size
+        claims = streams("claims").random(n) < s.behaviour.false_claim_share
         self._log_truth(policy.id, np.flatnonzero(truth.eligible), truth.amount, 0.0)
         return PolicyOffice(
             self.model,
@@ -74,7 +88,7 @@ class PolicySide:
             policy.spec.valid_to,
             people=self._people(target),
             truly_eligible=truth.eligible,
-            misreports=self._misreporters(target),
+            false_claims=claims,
             true_amount=truth.amount,
             treasury=s.treasury,
             route=s.treasury.route_of(policy.id),
@@ -86,6 +100,8 @@ class PolicySide:
             budget=self._budget(policy),
             via=self._via(policy),
             review=s.approval,
+            reviewers=staffed(s.approval.reviewers, s.city.scale),
+            pushes=s.pushes.schedule(policy.id),
             ask=self.callers,
         )
 
@@ -103,24 +119,23 @@ class PolicySide:
         )
 
     def _people(self, target: str) -> People:
+        pushes = self.params.pushes
         if target == "person":
             r = self.population.persons
-            return People(r.community, r.digital_literacy, r.distrust, r.bank_account_valid)
+            reach_ = reach(r.digital_literacy, r.smartphone, pushes)
+            return People(r.community, r.digital_literacy, r.distrust, r.bank_account_valid, reach_)
         e = self.population.enterprises
         b = self.params.behaviour
         literacy = np.where(
             e.uses_platform, b.firm_literacy_with_account, b.firm_literacy_without_account
-        )
+        ).astype(np.float32)
         return People(
             e.industry,
-            literacy.astype(np.float32),
+            literacy,
             np.full(e.size, b.firm_distrust, np.float32),
             e.bank_account_valid,
+            literacy,  # a firm's contact reads the push as the firm uses the platform
         )
-
-    def _misreporters(self, target: str) -> np.ndarray:
-        pop = self.population[target]
-        return getattr(pop, "misreports", np.zeros(pop.size, bool))
 
     def _via(self, policy: Policy) -> tuple[str, ...]:
         """Accounts between the appropriation and the quota: none on the direct route; the

@@ -89,6 +89,7 @@ class CitySensing:
             self.pipeline,
             jobs=self.logs["jobs"],
             merges=self.logs["merges"],
+            scale=city.scale,
             rng={"centres": g("response"), "reviews": g("reviews_of_events")},
         )
         self.pipeline.on("township", self.townships.receive)

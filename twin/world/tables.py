@@ -4,7 +4,8 @@ Policy side: ``matches`` (the platform decided to pay), ``payments`` (money move
 not), ``reviews`` (a case joined the reviewers' queue), ``applications``, ``decisions`` (a
 reviewer decided). Sensing side: ``alerts`` (every transition of the alert engine),
 ``notifications`` (what routing sent to whom), ``jobs`` (every event a township handled),
-``merges`` (alerts joined to an event already open). Ground truth and the world's make-up are
+``merges`` (alerts joined to an event already open), ``actions`` (what a beneficiary did and
+the time it took them). Ground truth and the world's make-up are
 tables too (``truth_eligibility``, ``persons``, ``enterprises``, ``policies``, ``devices``,
 ``incidents``, ``witnesses``, ``workers`` ...): docs/scenarios.md lists them all.
 """
@@ -12,6 +13,8 @@ tables too (``truth_eligibility``, ``persons``, ``enterprises``, ``policies``, `
 from __future__ import annotations
 
 import pyarrow as pa
+
+from twin.core.capacity import Staffing
 
 MATCHES = {
     "policy_id": pa.string(),
@@ -41,6 +44,13 @@ DECISIONS = {
     "queued_at": pa.float64(),
     "decided_at": pa.float64(),
     "outcome": pa.string(),
+}
+ACTIONS = {
+    "policy_id": pa.string(),
+    "entity": pa.int64(),
+    "at": pa.float64(),
+    "action": pa.string(),  # confirm, evidence, gave up, apply
+    "effort_s": pa.float64(),  # the beneficiary's own time the step took
 }
 REVIEWS = {
     "policy_id": pa.string(),
@@ -105,3 +115,28 @@ NOTIFICATIONS = {
     "resolved": pa.int64(),
     "truncated": pa.int64(),
 }
+
+
+def staffing_table(records: list[Staffing]) -> pa.Table:
+    """One row per capacity and unit staffed: the real city's figure, its exact share at the
+    run's scale, the whole people staffed (summed over townships for the response side)."""
+    rows: dict[tuple[str, str], list[float]] = {}
+    for r in records:
+        row = rows.setdefault((r.capacity, r.unit), [0.0, 0.0, 0, 0, 0])
+        row[0] += r.at_scale_1
+        row[1] += r.exact
+        row[2] += r.staffed
+        row[3] += 1
+        row[4] += not r.faithful
+    keys = list(rows)
+    return pa.table(
+        {
+            "capacity": pa.array([k[0] for k in keys], pa.string()),
+            "unit": pa.array(["all townships" if k[1] == "per township" else k[1] for k in keys]),
+            "at_scale_1": pa.array([rows[k][0] for k in keys], pa.float64()),
+            "exact": pa.array([rows[k][1] for k in keys], pa.float64()),
+            "staffed": pa.array([rows[k][2] for k in keys], pa.int64()),
+            "units": pa.array([rows[k][3] for k in keys], pa.int64()),
+            "rounded_beyond_25pct": pa.array([rows[k][4] for k in keys], pa.int64()),
+        }
+    )

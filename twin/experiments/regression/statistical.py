@@ -28,7 +28,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 from datafiles import UserError
 from twin.core.atomic import write_text_atomic
@@ -36,6 +35,7 @@ from twin.experiments.designs import run_seed
 from twin.experiments.regression.figures import SummaryFigure, outside_limits
 from twin.experiments.regression.runs import run_all
 from twin.experiments.regression.suite import Suite
+from twin.runs.intervals import half_width, present
 
 SAME, WITHIN, MOVED, TOO_WIDE = "same", "within noise", "moved beyond noise", "band too wide"
 UNIT = "unit changed"
@@ -77,23 +77,11 @@ class StatisticalResult:
         return not self.limits and all(k.ok for k in self.kpis)
 
 
-def half_width(values: np.ndarray, confidence: float) -> float:
-    """t * sd / sqrt(n): the half-width of the mean's confidence interval."""
-    n = len(values)
-    t = stats.t.ppf((1 + confidence) / 2, n - 1)
-    return float(t * values.std(ddof=1) / math.sqrt(n))
-
-
-def _present(values: list) -> np.ndarray:
-    """Where a figure exists: not None and finite."""
-    return np.array([v is not None and math.isfinite(v) for v in values], bool)
-
-
 def judge(base: list, now: list, tolerance: float, confidence: float) -> tuple[str, float, float]:
     """(status, band, noise) of one figure from its paired replications, at a per-figure
     confidence (the suite's, already shared out over its figures)."""
-    here = _present(base)
-    if (here != _present(now)).any():
+    here = present(base)
+    if (here != present(now)).any():
         return MOVED, 0.0, 0.0  # the figure exists in other replications than before
     b = np.asarray(base, float)[here]
     d = np.asarray(now, float)[here] - b
@@ -162,7 +150,7 @@ def _result(suite, confidence, case, kpi, unit, base, now, tolerance) -> KpiResu
 
 
 def _mean(values: list) -> float | None:
-    here = _present(values)
+    here = present(values)
     return float(np.mean(np.asarray(values, float)[here])) if here.any() else None
 
 
