@@ -17,7 +17,7 @@ import numpy as np
 from pydantic import Field
 
 from agents.enterprises import Enterprises
-from agents.residents import EPOCH, GRADUATION_AGE, Residents
+from agents.residents import DEGREES, EPOCH, GRADUATION_AGE, INCOME_MEDIAN, Residents
 from datafiles import Duration, Strict
 from datafiles.types import Share
 from twin.core.units import DAY
@@ -42,6 +42,13 @@ class Life(Strict):
     arriving_graduates_per_year: Share = 0.01  # per resident
     firm_entry_per_year: Share = 0.12  # new market entities per existing one
     registration_lag: Duration = 7 * DAY  # until the platform has a newcomer's record
+    # work and household (assumptions near Ningbo's labour market; docs/population.md)
+    job_loss_per_month: Share = 0.01  # of the employed: out of work, no income
+    job_finding_per_month: Share = 0.035  # of those 18-59 without work: a job at a new wage
+    wage_change_sd: Annotated[float, Field(ge=0.0)] = 0.02  # monthly log change of a wage
+    home_purchase_per_month: Share = 0.003  # of renters aged 25 and over
+    start_living_alone_per_month: Share = 0.0014  # of people 60 and over (widowed, children away)
+    stop_living_alone_per_month: Share = 0.01  # moving in with family or into care
 
 
 @dataclass
@@ -59,6 +66,9 @@ class MonthReport:
     moves: int
     graduates: int
     exits: int
+    jobs_lost: int = 0
+    jobs_found: int = 0
+    homes_bought: int = 0
     births: int = 0
     arrivals: int = 0
     entries: int = 0
@@ -83,7 +93,9 @@ def live_a_month(
     in_season = today.month == life.graduation_month
     graduates = _graduation(people, today, life, rng=rng) if in_season else 0
     exits = _firms(firms, life, rng=rng)
-    report = MonthReport(deaths, moves, graduates, exits)
+    lost, found = _work(people, today, life, rng=rng)
+    bought = _household(people, today, life, rng=rng)
+    report = MonthReport(deaths, moves, graduates, exits, lost, found, bought)
     if reserve is not None:
         living, trading = int(people.alive.sum()), int(firms.active.sum())
         births = int(rng.poisson(life.births_per_year / 12 * living))
@@ -198,3 +210,35 @@ def _firms(firms: Enterprises, life: Life, *, rng) -> int:
     firms.active[closing] = False
     firms.bank_account_valid[closing] = False
     return int(closing.sum())
+
+
+def _work(people: Residents, today: dt.date, life: Life, *, rng) -> tuple[int, int]:
+    """The employed accrue a month of social insurance, their wages move a little, some lose
+    their job; some of working age without one find one, at a wage drawn for their degree."""
+    age = ((today - EPOCH).days - people.birth_date) / 365.25
+    n, working = people.size, people.alive & people.employed
+    people.insured_months[working] += 1
+    wage = people.income * np.exp(rng.normal(0.0, life.wage_change_sd, n)).astype(np.float32)
+    people.income[working] = np.round(wage[working])
+    loses = working & (rng.random(n) < life.job_loss_per_month)
+    seeking = people.alive & ~people.employed & (age >= 18) & (age < 60)
+    finds = seeking & (rng.random(n) < life.job_finding_per_month)
+    people.employed[loses], people.income[loses], people.employer[loses] = False, 0.0, -1
+    median = np.asarray([INCOME_MEDIAN[d] for d in DEGREES], np.float64)[people.degree[finds]]
+    people.employed[finds] = True
+    people.income[finds] = np.round(median * rng.lognormal(0.0, 0.45, int(finds.sum())))
+    return int(loses.sum()), int(finds.sum())
+
+
+def _household(people: Residents, today: dt.date, life: Life, *, rng) -> int:
+    """Renters buy homes; older people come to live alone, and some stop."""
+    age = ((today - EPOCH).days - people.birth_date) / 365.25
+    n, alive = people.size, people.alive
+    buys = alive & people.renting & (age >= 25) & (rng.random(n) < life.home_purchase_per_month)
+    people.renting[buys], people.owns_home[buys] = False, True
+    alone = people.living_alone
+    starts = alive & ~alone & (age >= 60) & (rng.random(n) < life.start_living_alone_per_month)
+    stops = alive & alone & (rng.random(n) < life.stop_living_alone_per_month)
+    people.living_alone[starts] = True
+    people.living_alone[stops] = False
+    return int(buys.sum())

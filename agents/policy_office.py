@@ -25,7 +25,7 @@ from agents.decisions import act_rate, decide_to_act, gather_evidence
 from agents.ledger import Ledger
 from agents.payments import Instruction, settle
 from agents.pushes import PushSchedule
-from agents.treasury import Treasury, treasury_payment
+from agents.treasury import NO_DOWNTIME, Downtime, Treasury, treasury_payment
 from twin.core.eventlog import EventLog
 from twin.core.units import DAY
 
@@ -95,6 +95,7 @@ class PolicyOffice(mesa.Agent):
         pushes: PushSchedule | None = None,
         ask: Callable[[int, str, str], None] | None = None,
         via: tuple[str, ...] = (),
+        downtime: Downtime = NO_DOWNTIME,
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
@@ -106,6 +107,7 @@ class PolicyOffice(mesa.Agent):
         self.rngs = {name: streams(name) for name in STREAMS}
         self.ledger, self.target, self.budget = ledger, target, budget
         self.via = via  # accounts the money passes through on its way to the quota
+        self.downtime = downtime  # planned bank outages and platform crashes
         self.desk = ReviewDesk(
             model.clock.env,
             review or Approval(),
@@ -365,6 +367,7 @@ class PolicyOffice(mesa.Agent):
                 ins.account_valid,
                 rng=self.rngs["payments"],
                 settle=land,
+                downtime=self.downtime,
             )
         )
 

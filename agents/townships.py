@@ -19,7 +19,7 @@ from pydantic import Field
 
 from agents.dispatch import PLATFORMS, DispatchCentre
 from agents.grid_workers import Job, Times, build_roster
-from datafiles import Duration, Strict
+from datafiles import Duration, Strict, UserError
 from datafiles.types import Share, TimeOfDay
 from twin.core.capacity import Staffing, staffing
 from twin.core.eventlog import EventLog
@@ -38,6 +38,22 @@ DEFAULT_HANDLING = {
     "door": 1_200.0,
     "resident_report": 1_800.0,
 }
+
+
+class Local(Strict):
+    """One district's or township's own response (``response.districts.<id>``,
+    ``response.townships.<id>``): staff in the real city's figures and the times that depend on
+    the place; each key left out takes the city-wide value."""
+
+    workers_per_community: Annotated[int, Field(ge=0)] | None = None
+    duty_team: Annotated[int, Field(ge=1)] | None = None
+    operators: Annotated[int, Field(ge=1)] | None = None
+    acknowledge_time: Duration | None = None
+    travel_time: Duration | None = None
+    duty_travel_time: Duration | None = None
+
+
+LOCAL = tuple(Local.model_fields)
 
 
 class Response(Strict):
@@ -66,30 +82,65 @@ class Response(Strict):
     review_share: Share = 0.2
     review_time: Duration = 300.0
     area_types: list[str] = ["water_level"]  # alerts about a community, not one device
+    districts: dict[Annotated[int, Field(ge=0)], Local] = {}  # by district
+    townships: dict[Annotated[int, Field(ge=0)], Local] = {}  # by township, over districts
 
     def handling_time(self, kind: str) -> float:
         return self.handling.get(kind, DEFAULT_HANDLING.get(kind, 1_800.0))
 
+    def local(self, township: int, district: int) -> dict[str, Any]:
+        """Every place-dependent setting of one township: its own value, else its district's,
+        else the city-wide one."""
+        layers = [self.townships.get(township), self.districts.get(district)]
+        return {
+            k: next(
+                (v for v in (getattr(x, k, None) for x in layers) if v is not None),
+                getattr(self, k),
+            )
+            for k in LOCAL
+        }
+
 
 def township_staffing(
-    params: Response, community_township: np.ndarray, scale: float
+    params: Response, community_township: np.ndarray, township_district: np.ndarray, scale: float
 ) -> tuple[list[Staffing], list[Staffing], list[Staffing]]:
     """Per township at ``scale``: grid workers on the day shift (its communities' workers,
-    pooled), the duty team and the dispatch centre's operators."""
-    n_town = int(community_township.max()) + 1 if len(community_township) else 0
+    pooled), the duty team and the dispatch centre's operators - each township's own figures
+    where the scenario sets them by township or district."""
+    n_town = len(township_district)
+    _check_places(params, n_town, int(township_district.max(initial=-1)) + 1)
     communities = np.bincount(community_township, minlength=n_town)
-    day = [
-        staffing(
-            "response.workers_per_community",
-            "per township",
-            params.workers_per_community * c,
-            scale,
-        )
-        for c in communities.tolist()
-    ]
-    duty = [staffing("response.duty_team", "per township", params.duty_team, scale)] * n_town
-    ops = [staffing("response.operators", "per township", params.operators, scale)] * n_town
+    day, duty, ops = [], [], []
+    for t, c in enumerate(communities.tolist()):
+        mine, unit = params.local(t, int(township_district[t])), "per township"
+        workers = mine["workers_per_community"] * c
+        day.append(staffing("response.workers_per_community", unit, workers, scale))
+        duty.append(staffing("response.duty_team", unit, mine["duty_team"], scale))
+        ops.append(staffing("response.operators", unit, mine["operators"], scale))
     return day, duty, ops
+
+
+def _times(params: Response, township: int, district: int) -> Times:
+    """How long a township's workers take: acknowledging and travel depend on the place."""
+    mine = params.local(township, district)
+    return Times(
+        mine["acknowledge_time"],
+        mine["travel_time"],
+        mine["duty_travel_time"],
+        params.handling_time,
+    )
+
+
+def _check_places(params: Response, n_town: int, n_district: int) -> None:
+    """Staff set for a township or district the city does not have is an error, not a no-op."""
+    for section, n in (("townships", n_town), ("districts", n_district)):
+        for key in getattr(params, section):
+            if key >= n:
+                raise UserError.one(
+                    f"the city has {n} {section}, numbered 0 to {n - 1}; there is no {key}",
+                    key=f"response.{section}.{key}",
+                    hint=f"{section} are numbered as in the run's tables (devices.parquet)",
+                )
 
 
 class Records(Protocol):
@@ -109,6 +160,7 @@ class Townships:
         model: mesa.Model,
         params: Response,
         community_township: np.ndarray,
+        township_district: np.ndarray,
         records: Records,
         *,
         jobs: EventLog,
@@ -121,17 +173,16 @@ class Townships:
         self.community_township = community_township
         self.jobs_log, self.merges_log = jobs, merges
         self._review_rng = rng["reviews"]
-        self.staffing = township_staffing(params, community_township, scale)
+        self.staffing = township_staffing(params, community_township, township_district, scale)
         day, duty, operators = (np.array([s.staffed for s in row]) for row in self.staffing)
         self.roster = build_roster(self.env, community_township, day, duty, params.day_shift)
         p = params
-        times = Times(p.acknowledge_time, p.travel_time, p.duty_travel_time, p.handling_time)
         self.centres = [
             DispatchCentre(
                 model,
                 t,
                 self.roster,
-                times,
+                _times(p, t, int(township_district[t])),
                 operators=int(operators[t]),
                 classify_time=p.classify_time,
                 review_time=p.review_time,

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
+from dataclasses import dataclass
 from typing import Annotated, Literal
 
 import numpy as np
 import simpy
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from datafiles import Duration, Strict
 from datafiles.types import Share, TimeOfDay
@@ -36,6 +37,63 @@ class Treasury(Strict):
         return self.routes.get(policy_id, self.route)
 
 
+class BankOutage(Strict):
+    """The bank takes no batches from ``from`` to ``to`` (``faults.bank_outages[i]``; times
+    since the run's start: ``2d2h`` is 02:00 on its third day)."""
+
+    from_: Duration = Field(alias="from")
+    to: Duration
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BankOutage:
+        if self.to <= self.from_:
+            raise ValueError("an outage must end after it begins ('to' later than 'from')")
+        return self
+
+
+class PlatformCrash(Strict):
+    """The platform's payment process dies at ``at`` and is back ``replay_after`` later
+    (``faults.platform_crashes[i]``): nothing is sent meanwhile, and the instructions the bank
+    was processing when it died, whose confirmations were lost, are sent again on restart."""
+
+    at: Duration
+    replay_after: Duration = HOUR
+
+
+@dataclass(frozen=True)
+class Downtime:
+    """When money cannot move: the bank's outages and the platform's crashes, as (from, to)
+    seconds since the run's start."""
+
+    bank: tuple[tuple[float, float], ...] = ()
+    crashes: tuple[tuple[float, float], ...] = ()
+
+    @classmethod
+    def of(cls, outages: list[BankOutage], crashes: list[PlatformCrash]) -> Downtime:
+        return cls(
+            tuple(sorted((o.from_, o.to) for o in outages)),
+            tuple(sorted((c.at, c.at + c.replay_after) for c in crashes)),
+        )
+
+    def up_at(self, t: float) -> float:
+        """The first moment at or after ``t`` when neither the bank nor the platform is down."""
+        moved = True
+        while moved:
+            moved = False
+            for start, end in (*self.bank, *self.crashes):
+                if start <= t < end:
+                    t, moved = end, True
+        return t
+
+    def lost_confirmation(self, sent: float, done: float) -> float | None:
+        """The restart at which an instruction sent at ``sent`` and processed until ``done``
+        is replayed, if the platform crashed while the bank was processing it."""
+        return next((end for start, end in self.crashes if sent <= start < done), None)
+
+
+NO_DOWNTIME = Downtime()
+
+
 def next_window(now: float, windows: tuple[float, ...]) -> float:
     """The first batch window at or after ``now`` (``now`` itself without windows)."""
     if not windows:
@@ -55,10 +113,13 @@ def treasury_payment(
     *,
     rng: np.random.Generator,
     settle: Callable[[float, str], None],
+    downtime: Downtime = NO_DOWNTIME,
 ) -> Generator:
     """A payment waits at each budget level (layered route), then for the bank's next batch
-    window, is processed, and lands in the beneficiary's account - or is returned if the
-    account is invalid."""
+    window at which bank and platform are up, is processed, and lands in the beneficiary's
+    account - or is returned if the account is invalid. If the platform crashed while the bank
+    processed it, the instruction is sent again on restart (``settle`` with ``replayed``): the
+    ledger's idempotency key keeps the money from moving twice."""
     t = treasury
     if route == "layered":
         for _ in range(t.layered_levels):
@@ -71,9 +132,18 @@ def treasury_payment(
         batch = next_window(env.now, windows)
         if batch > env.now:
             yield env.timeout(batch - env.now)
+        up = downtime.up_at(env.now)
+        if up > env.now:  # a planned outage or a crash: wait it out, then the next window
+            yield env.timeout(up - env.now)
+            continue
         if rng.random() >= t.bank_outage:
             break
         # with windows, move past this one to the next; without, retry in an hour
         yield env.timeout(1.0 if windows else HOUR)
+    sent = env.now
     yield env.timeout(processing)
     settle(env.now, "paid" if account_valid else "returned")
+    restart = downtime.lost_confirmation(sent, env.now)
+    if restart is not None:
+        yield env.timeout(max(restart - env.now, 0.0))
+        settle(env.now, "replayed")

@@ -9,7 +9,7 @@ the same seed, and changing one part's parameters leaves the others' draws alone
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,7 +20,7 @@ from sensors.cells import Cells, Outages, lay_out_cells, power_cuts, random_outa
 from sensors.cells import combine as combine_outages
 from sensors.devices import Devices, by_residents, deploy, place
 from sensors.drainage import Drainage, WaterDepth, flood, flood_episodes, lay_out_drainage
-from sensors.faults import DeviceFaults, deal_faults
+from sensors.faults import DeviceFault, DeviceFaults, deal_faults, schedule_faults
 from sensors.feed import SensingFeed
 from sensors.incidents import KINDS, Incidents, at_devices, at_households, combine, floods
 from sensors.params import Deployment, Sensing
@@ -67,9 +67,11 @@ class SensingWorld:
         horizon: float,
         streams: Callable[[str], np.random.Generator],
         households: Households | None = None,
+        scheduled: Sequence[DeviceFault] = (),
     ) -> SensingWorld:
         """The world of one run: ``streams(name)`` gives each part its generator;
-        ``start_day`` is the run's first day (days since 1970), for residents' ages."""
+        ``start_day`` is the run's first day (days since 1970), for residents' ages;
+        ``scheduled`` are the faults the scenario writes, dealt over the drawn ones."""
         g = streams
         weather = (
             storm_over(load_weather(params.weather), city.n_communities, horizon, rng=g("weather"))
@@ -99,6 +101,7 @@ class SensingWorld:
             activity=rng.lognormal(0.0, 0.3, devices.size).astype(np.float32),
         )
         faults = deal_faults(devices, catalogue, horizon, rng=g("device_faults"))
+        schedule_faults(faults, devices, list(scheduled))
         feed = SensingFeed(
             devices,
             catalogue,

@@ -61,3 +61,41 @@ def test_firms_close_at_their_rate_and_keep_at_least_one_employee():
     assert (~firms.active).mean() == pytest.approx(0.1, abs=0.01)
     assert report.exits == (~firms.active).sum()
     assert not firms.bank_account_valid[~firms.active].any() and firms.employees.min() >= 1
+
+
+def test_jobs_are_lost_and_found_at_their_rates_and_wages_follow():
+    people, firms = world()
+    employed, insured = people.employed.copy(), people.insured_months.copy()
+    age = ((START - EPOCH).days - people.birth_date) / 365.25
+    seeking = people.alive & ~employed & (age >= 18) & (age < 60)
+    rates = Life(
+        job_loss_per_month=0.2,
+        job_finding_per_month=0.3,
+        wage_change_sd=0.0,
+        death_by_age=[(0, 0.0)],
+    )
+    report = live_a_month(people, firms, *WHERE, START, rates, rng=np.random.default_rng(6))
+    lost = employed & ~people.employed
+    assert lost.sum() / employed.sum() == pytest.approx(0.2, abs=0.01)
+    assert (people.income[lost] == 0).all() and (people.employer[lost] == -1).all()
+    found = seeking & people.employed
+    assert found.sum() / seeking.sum() == pytest.approx(0.3, abs=0.02)
+    assert (people.income[found] > 0).all()
+    assert (people.insured_months[employed] == insured[employed] + 1).all()
+    assert (report.jobs_lost, report.jobs_found) == (lost.sum(), found.sum())
+
+
+def test_renters_buy_homes_and_older_people_come_to_live_alone():
+    people, firms = world()
+    renting, alone = people.renting.copy(), people.living_alone.copy()
+    age = ((START - EPOCH).days - people.birth_date) / 365.25
+    rates = Life(home_purchase_per_month=0.1, start_living_alone_per_month=0.1,
+                 stop_living_alone_per_month=0.0)  # fmt: skip
+    report = live_a_month(people, firms, *WHERE, START, rates, rng=np.random.default_rng(7))
+    bought = renting & ~people.renting
+    assert bought.sum() / (renting & (age >= 25)).sum() == pytest.approx(0.1, abs=0.01)
+    assert people.owns_home[bought].all() and not bought[age < 25].any()
+    started = ~alone & people.living_alone
+    assert not started[age < 60].any()
+    assert started.sum() / (~alone & (age >= 60)).sum() == pytest.approx(0.1, abs=0.01)
+    assert report.homes_bought == bought.sum()

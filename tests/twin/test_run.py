@@ -47,6 +47,8 @@ FILES = {
     "calls.parquet",
     "actions.parquet",
     "staffing.parquet",
+    "repairs.parquet",
+    "technicians.parquet",
     "overview.png",
 }
 

@@ -61,13 +61,36 @@ def test_the_storm_cuts_power_and_whole_cells_fall_silent(typhoon):
     assert typhoon.metric("offline_detection_delay_p50") < 3600
 
 
-def test_inhibition_spares_the_maintenance_team_thousands_of_notifications(typhoon):
+def test_inhibition_spares_the_maintenance_crew_visits_to_cells_without_power(typhoon):
     without = run(
         "typhoon-flood", variant="no_inhibition", **{"duration": "2d", "city.scale": 0.01}
     )
     assert without.metric("notifications_maintenance") > typhoon.metric("notifications_maintenance")
     # the same truth and the same alerts: only what reaches people differs
     assert without.metric("alerts_fired") == typhoon.metric("alerts_fired")
+    # ... and the crew that exists in the model does the difference: more trips for nothing
+    assert without.metric("maintenance_visits") > typhoon.metric("maintenance_visits")
+    assert without.metric("wasted_visits") > typhoon.metric("wasted_visits")
+    assert typhoon.metric("batteries_replaced") > 0
+
+
+def test_the_hardest_hit_township_is_named_and_extra_staff_there_shorten_its_queue(typhoon):
+    town = typhoon.metric("hardest_hit_township")
+    local = typhoon.summary["sensing"]["by_township"][str(town)]
+    assert local["events_per_worker_10min"] == typhoon.metric("hardest_hit_events_per_worker_10min")
+    assert local["events_per_worker_10min"] > typhoon.metric("alerts_per_worker_10min")
+    more = run(
+        "typhoon-flood",
+        **{
+            "duration": "2d",
+            "city.scale": 0.01,
+            f"response.townships.{town}": {"workers_per_community": 10, "duty_team": 30},
+        },
+    )
+    after = more.summary["sensing"]["by_township"][str(town)]
+    assert after["workers"] > local["workers"]
+    assert after["events_per_worker_10min"] < local["events_per_worker_10min"]
+    assert (after["worker_wait_p95"] or 0.0) <= (local["worker_wait_p95"] or 0.0)
 
 
 def test_gas_leaks_are_caught_within_minutes_and_paging_at_once_costs_false_alarms():

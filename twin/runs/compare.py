@@ -49,8 +49,14 @@ SENSING = (
     "alerts_per_worker_10min",
     "alarm_flood_share",
     "worker_wait_p95",
+    "hardest_hit_events_per_worker_10min",
+    "hardest_hit_peak_per_worker_10min",
+    "hardest_hit_worker_wait_p95",
     "disposal_rate",
     "notifications_maintenance",
+    "maintenance_visits",
+    "wasted_visits",
+    "visit_wait_p95",
     "offline_detection_delay_p50",
 )
 

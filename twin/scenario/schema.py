@@ -17,6 +17,7 @@ from agents.behaviour import Behaviour
 from agents.consultation import ConsultationDesk
 from agents.libraries import Libraries
 from agents.life_events import Life
+from agents.maintenance import Maintenance
 from agents.pushes import Pushes
 from agents.townships import Response
 from agents.treasury import Treasury
@@ -25,6 +26,7 @@ from datafiles.types import FilePath
 from sensors.params import Sensing
 from twin.core.city import CityParams
 from twin.core.units import DAY
+from twin.scenario.faults import Faults
 
 
 class Scenario(Strict):
@@ -51,6 +53,8 @@ class Scenario(Strict):
     treasury: Treasury = Treasury()
     sensing: Sensing
     response: Response = Response()
+    maintenance: Maintenance = Maintenance()
+    faults: Faults = Faults()
 
     @property
     def days(self) -> int:

@@ -54,5 +54,5 @@ _NEEDED = {
     "matches", "payments", "reviews", "applications", "decisions", "review_queue", "truth",
     "calls", "actions", "policies", "awareness", "persons", "enterprises", "alerts", "jobs",
     "merges", "notifications", "incidents", "witnesses", "devices", "device_types", "workers",
-    "outages", "battery_deaths",
+    "outages", "battery_deaths", "repairs", "technicians",
 }  # fmt: skip

@@ -176,6 +176,28 @@ METRICS = {
             "95th percentile of (worker takes the event - event assigned): time in a queue",
         ),
         Metric(
+            "hardest_hit_events_per_worker_10min",
+            "events per worker per 10 min",
+            "max over townships of events reaching the township's workers / its on-duty "
+            "worker 10-minute slots: the hardest-hit township's mean load",
+        ),
+        Metric(
+            "hardest_hit_peak_per_worker_10min",
+            "events per worker per 10 min",
+            "in the hardest-hit township, max over 10-minute slots of events reaching its "
+            "workers / its workers on duty in the slot",
+        ),
+        Metric(
+            "hardest_hit_worker_wait_p95",
+            "s",
+            "worker_wait_p95 within the township with the highest peak load",
+        ),
+        Metric(
+            "visit_wait_p95",
+            "s",
+            "95th percentile of (a technician sets out - the maintenance alert arrived)",
+        ),
+        Metric(
             "disposal_rate",
             "share",
             "events closed within the disposal deadline / events whose deadline has passed",

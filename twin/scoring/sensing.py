@@ -10,6 +10,7 @@ import pyarrow.compute as pc
 
 from twin.core.units import DAY, HOUR
 from twin.scoring import metrics as m
+from twin.scoring.load import local_load
 
 SLOT = 600.0  # seconds: the alarm-load window (ISA-18.2 counts per 10 minutes)
 
@@ -59,6 +60,8 @@ def score_sensing(tables: dict[str, pa.Table], scenario) -> tuple[dict, dict]:
         **_workers(tables, scenario.response, horizon),
         **_offline(tables, horizon),
     }
+    load, by_township, by_district = local_load(tables, scenario)
+    metrics.update(load)
     days = horizon / DAY
     metrics["false_alarms_per_1000_device_days"] = m.per_1000_device_days(
         metrics["false_alarms"], n_devices, days
@@ -87,7 +90,12 @@ def score_sensing(tables: dict[str, pa.Table], scenario) -> tuple[dict, dict]:
             "detection_delay_p50": m.quantile(first[d] - onset[d], 0.5),
             "on_site_delay_p50": m.quantile(on_site[mine & reached] - onset[mine & reached], 0.5),
         }
-    return metrics, {"by_incident_kind": by_kind, "by_device_type": by_type}
+    return metrics, {
+        "by_incident_kind": by_kind,
+        "by_device_type": by_type,
+        "by_township": by_township,
+        "maintenance_by_district": by_district,
+    }
 
 
 def _workers(tables: dict[str, pa.Table], response, horizon: float) -> dict:

@@ -69,6 +69,9 @@ class CityModel(mesa.Model):
             spare=spare_rows(self.city, scenario.life, scenario.days),
             streams=g,
         )
+        for target, share in scenario.faults.invalid_accounts.items():  # a scheduled fault
+            accounts = self.population[target].bank_account_valid
+            accounts[:] = g(f"invalid_accounts:{target}").random(len(accounts)) >= share
         self.logs = {
             "matches": EventLog(MATCHES),
             "payments": EventLog(PAYMENTS),
@@ -116,15 +119,16 @@ class CityModel(mesa.Model):
         today = self.clock.today
         if self.steps > 1 and today.day == 1 and self.params.life.enabled:
             self.live_a_month()
-        if self.steps > 1:
+        if self.steps > 1:  # who is eligible today: ages and dates move daily, life monthly
+            self.policies.update_truth(today, self.clock.now)
             self.policies.refresh_libraries(days=1.0)
         self.policies.match_and_deliver(today)
         self.policies.behave(today)
         self.datacollector.collect(self)
 
     def live_a_month(self) -> None:
-        """Deaths, moves, graduations, births, arrivals, firms founded, growing and closing;
-        then who is truly eligible now joins those who were."""
+        """Deaths, moves, graduations, births, arrivals, firms founded, growing and closing,
+        jobs lost and found, homes bought, households changing."""
         life, today = self.params.life, self.clock.today
         report = live_a_month(
             self.population.persons,
@@ -137,7 +141,6 @@ class CityModel(mesa.Model):
             reserve=self.population.reserve,
         )
         self.life_reports.append(report)
-        self.policies.update_truth(today, self.clock.now)
 
     def calendar(self):
         """The day turns at midnight: the Mesa model takes one step per simulated day."""
@@ -200,7 +203,7 @@ class CityModel(mesa.Model):
         )
         staff = self.policies.staffing
         if self.params.sensing.enabled:
-            staff = staff + [s for row in self.sensing.townships.staffing for s in row]
+            staff = staff + self.sensing.staffing
         tables["staffing"] = staffing_table(staff)
         return {**tables, **self.policies.tables(), **self.sensing.tables()}
 

@@ -19,6 +19,7 @@ from agents.payments import release
 from agents.policy_office import BudgetState, Logs, People, PolicyOffice
 from agents.population import Population
 from agents.pushes import reach
+from agents.treasury import Downtime
 from datafiles.types import hh_mm
 from matching import Matcher, Policy, Table
 from twin.core.capacity import staffed, staffing
@@ -103,6 +104,7 @@ class PolicySide:
             reviewers=staffed(s.approval.reviewers, s.city.scale),
             pushes=s.pushes.schedule(policy.id),
             ask=self.callers,
+            downtime=Downtime.of(s.faults.bank_outages, s.faults.platform_crashes),
         )
 
     def _truth(self, policy: Policy, on: dt.date):

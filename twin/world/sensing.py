@@ -13,6 +13,7 @@ import mesa
 import numpy as np
 import pyarrow as pa
 
+from agents.maintenance import MaintenanceCrew
 from agents.townships import Townships
 from alerting import SEVERITIES, AlertPipeline, PipelineTick, RoutingConfig, RuleSet
 from sensors.catalogue import DeviceCatalogue
@@ -22,7 +23,7 @@ from twin.core.clock import Clock
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
 from twin.scenario.schema import Scenario
-from twin.world.tables import ALERTS, JOBS, MERGES, NOTIFICATIONS
+from twin.world.tables import ALERTS, JOBS, MERGES, NOTIFICATIONS, REPAIRS
 
 # The city's routing when a scenario names no routing file: events to the township, grouped
 # by township and rule; devices gone silent to the maintenance team.
@@ -64,6 +65,7 @@ class CitySensing:
             horizon=scenario.duration,
             streams=g,
             households=households,
+            scheduled=scenario.faults.devices,
         )
         config = routing or DEFAULT_ROUTING
         if not s.inhibition:
@@ -81,11 +83,13 @@ class CitySensing:
             "jobs": EventLog(JOBS),
             "merges": EventLog(MERGES),
             "notifications": EventLog(NOTIFICATIONS),
+            "repairs": EventLog(REPAIRS),
         }
         self.townships = Townships(
             model,
             scenario.response,
             city.community_township,
+            city.township_district,
             self.pipeline,
             jobs=self.logs["jobs"],
             merges=self.logs["merges"],
@@ -93,6 +97,20 @@ class CitySensing:
             rng={"centres": g("response"), "reviews": g("reviews_of_events")},
         )
         self.pipeline.on("township", self.townships.receive)
+        d = self.world.devices
+        self.maintenance = MaintenanceCrew(
+            model,
+            scenario.maintenance,
+            np.bincount(city.township_district[d.township], minlength=city.n_districts),
+            city.township_district,
+            scale=city.scale,
+            diagnose=self._diagnose,
+            replace_battery=self.world.faults.replace_battery,
+            still_silent=lambda device: self._diagnose(device, self.env.now) != "no fault",
+            log=self.logs["repairs"],
+            rng=g("maintenance"),
+        )
+        self.pipeline.on("maintenance", self.maintenance.receive)
         self._reports_rng = g("resident_reports")
         self.warnings: list[tuple[int, float]] = []
         self._alert_ids = 0
@@ -107,6 +125,22 @@ class CitySensing:
             "alerting engine": engine,
             "routing and dispatch": self._tick_s + self._ingest_s - engine,
         }
+
+    @property
+    def staffing(self) -> list:
+        """Every capacity of the sensing side, per township."""
+        return [s for row in self.townships.staffing for s in row] + self.maintenance.staffing
+
+    def _diagnose(self, device: int, now: float) -> str:
+        """What a technician finds at a silent device: its battery spent, its cell without
+        power, or nothing wrong (the world's truth, seen on site)."""
+        f, out = self.world.faults, self.world.outages
+        if f.battery_dies[device] <= now < f.replaced_at[device]:
+            return "battery"
+        cell = self.world.devices.cell[device]
+        if np.any((out.cell == cell) & (out.start <= now) & (now < out.end)):
+            return "cell down"
+        return "no fault"
 
     # -- processes ------------------------------------------------------------------------------
 
@@ -181,12 +215,21 @@ class CitySensing:
                     "community": roster.community.astype(np.int32),
                 }
             ),
+            "technicians": pa.table(
+                {
+                    "district": np.arange(len(self.maintenance.staffing), dtype=np.int32),
+                    "technicians": np.array(
+                        [s.staffed for s in self.maintenance.staffing], dtype=np.int64
+                    ),
+                }
+            ),
             "battery_warnings": pa.table({"device": warn[:, 0].astype(np.int64), "at": warn[:, 1]}),
         }
 
     def finish(self) -> None:
-        """Log the events still open when the run ends."""
+        """Log the events and visits still open when the run ends."""
         self.townships.finish()
+        self.maintenance.finish()
 
 
 class SensingModel(mesa.Model):

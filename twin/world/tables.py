@@ -4,7 +4,8 @@ Policy side: ``matches`` (the platform decided to pay), ``payments`` (money move
 not), ``reviews`` (a case joined the reviewers' queue), ``applications``, ``decisions`` (a
 reviewer decided). Sensing side: ``alerts`` (every transition of the alert engine),
 ``notifications`` (what routing sent to whom), ``jobs`` (every event a township handled),
-``merges`` (alerts joined to an event already open), ``actions`` (what a beneficiary did and
+``merges`` (alerts joined to an event already open), ``repairs`` (the maintenance crew's
+visits), ``actions`` (what a beneficiary did and
 the time it took them). Ground truth and the world's make-up are
 tables too (``truth_eligibility``, ``persons``, ``enterprises``, ``policies``, ``devices``,
 ``incidents``, ``witnesses``, ``workers`` ...): docs/scenarios.md lists them all.
@@ -91,6 +92,18 @@ JOBS = {
     "reassigned": pa.bool_(),
     "tier": pa.string(),
 }
+REPAIRS = {  # every visit of the device maintenance crew
+    "alert": pa.string(),
+    "device": pa.int64(),
+    "township": pa.int32(),
+    "district": pa.int32(),
+    "fired_at": pa.float64(),
+    "received_at": pa.float64(),
+    "started_at": pa.float64(),
+    "on_site_at": pa.float64(),
+    "done_at": pa.float64(),
+    "outcome": pa.string(),
+}
 TRUTH = {  # who is truly eligible for what, since when (seconds) and for how much (yuan)
     "policy_id": pa.string(),
     "entity": pa.int64(),
@@ -117,6 +130,9 @@ NOTIFICATIONS = {
 }
 
 
+_ALL = {"per township": "all townships", "per district": "all districts"}
+
+
 def staffing_table(records: list[Staffing]) -> pa.Table:
     """One row per capacity and unit staffed: the real city's figure, its exact share at the
     run's scale, the whole people staffed (summed over townships for the response side)."""
@@ -132,7 +148,7 @@ def staffing_table(records: list[Staffing]) -> pa.Table:
     return pa.table(
         {
             "capacity": pa.array([k[0] for k in keys], pa.string()),
-            "unit": pa.array(["all townships" if k[1] == "per township" else k[1] for k in keys]),
+            "unit": pa.array([_ALL.get(k[1], k[1]) for k in keys]),
             "at_scale_1": pa.array([rows[k][0] for k in keys], pa.float64()),
             "exact": pa.array([rows[k][1] for k in keys], pa.float64()),
             "staffed": pa.array([rows[k][2] for k in keys], pa.int64()),
