@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, model_validator
 
 from datafiles import Origin, Problem, Strict, UserError, read_yaml, validate
+from datafiles.kinds import expect_kind
 from matching.expression import Expr, ExpressionError, compile_expression
 from matching.fields import Registry
 from matching.nodes import Logic, Node, bind
@@ -166,6 +167,7 @@ class Policy:
 def load_policy(path: str | Path, registries: Mapping[str, Registry]) -> Policy:
     """Read, validate and compile one policy file; a UserError locates every fault."""
     data, origins = read_yaml(Path(path))
+    expect_kind(path, data, "policy")
     spec = validate(PolicySpec, data, origins, str(path))
     return compile_policy(spec, registries[spec.target], str(path), origins)
 

@@ -1,6 +1,7 @@
 """The walking skeleton end to end: run folder, scores from the run, determinism, the CLI."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -306,3 +307,14 @@ def test_a_saved_run_is_scored_again_from_its_folder_alone(folder, capsys):
     assert "same as" in capsys.readouterr().out
     assert main(["score", str(folder.parent)]) == 2
     assert "not a run folder" in capsys.readouterr().err
+
+
+def test_the_summary_table_reads_in_real_units(result):
+    """Shares as percentages, times in minutes to days, money in yuan or 万元: no raw seconds
+    and no scientific notation."""
+    text = result.summary_table()
+    assert not re.search(r"\d[eE][+-]?\d", text)
+    rows = {line.split()[0]: line for line in text.splitlines()[2:]}
+    assert rows["coverage"].rstrip().endswith("%")
+    assert re.search(r"\d (s|min|h|d)\s*$", rows["time_to_money_from_eligible_p50"])
+    assert "万元" in rows["amount_paid"] or "yuan" in rows["amount_paid"]

@@ -6,7 +6,8 @@ import argparse
 import datetime as dt
 from pathlib import Path
 
-from datafiles import Problem, UserError
+from datafiles import Problem, UserError, read_yaml
+from datafiles.kinds import expect_kind
 from matching import Policy, load_registry, run_policy_tests
 from twin.scenario.inputs import load_policies
 
@@ -53,10 +54,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    fields = args.fields or args.files[0].resolve().parent.parent / "fields"
+    wrong, files = _policy_files(args.files)
+    if not files:
+        raise UserError(wrong)
+    fields = args.fields or files[0].resolve().parent.parent / "fields"
     registries = {t: load_registry(fields / f"{t}.yaml") for t in ("person", "enterprise")}
-    policies = load_policies(args.files, registries)
-    problems = [
+    try:
+        policies = load_policies(files, registries)
+    except UserError as exc:
+        raise UserError(wrong + exc.problems) from None
+    problems = wrong + [
         p for policy in policies for p in run_policy_tests(policy, registries[policy.target])
     ]
     problems += _overlapping(policies) + (_expired(policies, args.on) if args.on else [])
@@ -65,6 +72,25 @@ def _check(args: argparse.Namespace) -> int:
     cases = sum(len(p.spec.tests) for p in policies)
     print(f"ok: {len(policies)} policies, {cases} test cases passed")
     return 0
+
+
+def _policy_files(paths: list[Path]) -> tuple[list[Problem], list[Path]]:
+    """(files of another kind, named with the command for them; the rest, for the loader,
+    which reports every fault of every file - unreadable ones included)."""
+    wrong, rest = [], []
+    for path in paths:
+        try:
+            data = read_yaml(path)[0]
+        except UserError:
+            rest.append(path)  # unreadable: the loader says why, beside every other fault
+            continue
+        try:
+            expect_kind(path, data, "policy")
+        except UserError as exc:
+            wrong += exc.problems
+            continue
+        rest.append(path)
+    return wrong, rest
 
 
 def _overlapping(policies: list[Policy]) -> list[Problem]:

@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field, model_validator
 
 from datafiles import Problem, Strict, UserError, read_yaml, validate
+from datafiles.kinds import expect_kind
 from twin.scenario.schema import Scenario
 
 
@@ -63,6 +64,7 @@ def load_sweep(path: str | Path) -> SweepFile:
     the scenario wants, the design can be drawn; every fault named by file and key."""
     path = Path(path)
     data, origins = read_yaml(path)
+    expect_kind(path, data, "sweep")
     spec = validate(SweepFile, data, origins, str(path))
     scenario = (path.parent / spec.scenario).resolve()
     spec = spec.model_copy(update={"scenario": scenario})

@@ -12,6 +12,7 @@ import yaml
 from matplotlib.figure import Figure
 
 from twin.runs.plots import overview
+from twin.runs.readable import SHARE, TIMES, YUAN, readable
 from twin.scenario.schema import Scenario
 
 
@@ -82,13 +83,20 @@ def staffing_notes(staffing: pa.Table | None, scale: float) -> list[str]:
 
 
 def summary_rows(summary: dict) -> list[tuple[str, str, str]]:
-    """(metric, value, unit) rows of a summary, overall then per policy."""
-    rows = [(k, _fmt(v["value"]), v["unit"]) for k, v in summary["metrics"].items()]
+    """(metric, value in its readable unit, what it counts) rows of a summary, overall then per
+    policy: shares as percentages, times in minutes to days, money in yuan or 万元."""
+    rows = [(k, *_cells(v)) for k, v in summary["metrics"].items()]
     keys = ("eligible", "paid", "coverage", "exclusion_error", "inclusion_error")
     for pid, block in summary["policies"].items():
         for key in (*keys, "time_to_money_from_eligible_p50"):
-            rows.append((f"{pid}: {key}", _fmt(block[key]["value"]), block[key]["unit"]))
+            rows.append((f"{pid}: {key}", *_cells(block[key])))
     return rows
+
+
+def _cells(metric: dict) -> tuple[str, str]:
+    """The value as a reader reads it, and the unit when the value does not carry it."""
+    unit = metric["unit"]
+    return readable(metric["value"], unit), "" if unit in SUFFIXED else unit
 
 
 def format_summary(summary: dict) -> str:
@@ -98,9 +106,4 @@ def format_summary(summary: dict) -> str:
     return "\n".join([head, "-" * len(head)] + [f"{k:<{w}}  {v:>14}  {u}" for k, v, u in rows])
 
 
-def _fmt(value: float | int | None) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, int):
-        return f"{value:,}"
-    return f"{value:,.4g}" if abs(value) < 1e6 else f"{value:,.0f}"
+SUFFIXED = {SHARE, YUAN, *TIMES}  # units whose readable values say their unit

@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel
 
 from datafiles import KeyPath, Origin, UserError, format_key, read_yaml, validate
+from datafiles.kinds import expect_kind
 from datafiles.types import IS_PATH
 from twin.scenario.schema import Scenario
 
@@ -38,6 +39,7 @@ def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[
     data, origins = read_yaml(path)
     if data is None:
         data = {}
+    expect_kind(path, data, "scenario")
     if not isinstance(data, dict):
         raise UserError.one(
             "a scenario file must be a mapping of keys to values",
