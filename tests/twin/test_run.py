@@ -1,6 +1,7 @@
 """The walking skeleton end to end: run folder, scores from the run, determinism, the CLI."""
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -318,3 +319,23 @@ def test_the_summary_table_reads_in_real_units(result):
     assert rows["coverage"].rstrip().endswith("%")
     assert re.search(r"\d (s|min|h|d)\s*$", rows["time_to_money_from_eligible_p50"])
     assert "万元" in rows["amount_paid"] or "yuan" in rows["amount_paid"]
+
+
+def test_the_library_leaves_matplotlib_as_the_caller_set_it(tmp_path):
+    """No backend switch, no pyplot state: a notebook's own figures keep showing after a run."""
+    code = (
+        "import sys, twin\n"
+        "s = twin.load_scenario(sys.argv[1], {'duration': '2d'})\n"
+        "r = twin.run(s)\n"
+        "r.figure().savefig(sys.argv[2])\n"
+        "import matplotlib\n"
+        "print(matplotlib.get_backend(), 'matplotlib.pyplot' in sys.modules)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(SKELETON), str(tmp_path / "f.png")],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "MPLBACKEND": "svg"},
+        check=True,
+    ).stdout.split()
+    assert out == ["svg", "False"] and (tmp_path / "f.png").stat().st_size > 0

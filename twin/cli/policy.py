@@ -128,8 +128,6 @@ def _expired(policies: list[Policy], on: dt.date) -> list[Problem]:
 
 
 def _estimate(args: argparse.Namespace) -> int:
-    import matplotlib.pyplot as plt
-
     from twin.runs.sandbox import estimate_draft, estimate_figure
     from twin.scenario.loader import load_scenario
 
@@ -141,7 +139,6 @@ def _estimate(args: argparse.Namespace) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig = estimate_figure(result)
     fig.savefig(path, dpi=100)
-    plt.close(fig)
     print(f"\nfigure: {path}")
     return 0
 

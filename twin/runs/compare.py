@@ -120,7 +120,7 @@ class Comparison:
         """Replication 0's run folder per variant, comparison.json and replications.parquet."""
         out = Path(out)
         for name, result in self.results.items():
-            result.write(out / name)
+            result.write(out / name, variant=name)
         self.replicated().write(out)
         return out
 

@@ -1,33 +1,108 @@
-"""Figures of a run: money over time, time to money, and incidents against alerts."""
+"""The overview figure of a run: panels only for what ran - money paid and time to money when
+policies ran, incidents against alerts when sensing ran - on calendar dates, from zero, in
+real units, titled with the levers that make this run what it is.
+
+Built as a ``matplotlib.figure.Figure`` without pyplot, so the library never touches the
+caller's backend or pyplot state (a notebook's own figures keep showing)."""
 
 from __future__ import annotations
 
-import matplotlib
+import datetime as dt
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
+import matplotlib.dates as mdates
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import StrMethodFormatter
 
-from twin.core.units import HOUR
+from twin.core.units import DAY, HOUR
+
+HOURLY_UNDER = 7 * DAY  # runs shorter than a week are binned by the hour
 
 
-def overview(daily: pa.Table, payments: pa.Table, title: str) -> Figure:
-    """Three panels a planner reads first: cumulative money, waiting for money, alerts."""
-    fig, (ax_money, ax_wait, ax_alert) = plt.subplots(1, 3, figsize=(14, 4), layout="constrained")
-    day = daily["day"].to_numpy()
-    ax_money.plot(day, np.cumsum(daily["amount_paid_yuan"].to_numpy()) / 1e4, color="tab:green")
-    ax_money.set(title="Money paid", xlabel="day", ylabel="cumulative, 10k yuan")
-    paid = payments.filter(pc.equal(payments["status"], "paid"))
-    wait_h = (paid["settled_at"].to_numpy() - paid["matched_at"].to_numpy()) / HOUR
-    if len(wait_h):
-        ax_wait.hist(wait_h, bins=30, color="tab:blue")
-    ax_wait.set(title="From match to money", xlabel="hours", ylabel="payments")
-    ax_alert.bar(day - 0.2, daily["incidents"].to_numpy(), width=0.4, label="incidents (truth)")
-    ax_alert.bar(day + 0.2, daily["alerts_fired"].to_numpy(), width=0.4, label="alerts fired")
-    ax_alert.set(title="Incidents and alerts", xlabel="day", ylabel="per day")
-    ax_alert.legend()
-    fig.suptitle(title)
+def overview(
+    tables: dict[str, pa.Table], daily: pa.Table, scenario, variant: str | None = None
+) -> Figure:
+    """Money and time to money if the run paid anything, incidents and alerts if sensing ran."""
+    panels = []
+    if scenario.policies:
+        panels += [_money, _time_to_money]
+    if scenario.sensing.enabled:
+        panels.append(_incidents)
+    fig = Figure(figsize=(4.8 * max(len(panels), 1), 4), layout="constrained")
+    for ax, draw in zip(np.atleast_1d(fig.subplots(1, max(len(panels), 1))), panels, strict=False):
+        draw(ax, tables, daily, scenario)
+    fig.suptitle(title(scenario, variant))
     return fig
+
+
+def title(scenario, variant: str | None = None) -> str:
+    """The scenario's name, the variant, and the levers a reader needs to tell this run from
+    its siblings."""
+    levers = [f"city.scale {scenario.city.scale:g}"]
+    if scenario.policies:
+        modes = sorted(set(scenario.policy_delivery.values()))
+        if modes:
+            levers.insert(0, "delivery " + "/".join(modes))
+        levers.append(f"route {scenario.treasury.route}")
+    name = f"{scenario.name}: {variant}" if variant else scenario.name
+    return f"{name} ({', '.join(levers)}), from {scenario.start:%Y-%m-%d}"
+
+
+def _money(ax: Axes, tables, daily: pa.Table, scenario) -> None:
+    dates = _dates(daily)
+    total = np.cumsum(daily["amount_paid_yuan"].to_numpy())
+    wan = total.max(initial=0.0) >= 1e6  # from a million yuan on, in 10,000s (万元: no CJK font)
+    ax.plot(dates, total / (1e4 if wan else 1.0), color="tab:green")
+    ax.set(title="Money paid", ylabel="cumulative, " + ("10,000 yuan" if wan else "yuan"))
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    _calendar(ax)
+
+
+def _time_to_money(ax: Axes, tables, daily, scenario) -> None:
+    """From the match to the money, in hours or days as the spread needs."""
+    pay = tables["payments"]
+    paid = pay.filter(pc.equal(pay["status"], "paid"))
+    wait = paid["settled_at"].to_numpy() - paid["matched_at"].to_numpy()
+    unit, size = ("days", DAY) if len(wait) and np.median(wait) >= DAY else ("hours", HOUR)
+    if len(wait):
+        ax.hist(wait / size, bins=30, color="tab:blue")
+    else:
+        ax.text(0.5, 0.5, "nothing paid", ha="center", va="center", transform=ax.transAxes)
+    ax.set(title="From match to money", xlabel=unit, ylabel="payments")
+    ax.set_xlim(left=0)
+    ax.set_ylim(bottom=0)
+
+
+def _incidents(ax: Axes, tables, daily, scenario) -> None:
+    """Real incidents' onsets and alerts fired, per hour for runs under a week, else per day."""
+    inc = tables["incidents"]
+    onsets = inc.filter(inc["real"])["onset"].to_numpy()
+    alerts = tables["alerts"]
+    fired = alerts.filter(pc.equal(alerts["kind"], "fired"))["at"].to_numpy()
+    step = HOUR if scenario.duration < HOURLY_UNDER else DAY
+    edges = np.arange(0.0, scenario.duration + step, step)
+    start = dt.datetime.combine(scenario.start, dt.time())
+    when = [start + dt.timedelta(seconds=float(s)) for s in edges[:-1]]
+    width = step / DAY * 0.4
+    shift = dt.timedelta(days=width / 2)
+    ax.bar([w - shift for w in when], np.histogram(onsets, edges)[0], width, label="incidents")
+    ax.bar([w + shift for w in when], np.histogram(fired, edges)[0], width, label="alerts fired")
+    per = "hour" if step == HOUR else "day"
+    ax.set(title="Incidents (truth) and alerts", ylabel=f"per {per}")
+    ax.legend()
+    _calendar(ax)
+
+
+def _dates(daily: pa.Table) -> list[dt.date]:
+    return daily["date"].to_pylist()
+
+
+def _calendar(ax: Axes) -> None:
+    """Calendar dates on the x axis, the y axis from zero."""
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_ylim(bottom=0)

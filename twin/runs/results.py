@@ -41,10 +41,11 @@ class RunResult:
         staff faithfully (docs/capacity.md)."""
         return staffing_notes(self.tables.get("staffing"), self.scenario.city.scale)
 
-    def figure(self) -> Figure:
-        return overview(self.daily, self.tables["payments"], f"citytwin: {self.scenario.name}")
+    def figure(self, variant: str | None = None) -> Figure:
+        """The overview figure (twin/runs/plots.py), titled with ``variant`` if given."""
+        return overview(self.tables, self.daily, self.scenario, variant)
 
-    def write(self, out: str | Path) -> Path:
+    def write(self, out: str | Path, variant: str | None = None) -> Path:
         """Write the run folder: scenario.yaml, summary.json, daily and event Parquet, a PNG."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -57,11 +58,8 @@ class RunResult:
         pq.write_table(self.daily, out / "daily.parquet")
         for name, table in self.tables.items():
             pq.write_table(table, out / f"{name}.parquet")
-        fig = self.figure()
+        fig = self.figure(variant)
         fig.savefig(out / "overview.png", dpi=100, metadata={"Software": None})
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
         return out
 
 

@@ -6,10 +6,6 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
 from datafiles import UserError, did_you_mean
@@ -64,7 +60,8 @@ def estimate_draft(
 def estimate_figure(result: Estimate) -> Figure:
     """One panel per breakdown: eligible and needs-review counts by group."""
     n = len(result.breakdowns)
-    fig, axes = plt.subplots(1, n, figsize=(6 * n, 4), layout="constrained", squeeze=False)
+    fig = Figure(figsize=(6 * n, 4), layout="constrained")
+    axes = fig.subplots(1, n, squeeze=False)
     for ax, (name, groups) in zip(axes[0], result.breakdowns.items(), strict=True):
         labels = [g.label for g in groups]
         ax.barh(labels, [g.eligible for g in groups], label="eligible")
