@@ -3,10 +3,12 @@ zero, hourly bins under a week, the variant in the title - checked on its struct
 
 import matplotlib.dates as mdates
 import pytest
+from matplotlib.container import BarContainer
 
 import twin
 from tests.conftest import SCENARIOS, SKELETON
-from twin.runs.compare import with_overrides
+from twin.runs.compare import run_variants, with_overrides
+from twin.runs.plots import comparison
 
 
 def panels(fig):
@@ -61,3 +63,19 @@ def test_a_run_of_a_week_or_more_bins_by_the_day():
     scenario = twin.load_scenario(SKELETON, {"duration": "8d", "city.scale": 0.0003})
     p = panels(twin.run(scenario).figure())
     assert p["Incidents (truth) and alerts"].get_ylabel() == "per day"
+
+
+def test_the_comparison_figure_puts_the_variants_side_by_side_with_intervals():
+    scenario = twin.load_scenario(
+        SCENARIOS / "policy-sandbox.yaml", {"duration": "10d", "city.scale": 0.001}
+    )
+    rep = run_variants(scenario, replications=2).replicated()
+    fig = comparison(rep)
+    [ax] = fig.axes
+    shares = [f for f in rep.figures if f.unit == "share"][:8]
+    assert len(ax.patches) == len(shares) * len(rep.variants)  # a bar per indicator and variant
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["apply", "push", "auto"]
+    assert ax.get_ylim()[0] == 0 and "%" in ax.get_ylabel()
+    assert "2 replications, 95% intervals" in fig.get_suptitle()
+    bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    assert len(bars) == 3 and all(c.errorbar is not None for c in bars)  # intervals drawn

@@ -185,6 +185,7 @@ def test_the_run_folder_holds_replication_zero_and_every_replication(replicated,
         "loud",
         "comparison.json",
         "replications.parquet",
+        "comparison.png",
     }
     tidy = pq.read_table(out / "replications.parquet").to_pylist()
     figures = {row["figure"] for row in tidy}

@@ -106,3 +106,35 @@ def _calendar(ax: Axes) -> None:
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_ylim(bottom=0)
+
+
+def comparison(rep, *, limit: int = 8) -> Figure | None:
+    """The variants side by side on their share indicators (``rep``: a ``Replicated``): the
+    mean of each with its interval when replications ran. None when no figure is a share."""
+    shares = [f for f in rep.figures if f.unit == "share"][:limit]
+    if not shares:
+        return None
+    fig = Figure(figsize=(max(6.0, 1.3 * len(shares) * len(rep.variants) / 2), 4.2),
+                 layout="constrained")  # fmt: skip
+    ax = fig.subplots()
+    x, width = np.arange(len(shares)), 0.8 / len(rep.variants)
+    for i, variant in enumerate(rep.variants):
+        est = [f.estimate(variant, rep.confidence) for f in shares]
+        mean = np.array([np.nan if e.mean is None else 100 * e.mean for e in est])
+        low = np.array(
+            [m if e.low is None else 100 * e.low for e, m in zip(est, mean, strict=True)]
+        )
+        high = np.array(
+            [m if e.high is None else 100 * e.high for e, m in zip(est, mean, strict=True)]
+        )
+        ax.bar(x + (i - (len(rep.variants) - 1) / 2) * width, mean, width, label=variant,
+               yerr=[mean - low, high - mean], capsize=2)  # fmt: skip
+    short = [f.label.split(": ")[-1] for f in shares]
+    names = short if len(set(short)) == len(short) else [f.label for f in shares]
+    ax.set_xticks(x, [s.replace("_", " ") for s in names], rotation=20, ha="right")
+    ax.set(ylabel="% (mean and interval)", ylim=(0, 105))
+    ax.legend(title="variant", fontsize="small")
+    n = len(rep.seeds)
+    interval = f", {rep.confidence:.0%} intervals" if n > 1 else ""
+    fig.suptitle(f"{rep.name}: the variants compared ({n} replication{'s' * (n > 1)}{interval})")
+    return fig

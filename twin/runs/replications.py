@@ -10,6 +10,7 @@ interval is tighter than the variants' own.
 
 from __future__ import annotations
 
+import io
 import json
 import unicodedata
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 from twin.core.atomic import write_bytes_atomic, write_text_atomic
 from twin.core.rng import run_seed
 from twin.runs.intervals import Estimate, mean_interval, paired_difference
+from twin.runs.plots import comparison
 from twin.runs.readable import readable, readable_difference, readable_estimate
 
 ABOUT_ZERO = "≈"  # the paired difference's interval covers 0: no clear difference
@@ -97,12 +99,18 @@ class Replicated:
         return pa.Table.from_pylist(rows, TIDY)
 
     def write(self, out: Path) -> None:
-        """Write comparison.json and replications.parquet into ``out``, each whole or not at all."""
+        """Write comparison.json, replications.parquet and comparison.png (the variants on their
+        share indicators) into ``out``, each whole or not at all."""
         text = json.dumps(self.to_json(), indent=2, ensure_ascii=False) + "\n"
         write_text_atomic(out / "comparison.json", text)
         sink = pa.BufferOutputStream()
         pq.write_table(self.tidy(), sink)
         write_bytes_atomic(out / "replications.parquet", sink.getvalue().to_pybytes())
+        fig = comparison(self)
+        if fig is not None:
+            png = io.BytesIO()
+            fig.savefig(png, format="png", dpi=100, metadata={"Software": None})
+            write_bytes_atomic(out / "comparison.png", png.getvalue())
 
     def table(self) -> str:
         """The printed comparison: per figure a line of means (with intervals from two
