@@ -9,7 +9,7 @@ from pathlib import Path
 
 from datafiles.errors import UserError
 
-# Each kind, the command that reads it, and what marks it (checked in this order).
+# Each kind and the command that reads it (``kind_of`` says what marks each).
 COMMANDS = {
     "routing": "twin rules check FILE (or name it in a scenario's sensing.routing)",
     "rule test": "twin rules test FILE",

@@ -72,7 +72,6 @@ def desk_waits(params: Approval, lam: float, staff: int, days: int, seed: int) -
 
     def case():
         arrived = env.now
-        desk.observe = None
         with desk.reviewers.request(priority=0) as seat:
             yield seat
             if arrived > 5 * 86_400:

@@ -197,3 +197,20 @@ def test_a_bug_planted_in_the_engine_shows_as_exclusion_error(monkeypatch):
     pid = "graduate-living-subsidy"
     assert buggy.metric("eligible", pid) == honest.metric("eligible", pid)  # truth unmoved
     assert buggy.metric("exclusion_error", pid) > honest.metric("exclusion_error", pid) + 0.05
+
+
+@pytest.mark.parametrize(
+    ("name", "dated"),
+    [("elderly-care-allowance", True), ("older-worker-reemployment", True), ("sme-relief", False)],
+)
+def test_truth_is_recomputed_daily_only_for_policies_that_move_with_the_date(name, dated):
+    """An age or a dated parameter can change the answer overnight; otherwise only the monthly
+    life events can, and the run recomputes such a policy's truth then."""
+    from matching import load_registry
+    from twin.world.truth import moves_with_the_date
+
+    registries = {
+        t: load_registry(SCENARIOS / f"fields/{t}.yaml") for t in ("person", "enterprise")
+    }
+    policy = load_policy(SCENARIOS / f"policies/{name}.yaml", registries)
+    assert moves_with_the_date(policy.spec) is dated

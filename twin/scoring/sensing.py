@@ -10,9 +10,7 @@ import pyarrow.compute as pc
 
 from twin.core.units import DAY, HOUR
 from twin.scoring import metrics as m
-from twin.scoring.load import local_load
-
-SLOT = 600.0  # seconds: the alarm-load window (ISA-18.2 counts per 10 minutes)
+from twin.scoring.load import SLOT, local_load, on_duty_slots
 
 
 def score_sensing(tables: dict[str, pa.Table], scenario) -> tuple[dict, dict]:
@@ -104,7 +102,7 @@ def _workers(tables: dict[str, pa.Table], response, horizon: float) -> dict:
     worker = jobs["worker"].to_numpy()
     ok = ~np.isnan(assigned) & (worker >= 0)
     slots = int(np.ceil(horizon / SLOT))
-    day_slots = _day_slots(response.day_shift, slots)
+    day_slots = int(on_duty_slots(response.day_shift, horizon).sum())
     community = tables["workers"]["community"].to_numpy()
     on_duty = int((community >= 0).sum()) * day_slots + int((community < 0).sum()) * slots
     mean, flood = m.alert_load(worker[ok], assigned[ok], on_duty, SLOT)
@@ -132,11 +130,6 @@ def _workers(tables: dict[str, pa.Table], response, horizon: float) -> dict:
         "response_time_p50": m.quantile(response_time, 0.5),
         "response_time_p95": m.quantile(response_time, 0.95),
     }
-
-
-def _day_slots(day: tuple[float, float], slots: int) -> int:
-    starts = np.arange(slots) * SLOT % DAY
-    return int(((starts >= day[0]) & (starts < day[1])).sum())
 
 
 def _offline(tables: dict[str, pa.Table], horizon: float) -> dict:

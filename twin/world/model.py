@@ -117,10 +117,11 @@ class CityModel(mesa.Model):
         """One day: on the first of a month life happens; libraries catch up, the matching
         engine decides, policy offices act, beneficiaries hear of policies and act on them."""
         today = self.clock.today
-        if self.steps > 1 and today.day == 1 and self.params.life.enabled:
+        lived = self.steps > 1 and today.day == 1 and self.params.life.enabled
+        if lived:
             self.live_a_month()
         if self.steps > 1:  # who is eligible today: ages and dates move daily, life monthly
-            self.policies.update_truth(today, self.clock.now)
+            self.policies.update_truth(today, self.clock.now, lived=lived)
             self.policies.refresh_libraries(days=1.0)
         self.policies.match_and_deliver(today)
         self.policies.behave(today)

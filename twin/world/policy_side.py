@@ -27,7 +27,7 @@ from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
 from twin.scenario.inputs import Inputs
 from twin.scenario.schema import Scenario
-from twin.world.truth import entitlement
+from twin.world.truth import entitlement, moves_with_the_date
 
 
 class PolicySide:
@@ -56,6 +56,7 @@ class PolicySide:
             for target in ("person", "enterprise")
         }
         self.matcher = Matcher(inputs.policies)
+        self._dated = {p.id: moves_with_the_date(p.spec) for p in self.matcher.policies}
         self.ledger = Ledger()
         scale = scenario.city.scale
         self.desk = Desk(env, scenario.desk, scale=scale, rng=g("desk"))
@@ -192,11 +193,12 @@ class PolicySide:
         for office in self.offices.values():
             office.behave(today)
 
-    def update_truth(self, today: dt.date, now: float) -> None:
-        """After life events: who is truly eligible now joins those who were (eligible at any
-        time counts), and can hear of the policy."""
+    def update_truth(self, today: dt.date, now: float, *, lived: bool) -> None:
+        """Who is truly eligible now joins those who were (eligible at any time counts), and
+        can hear of the policy: every policy after life events (``lived``), otherwise only
+        those whose answer moves with the date (ages, dated parameters)."""
         for policy in self.matcher.policies:
-            if not policy.in_force(today):
+            if not policy.in_force(today) or not (lived or self._dated[policy.id]):
                 continue
             target = policy.spec.target
             truth = self._truth(policy, today)

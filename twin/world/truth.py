@@ -55,6 +55,25 @@ def entitlement(
     return Entitlement(eligible, np.where(eligible, owed, 0.0))
 
 
+ELAPSED = ("age", "years_since", "months_since", "days_since")  # functions of the day
+
+
+def moves_with_the_date(spec: PolicySpec) -> bool:
+    """Whether the policy's answer can change from one day to the next with no change in the
+    population: an elapsed-time function (an age, months since arrival) or a parameter whose
+    value changes on a date."""
+    texts = [spec.eligible] if isinstance(spec.eligible, str) else [c.when for c in spec.eligible]
+    calls = (
+        node.func.id
+        for text in (*texts, spec.amount)
+        for node in ast.walk(_parse(text))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    )
+    return any(name in ELAPSED for name in calls) or any(
+        len(p.values) > 1 for p in spec.parameters.values()
+    )
+
+
 def _parameters(spec: PolicySpec, on: dt.date) -> dict[str, float]:
     when = max(on, spec.valid_from)
     out = {}
@@ -163,7 +182,7 @@ class _Env:
         if name == "tiers":
             return self._tiers(node)
         args = [self.visit(a) for a in node.args]
-        if name in ("age", "years_since", "months_since", "days_since"):
+        if name in ELAPSED:
             return _Val(self._elapsed(name, np.asarray(args[0].v)), args[0].known, "number")
         known = args[0].known
         for a in args[1:]:
