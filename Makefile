@@ -31,11 +31,21 @@ $(PROMTOOL):
 	  dpkg -x prometheus_*.deb pkg && ln -sf pkg/usr/bin/promtool promtool && rm -f *.deb \
 	  || echo "warning: could not install promtool (needs Debian's apt); its tests will not run"
 
+# Debian's chromium (no daemon, no network) opens the run report in the browser test.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@echo "installing Debian's chromium for the report's browser test"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { apt-get install -y -qq --no-install-recommends chromium >/dev/null 2>&1 || \
+	    { apt-get update -qq >/dev/null 2>&1 && \
+	      apt-get install -y -qq --no-install-recommends chromium >/dev/null; }; } || \
+	  { echo "error: could not install Debian's chromium (apt-get, as root)"; exit 1; }
+
 # The suite on both cores (a module's tests share one worker, so its fixtures run once), the
 # regression scenarios at their exact level, then the benchmarks' ratios against their floors,
 # alone on the machine.
-test: lint $(PROMTOOL)
-	$(BIN)/python -m pytest -q -n 2 --dist loadscope
+test: lint $(PROMTOOL) $(CHROMIUM)
+	CITYTWIN_REQUIRE_BROWSER=1 $(BIN)/python -m pytest -q -n 2 --dist loadscope
 	$(BIN)/twin regress -j 2 --quiet
 	$(BIN)/python -m twin.bench.check
 

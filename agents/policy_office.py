@@ -126,6 +126,7 @@ class PolicyOffice(mesa.Agent):
         self.next_push = np.full(n, NEVER)  # the day of the next reminder
         self.offer_fen = np.zeros(n, dtype=np.int64)  # the amount a push offered
         self.acted = np.zeros(n, dtype=bool)
+        self.paid = np.zeros(n, dtype=bool)  # money landed in their account
         # who hears of it by media and word of mouth: the truly eligible and those who would
         # claim it without being owed it; a push adds whoever it is sent to
         self.false_claims = false_claims & ~truly_eligible
@@ -374,6 +375,7 @@ class PolicyOffice(mesa.Agent):
     def _log_payment(
         self, row: int, fen: int, matched_at: float, started: float, at: float, status: str
     ) -> None:
+        self.paid[row] |= status == "paid"
         self.logs.payments.append(
             policy_id=self.policy_id,
             entity=row,

@@ -12,7 +12,7 @@ from matching.catalogue import Catalogue, MatchSet
 from matching.engine import Matcher, amounts_of
 from matching.fields import Registry
 from matching.formulas import combine
-from matching.nodes import EPOCH, Context
+from matching.nodes import Context
 from matching.table import Table
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -143,12 +143,4 @@ def explain_entity(catalogue: Catalogue, found: MatchSet, row: int) -> EntityExp
 def _show(table: Table, registry: Registry, name: str) -> str:
     if not table.known_mask(name)[0]:
         return "unknown"
-    value = table.columns[name][0]
-    spec = registry[name]
-    if spec.type == "code":
-        return spec.codes[int(value)]
-    if spec.type == "date":
-        return (EPOCH + dt.timedelta(days=int(value))).isoformat()
-    if spec.type == "bool":
-        return "yes" if value else "no"
-    return f"{value:g} {spec.unit}".strip()
+    return registry[name].label(table.columns[name][0])

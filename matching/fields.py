@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -10,6 +11,7 @@ from pydantic import Field, model_validator
 
 from datafiles import Strict, read_yaml, validate
 
+EPOCH = dt.date(1970, 1, 1)  # date fields count days from here
 FieldType = Literal["int", "float", "bool", "code", "date"]
 DTYPES: dict[str, np.dtype] = {
     "int": np.dtype(np.int64),
@@ -38,6 +40,22 @@ class FieldSpec(Strict):
     def code(self, label: str) -> int:
         """The code number of a label of this coded field."""
         return self.codes.index(label)
+
+    @property
+    def dtype(self) -> np.dtype:
+        """How a library stores this field's values."""
+        return DTYPES[self.type]
+
+    def label(self, value: float) -> str:
+        """A stored value as an officer reads it: a code's label, a date, yes/no, a number
+        with its unit."""
+        if self.type == "code":
+            return self.codes[int(value)]
+        if self.type == "date":
+            return (EPOCH + dt.timedelta(days=int(value))).isoformat()
+        if self.type == "bool":
+            return "yes" if value else "no"
+        return f"{value:g} {self.unit}".strip()
 
 
 class Registry(Strict):

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from matching.fields import EPOCH
 from matching.table import Table
 
 Values = tuple[np.ndarray, np.ndarray]  # (value, known)
-EPOCH = dt.date(1970, 1, 1)
 
 
 @dataclass(frozen=True)

@@ -54,3 +54,10 @@ def test_every_public_function_of_the_systems_under_test_says_what_it_is_for():
                     if public and not ast.get_docstring(item):
                         missing.append(f"{path.name}: {item.name}")
     assert missing == []
+
+
+def test_reports_doc_names_every_reason_for_being_missed():
+    from twin.scoring.missed import REASONS
+
+    text = (DOCS / "reports.md").read_text()
+    assert [r for r in REASONS if f"`{r}`" not in text] == []

@@ -31,6 +31,14 @@ ALLOWED = {
         "datafiles",
         "matching",
     },
+    "twin.report": {
+        "twin.report",
+        "twin.runs",
+        "twin.scoring",
+        "twin.scenario",
+        "twin.core",
+        "datafiles",
+    },
     "twin.experiments": {
         "twin.experiments",
         "twin.runs",

@@ -12,18 +12,20 @@ Public API::
     sweep = twin.load_sweep("scenarios/sweeps/smoke.yaml")
     twin.run_sweep(sweep, Path("runs/sweeps/smoke"), jobs=2)
     frame = twin.query_results(Path("runs/sweeps/smoke"), "select avg(coverage) from runs")
+
+    comparison = twin.run_variants(twin.load_scenario("scenarios/policy-sandbox.yaml"))
+    comparison.frame()                      # readable: percentages, days, yuan
+    comparison.write("runs/demo"); twin.write_report("runs/demo")
 """
 
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-try:
-    __version__ = version("citytwin")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0"
+from twin.core.version import citytwin_version
+
+__version__ = citytwin_version()
 
 # Loaded on first use, so that agents/ and sensors/ can import twin's core (clock, rng, city)
 # without pulling in the runner.
@@ -38,6 +40,15 @@ _API = {
     "load_sweep": "twin.experiments.sweep_file",
     "run_sweep": "twin.experiments.sweep",
     "query_results": "twin.experiments.store",
+    "run_variants": "twin.runs.compare",
+    "readable": "twin.runs.readable",
+    "write_report": "twin.report",
+    "explain_in_run": "twin.runs.explain",
+    "estimate_draft": "twin.runs.sandbox",
+    "estimate_figure": "twin.runs.sandbox",
+    "estimate_frame": "twin.runs.sandbox",
+    "sensitivity": "twin.experiments.analysis",
+    "indices_figure": "twin.experiments.analysis",
 }
 __all__ = ["__version__", *_API]
 

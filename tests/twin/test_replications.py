@@ -105,6 +105,7 @@ def test_values_read_in_real_units_never_in_scientific_notation(value, unit, tex
 def test_intervals_and_differences_read_in_one_scale():
     assert readable_estimate(Estimate(3, 0.254, 0.231, 0.277), "share") == "25.4% [23.1, 27.7]"
     assert readable_estimate(Estimate(1, 7200.0), "s") == "2.0 h"
+    assert readable_estimate(Estimate(3, 0.99, 0.97, 1.013), "share") == "99.0% [97.0, 100.0]"
     d = Estimate(3, 0.032, 0.010, 0.054)
     assert readable_difference(d, "share") == "+3.2 pp [1.0, 5.4]"
     d = Estimate(3, -2.1 * 86_400, -2.5 * 86_400, -1.7 * 86_400)
@@ -186,7 +187,11 @@ def test_the_run_folder_holds_replication_zero_and_every_replication(replicated,
         "comparison.json",
         "replications.parquet",
         "comparison.png",
+        "variants.yaml",
     }
+    again = Replicated.read(out)  # what a report reads back: the same figures, in order
+    assert again.variants == replicated.replicated().variants
+    assert again.cells() == replicated.replicated().cells()
     tidy = pq.read_table(out / "replications.parquet").to_pylist()
     figures = {row["figure"] for row in tidy}
     assert len(tidy) == len(figures) * 2 * 3

@@ -51,6 +51,8 @@ FILES = {
     "staffing.parquet",
     "repairs.parquet",
     "technicians.parquet",
+    "records.parquet",
+    "missed.parquet",
     "overview.png",
 }
 

@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the scenario's 'replications', 1)",
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--no-report", action="store_true", help="skip report.html and report.md")
+    rep = sub.add_parser("report", help="write report.html and report.md for a run folder")
+    rep.add_argument("run_dir", type=Path, help="a run folder (what 'twin run --out' writes)")
     val = sub.add_parser("validate", help="check scenario files and the files they name")
     val.add_argument("files", type=Path, nargs="+")
     val.add_argument(
@@ -80,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             from twin.cli import rules as cli_rules
 
             return {"policy": cli_policy, "rules": cli_rules}[args.command].run(args)
-        return {"run": _run, "validate": _validate}[args.command](args)
+        return {"run": _run, "validate": _validate, "report": _report}[args.command](args)
     except UserError as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -105,6 +108,8 @@ def _replications(text: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from twin.report import write_report
+    from twin.runs.provenance import provenance, write_provenance
     from twin.runs.runner import run
     from twin.scenario.loader import load_scenario
 
@@ -113,22 +118,30 @@ def _run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     replications = args.replications or scenario.replications
     if scenario.variants or replications > 1:
-        return _run_variants(scenario, out, started, replications, quiet=args.quiet)
-    with tqdm(
-        total=scenario.days, unit="day", desc=scenario.name, disable=args.quiet, file=sys.stderr
-    ) as bar:
-        result = run(scenario, on_day=lambda n: bar.update(1))
-    result.write(out)
-    print(result.summary_table())
-    _print_notes(result.notes())
-    print(
-        f"\n{scenario.days} days simulated in {time.perf_counter() - started:.1f} s; "
-        f"results in {out}/"
-    )
+        _run_variants(scenario, out, started, replications, quiet=args.quiet)
+    else:
+        with tqdm(
+            total=scenario.days,
+            unit="day",
+            desc=scenario.name,
+            disable=args.quiet,
+            file=sys.stderr,
+        ) as bar:
+            result = run(scenario, on_day=lambda n: bar.update(1))
+        result.write(out)
+        print(result.summary_table())
+        _print_notes(result.notes())
+        print(
+            f"\n{scenario.days} days simulated in {time.perf_counter() - started:.1f} s; "
+            f"results in {out}/"
+        )
+    write_provenance(out, provenance(scenario, args.scenario, replications))
+    if not args.no_report:
+        print(f"report: {write_report(out)}")
     return 0
 
 
-def _run_variants(scenario, out: Path, started: float, replications: int, *, quiet: bool) -> int:
+def _run_variants(scenario, out: Path, started: float, replications: int, *, quiet: bool) -> None:
     """Every variant (or the scenario alone) in every replication, compared in one table."""
     from tqdm import tqdm
 
@@ -148,6 +161,12 @@ def _run_variants(scenario, out: Path, started: float, replications: int, *, qui
         f"\n{runs}{replications} replications x {scenario.days} days in "
         f"{time.perf_counter() - started:.1f} s; results in {out}/"
     )
+
+
+def _report(args: argparse.Namespace) -> int:
+    from twin.report import write_report
+
+    print(f"report: {write_report(args.run_dir)}")
     return 0
 
 

@@ -39,6 +39,22 @@ def add_commands(sub) -> None:
     )
     est.add_argument("--on", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     est.add_argument("--figure", type=Path, help="PNG to write (default runs/estimate-ID.png)")
+    exp = psub.add_parser(
+        "explain", help="one entity's conditions and what happened to it in a run"
+    )
+    exp.add_argument("policy", help="the policy's id")
+    exp.add_argument("--entity", type=int, required=True, help="the entity's id in the run")
+    where = exp.add_mutually_exclusive_group(required=True)
+    where.add_argument(
+        "--run", type=Path, help="a run folder (what 'twin run --out' writes): what happened"
+    )
+    where.add_argument(
+        "--scenario", type=Path, help="a scenario: the platform's records as it starts"
+    )
+    exp.add_argument(
+        "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE",
+        help="override a value of --scenario (repeatable)",
+    )  # fmt: skip
     gen = psub.add_parser("generate", help="write a synthetic policy library for load tests")
     gen.add_argument("--count", type=int, default=2056, help="policies to write (default 2,056)")
     gen.add_argument("--target", choices=("person", "enterprise"), default="person")
@@ -48,9 +64,8 @@ def add_commands(sub) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return {"check": _check, "estimate": _estimate, "generate": _generate}[args.policy_command](
-        args
-    )
+    commands = {"check": _check, "estimate": _estimate, "explain": _explain, "generate": _generate}
+    return commands[args.policy_command](args)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -140,6 +155,18 @@ def _estimate(args: argparse.Namespace) -> int:
     fig = estimate_figure(result)
     fig.savefig(path, dpi=100)
     print(f"\nfigure: {path}")
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    from twin.runs.explain import explain_in_run, explain_in_scenario
+    from twin.scenario.loader import load_scenario
+
+    if args.run is not None:
+        print(explain_in_run(args.run, args.policy, args.entity).render())
+    else:
+        scenario = load_scenario(args.scenario, args.overrides)
+        print(explain_in_scenario(scenario, args.policy, args.entity).render())
     return 0
 
 

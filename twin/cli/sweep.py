@@ -142,7 +142,7 @@ def _analyze(args: argparse.Namespace) -> int:
     spec = SweepFile.model_validate(json.loads(meta.read_text())["sweep"])
     table = store.read(args.store)
     means = analysis.point_means(table, args.output)
-    print(means.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+    print(analysis.readable_means(means, args.output).to_string(index=False))
     kind = spec.design.kind
     if kind in ("sobol", "morris"):
         indices = getattr(analysis, kind)(spec, table, args.output)

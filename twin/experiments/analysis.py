@@ -33,6 +33,44 @@ def point_means(table: pa.Table, output: str, confidence: float = 0.95) -> pd.Da
     return out.reset_index()
 
 
+def readable_means(means: pd.DataFrame, output: str) -> pd.DataFrame:
+    """Per-point means as a reader reads them: the parameters, then "mean ± half-width" in the
+    output's unit (percentages, days, yuan)."""
+    from twin.runs.readable import readable, scale_for
+    from twin.scoring.summary import unit_of
+
+    unit = unit_of(output)
+    out = means[[c for c in means.columns if c.startswith("param:")]].copy()
+    out.columns = [c.removeprefix("param:") for c in out.columns]
+    cells = []
+    for mean, ci in zip(means["mean"], means["ci"], strict=True):
+        text = readable(float(mean), unit)
+        if np.isfinite(ci):
+            s = scale_for(unit, float(mean))
+            text += f" ± {ci / s.divisor:,.{s.decimals}f}"
+        cells.append(text)
+    out[output] = cells
+    out["replications"] = means["n"].to_numpy()
+    return out
+
+
+def sensitivity(spec: SweepFile, out, output: str) -> pd.DataFrame:
+    """The sweep's sensitivity indices of ``output`` from its results store: Sobol for a sobol
+    design, Morris for a morris one."""
+    from twin.experiments import store
+
+    table = store.read(out)
+    if spec.design.kind == "sobol":
+        return sobol(spec, table, output)
+    if spec.design.kind == "morris":
+        return morris(spec, table, output)
+    raise UserError.one(
+        f"a {spec.design.kind} design has no sensitivity indices",
+        key="design.kind",
+        hint="use a sobol or morris design",
+    )
+
+
 def _y(spec: SweepFile, table: pa.Table, output: str) -> np.ndarray:
     means = point_means(table, output)
     n_points = len(points(spec))

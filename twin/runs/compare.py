@@ -15,15 +15,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import ValidationError
 
 from datafiles import Problem, UserError
+from twin.core.atomic import write_text_atomic
 from twin.runs.intervals import CONFIDENCE
+from twin.runs.plots import comparison
 from twin.runs.replications import Figure, Replicated, figure_of, replication_seed
 from twin.runs.results import RunResult
 from twin.runs.runner import run
 from twin.scenario.schema import Scenario
 
+VARIANTS = "variants.yaml"  # the question a comparison answers: its description and levers
 SHOWN = (
     "coverage",
     "payout_rate",
@@ -116,12 +120,28 @@ class Comparison:
     def table(self) -> str:
         return self.replicated().table()
 
+    def frame(self):
+        """The comparison as a pandas table of readable cells (figures down, variants across)."""
+        return self.replicated().frame()
+
+    def figure(self):
+        """The variants side by side on their share indicators (None if none is a share)."""
+        return comparison(self.replicated())
+
     def write(self, out: str | Path) -> Path:
-        """Replication 0's run folder per variant, comparison.json and replications.parquet."""
+        """Replication 0's run folder per variant, the comparison (comparison.json,
+        replications.parquet, comparison.png) and the question (variants.yaml)."""
         out = Path(out)
         for name, result in self.results.items():
             result.write(out / name, variant=name)
         self.replicated().write(out)
+        question = {
+            "scenario": self.scenario.name,
+            "description": self.scenario.description,
+            "variants": self.scenario.to_json_dict().get("variants") or {},
+        }
+        text = yaml.safe_dump(question, sort_keys=False, allow_unicode=True)
+        write_text_atomic(out / VARIANTS, text)
         return out
 
     def _shown(self) -> list[tuple[str, str, str | None]]:

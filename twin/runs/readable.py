@@ -50,8 +50,8 @@ def readable(value: float | None, unit: str | None) -> str:
     """One value in its unit's readable scale; "-" when it is undefined."""
     if value is None or not math.isfinite(value):
         return "-"
-    if isinstance(value, int) and unit not in (SHARE, YUAN, *TIMES):
-        return f"{value:,}"  # a count
+    if unit not in (SHARE, YUAN, *TIMES) and float(value).is_integer():
+        return f"{int(value):,}"  # a count (read back from Parquet as a float, too)
     scale = scale_for(unit, value)
     return _number(value, scale) + scale.suffix
 
@@ -61,6 +61,9 @@ def readable_estimate(est: Estimate, unit: str | None) -> str:
     no interval)."""
     if est.mean is None:
         return "-"
+    if unit == SHARE and est.low is not None and est.high is not None:
+        # a share lies in [0, 100%]; the t-interval of a mean near a bound need not
+        est = Estimate(est.n, est.mean, max(est.low, 0.0), min(est.high, 1.0))
     return _with_interval(est, scale_for(unit, est.mean), sign=False)
 
 
@@ -71,6 +74,8 @@ def readable_difference(est: Estimate, unit: str | None) -> str:
         return "-"
     bounds = [abs(v) for v in (est.mean, est.low, est.high) if v is not None]
     scale = scale_for(unit, max(bounds), difference=True)
+    if unit not in (SHARE, YUAN, *TIMES) and all(float(b).is_integer() for b in bounds):
+        scale = Scale(1.0, 0, "")  # a whole number of things
     return _with_interval(est, scale, sign=True)
 
 
@@ -83,8 +88,10 @@ def _with_interval(est: Estimate, scale: Scale, *, sign: bool) -> str:
 
 def _time_scale(seconds: float, unit: float) -> Scale:
     """Days, hours, minutes or seconds, whichever reads best; values are in ``unit`` seconds."""
+    # as shown in the next smaller unit: hours to one decimal, minutes whole (from 10 min)
+    shown = {DAY: round(seconds / HOUR, 1) >= 24, HOUR: round(seconds / MINUTE) >= 60}
     for size, suffix in ((DAY, " d"), (HOUR, " h")):
-        if seconds >= size:
+        if seconds >= size or shown[size]:  # 23.97 h reads 1.0 d; 59.7 min reads 1.0 h
             return Scale(size / unit, 1, suffix)
     if seconds >= MINUTE:
         return Scale(MINUTE / unit, 1 if seconds < 10 * MINUTE else 0, " min")

@@ -78,6 +78,7 @@ class Replicated:
             "seeds": list(self.seeds),
             "confidence": self.confidence,
             "baseline": self.baseline,
+            "variant_order": self.variants,
             "figures": {f.label: self._figure_json(f) for f in self.figures},
         }
 
@@ -112,12 +113,59 @@ class Replicated:
             fig.savefig(png, format="png", dpi=100, metadata={"Software": None})
             write_bytes_atomic(out / "comparison.png", png.getvalue())
 
-    def table(self) -> str:
-        """The printed comparison: per figure a line of means (with intervals from two
-        replications on) and a line of paired differences to the baseline."""
+    @classmethod
+    def read(cls, folder: Path) -> Replicated:
+        """The comparison a folder holds (comparison.json and replications.parquet)."""
+        about = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
+        tidy = pq.read_table(folder / "replications.parquet").to_pylist()
+        values: dict[str, dict[str, list]] = {}
+        run_seeds: dict[str, dict[int, int]] = {}
+        for row in tidy:
+            per = values.setdefault(row["figure"], {}).setdefault(row["variant"], [])
+            per.append(row["value"])
+            run_seeds.setdefault(row["variant"], {})[row["replication"]] = row["seed"]
+        figures = [Figure(label, f["unit"], values[label]) for label, f in about["figures"].items()]
+        seeds = {v: tuple(s[r] for r in sorted(s)) for v, s in run_seeds.items()}
+        ordered = {v: seeds[v] for v in about.get("variant_order", seeds)}
+        return cls(about["scenario"], figures, tuple(about["seeds"]), ordered, about["confidence"])
+
+    def estimate(self, label: str, variant: str) -> Estimate:
+        """A figure's mean over the replications of one variant, with its interval."""
+        return self._figure_named(label).estimate(variant, self.confidence)
+
+    def readable(self, label: str, variant: str) -> str:
+        """A figure's mean (and interval) for one variant as a reader reads it."""
+        f = self._figure_named(label)
+        return readable_estimate(f.estimate(variant, self.confidence), f.unit)
+
+    def frame(self):
+        """The comparison as a pandas table of readable cells (figures down, variants across)."""
+        import pandas as pd
+
+        header, *rows = self.cells()
+        index = pd.Index([r[0].replace("_", " ") for r in rows], name="figure")
+        return pd.DataFrame([r[1:] for r in rows], index=index, columns=header[1:])
+
+    def _figure_named(self, label: str) -> Figure:
+        for f in self.figures:
+            if f.label == label:
+                return f
+        raise KeyError(
+            f"no figure '{label}'; the comparison has: {[f.label for f in self.figures]}"
+        )
+
+    def cells(self) -> list[list[str]]:
+        """The comparison as rows of readable cells, a header first: per figure a row of means
+        (with intervals from two replications on) and a row of paired differences."""
         rows = [["", *self.variants]]
         for f in self.figures:
             rows += self._rows(f)
+        return rows
+
+    def table(self) -> str:
+        """The printed comparison: per figure a line of means (with intervals from two
+        replications on) and a line of paired differences to the baseline."""
+        rows = self.cells()
         widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = [_line(r, widths) for r in rows]
         rule = "-" * max(_width(line) for line in lines)

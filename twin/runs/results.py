@@ -36,6 +36,14 @@ class RunResult:
     def summary_table(self) -> str:
         return format_summary(self.summary)
 
+    def summary_frame(self):
+        """The summary as a pandas table of readable values and units."""
+        import pandas as pd
+
+        rows = self.summary_rows()
+        index = pd.Index([r[0] for r in rows], name="figure")
+        return pd.DataFrame([r[1:] for r in rows], index=index, columns=["value", "unit"])
+
     def notes(self) -> list[str]:
         """What a reader of this run's figures should know: capacities the scale could not
         staff faithfully (docs/capacity.md)."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from twin.runs.results import RunResult
 from twin.scenario.inputs import load_inputs
 from twin.scenario.schema import Scenario
+from twin.scoring.missed import missed
 from twin.scoring.summary import daily, score
 from twin.world.model import CityModel
 
@@ -21,5 +22,6 @@ def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> R
     model = build_model(scenario, on_day=on_day)
     model.run()
     tables = model.tables()
+    tables["missed"] = missed(tables)
     collected = model.datacollector.get_model_vars_dataframe()
     return RunResult(scenario, score(tables, scenario), daily(scenario, tables, collected), tables)

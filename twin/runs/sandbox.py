@@ -79,3 +79,25 @@ def estimate_figure(result: Estimate) -> Figure:
         f"budget {result.budget / 1e4:,.0f} x 10k yuan"
     )
     return fig
+
+
+def estimate_frame(result: Estimate):
+    """The estimate's breakdowns as a pandas table a department reads: whole-city counts with
+    separators, the budget in 万元, reach as a percentage."""
+    import pandas as pd
+
+    from twin.runs.readable import SHARE, YUAN, readable
+
+    rows = [
+        {
+            "breakdown": name,
+            "group": g.label,
+            "eligible": f"{g.eligible:,.0f}",
+            "needs review": f"{g.review:,.0f}",
+            "budget": readable(g.budget, YUAN),
+            "reach": readable(g.reach, SHARE),
+        }
+        for name, groups in result.breakdowns.items()
+        for g in groups
+    ]
+    return pd.DataFrame(rows).set_index(["breakdown", "group"])

@@ -16,7 +16,7 @@ from datafiles import UserError, read_yaml, validate
 from twin.scenario.schema import Scenario
 from twin.scoring.summary import score as score_tables
 
-NOT_SCORED = {"daily"}  # the run's own per-day table, which scoring produces
+NOT_SCORED = {"daily", "missed"}  # tables scoring produces from the others
 
 
 def read_run(folder: str | Path) -> tuple[Scenario, dict[str, pa.Table]]:

@@ -159,11 +159,13 @@ COUNT_UNITS = {
 }
 
 
+def unit_of(name: str) -> str | None:
+    """The unit a summary gives a figure (None for a name it does not know)."""
+    return m.METRICS[name].unit if name in m.METRICS else COUNT_UNITS.get(name)
+
+
 def _with_units(values: dict) -> dict:
-    return {
-        k: {"value": v, "unit": m.METRICS[k].unit if k in m.METRICS else COUNT_UNITS[k]}
-        for k, v in values.items()
-    }
+    return {k: {"value": v, "unit": unit_of(k)} for k, v in values.items()}
 
 
 def daily(scenario, tables: dict[str, pa.Table], collected) -> pa.Table:

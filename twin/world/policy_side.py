@@ -227,6 +227,7 @@ class PolicySide:
                     "valid_to": spec.valid_to,
                     "budget_total_fen": None if b is None else b.total_fen,
                     "budget_committed_fen": None if b is None else b.committed,
+                    "fields": sorted(policy.eligible_node.fields() | policy.amount.node.fields()),
                 }
             )
             aw = office.awareness
@@ -249,7 +250,42 @@ class PolicySide:
             "awareness": pa.concat_tables(aware) if aware else _empty(AWARENESS),
             "persons": self.population.table("person", codes.get("person", {})),
             "enterprises": self.population.table("enterprise", codes.get("enterprise", {})),
+            "records": pa.concat_tables([self._records(t) for t in self.libraries]),
         }
+
+    def _records(self, target: str) -> pa.Table:
+        """The platform's records at the end of the run of those truly eligible for one of the
+        target's policies and not paid, in the fields its policies read, beside truth: what
+        "who is missed, and why" reads. Values in the library's encoding (codes as their
+        index, dates as days since 1970)."""
+        missed = np.zeros(self.population[target].size, bool)
+        read: set[str] = set()  # only the fields some policy of the target reads
+        for policy in self.matcher.policies:
+            office = self.offices[policy.id]
+            if policy.target == target:
+                missed |= office.truly_eligible & ~office.paid
+                read |= policy.eligible_node.fields() | policy.amount.node.fields()
+        rows = np.flatnonzero(missed)
+        library = self.libraries[target]
+        columns = self.population[target].library_columns()
+        truth = {name: columns[name] for name in sorted(read)}
+        parts = [
+            pa.table(
+                {
+                    "target": pa.array([target] * len(rows), pa.string()),
+                    "entity": rows.astype(np.int64),
+                    "field": pa.array([name] * len(rows), pa.string()),
+                    "truth": column[rows].astype(np.float64),
+                    "recorded": pa.array(
+                        library.values[name][rows].astype(np.float64),
+                        mask=~library.known[name][rows],
+                    ),
+                    "registered": library.registered[rows],
+                }
+            )
+            for name, column in truth.items()
+        ]
+        return pa.concat_tables(parts) if parts else RECORDS.empty_table()
 
 
 POLICIES = pa.schema(
@@ -262,6 +298,17 @@ POLICIES = pa.schema(
         ("valid_to", pa.date32()),
         ("budget_total_fen", pa.int64()),
         ("budget_committed_fen", pa.int64()),
+        ("fields", pa.list_(pa.string())),  # the library fields its conditions and amount read
+    ]
+)
+RECORDS = pa.schema(
+    [
+        ("target", pa.string()),
+        ("entity", pa.int64()),
+        ("field", pa.string()),
+        ("truth", pa.float64()),
+        ("recorded", pa.float64()),  # null: the platform does not know it
+        ("registered", pa.bool_()),  # false: the platform has no record of the entity
     ]
 )
 AWARENESS = pa.schema(

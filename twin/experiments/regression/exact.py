@@ -24,6 +24,7 @@ class Change:
     figure: str
     old: object
     new: object
+    unit: str | None = None
 
     @property
     def difference(self) -> float | None:
@@ -59,10 +60,11 @@ def changes(snapshot: dict[str, dict], figures: dict[str, SummaryFigure]) -> lis
     out = []
     for name in sorted(set(snapshot) | set(figures)):
         old, new = snapshot.get(name), figures.get(name)
+        unit = new.unit if new is not None else old["unit"]
         if old is None or new is None:
-            out.append(Change(name, old and old["value"], new and new.value))
+            out.append(Change(name, old and old["value"], new and new.value, unit))
         elif not same(old["value"], new.value) or old["unit"] != new.unit:
-            out.append(Change(name, old["value"], new.value))
+            out.append(Change(name, old["value"], new.value, unit))
     return out
 
 

@@ -6,14 +6,18 @@ import math
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from datafiles import format_duration
 from twin.core.atomic import write_text_atomic
 from twin.experiments.regression.exact import ExactResult
 from twin.experiments.regression.statistical import MOVED, TOO_WIDE, StatisticalResult
+from twin.runs.intervals import Estimate
+from twin.runs.readable import readable, readable_difference, scale_for
 
 
-def _g(v: object) -> str:
-    return f"{v:.6g}" if isinstance(v, float) else "-" if v is None else str(v)
+def _g(v: object, unit: str | None = None) -> str:
+    """A figure as a reader reads it (percentages, days, yuan); a non-number as it is."""
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return readable(v, unit)
+    return "-" if v is None else str(v)
 
 
 def exact_lines(result: ExactResult) -> list[str]:
@@ -24,27 +28,33 @@ def exact_lines(result: ExactResult) -> list[str]:
     lines = [f"{result.case}: {len(result.changes)} figures moved"] if result.changes else []
     width = max((len(c.figure) for c in result.changes), default=0)
     for c in result.changes:
-        diff = "" if c.difference is None else f"  ({c.difference:+.6g})"
-        lines.append(f"  {c.figure:<{width}}  {_g(c.old)} -> {_g(c.new)}{diff}")
+        old, new = _g(c.old, c.unit), _g(c.new, c.unit)
+        if old == new:  # moved below the readable precision: show the bits that moved
+            old, new = repr(c.old), repr(c.new)
+        d = c.difference
+        diff = "" if d is None else f"  ({readable_difference(Estimate(1, d), c.unit)})"
+        lines.append(f"  {c.figure:<{width}}  {old} -> {new}{diff}")
     lines += [f"{result.case}: outside physical limits: {p}" for p in result.limits]
     return lines
 
 
-def _in(v: float | None, unit: str | None) -> str:
-    """A value for reading: times as durations (9m30s), other numbers to 4 figures."""
+def _in(v: float | None, unit: str | None, *, spread: bool = False) -> str:
+    """A value in the one readable format; a ``spread`` (band, tolerance, difference) of
+    shares in percentage points."""
     if v is None or not math.isfinite(v):
-        return "-" if v is None else str(v)
-    if unit == "s":
-        return ("-" if v < 0 else "") + format_duration(round(abs(v), 1))
-    return f"{v:,.4g}" if abs(v) < 1e6 else f"{v:,.0f}"
+        return "-"
+    if not spread:
+        return readable(v, unit)
+    s = scale_for(unit, v, difference=True)
+    return f"{v / s.divisor:,.{s.decimals}f}{s.suffix}"
 
 
 def statistical_lines(result: StatisticalResult) -> list[str]:
     lines = [f"{result.case}:"]
     for k in result.kpis:
-        base = f"{_in(k.baseline, k.unit)} +- {_in(k.band, k.unit)}"
+        base = f"{_in(k.baseline, k.unit)} ± {_in(k.band, k.unit, spread=True)}"
         line = f"  {k.kpi:<44} {base:>24}  now {_in(k.now, k.unit):>12}"
-        line += f"  tolerance {_in(k.tolerance, k.unit)}  {k.status}"
+        line += f"  tolerance {_in(k.tolerance, k.unit, spread=True)}  {k.status}"
         if k.status == MOVED and k.beyond_tolerance:
             line += ", beyond the tolerance"
         line += "" if k.ok else "  FAIL"
@@ -52,7 +62,8 @@ def statistical_lines(result: StatisticalResult) -> list[str]:
             line += f" (about {k.replications_needed} replications would resolve it)"
         elif k.noise:
             diff = (k.now or 0.0) - (k.baseline or 0.0)
-            line += f" (paired difference {_in(diff, k.unit)} +- {_in(k.noise, k.unit)})"
+            noise = _in(k.noise, k.unit, spread=True)
+            line += f" (paired difference {_in(diff, k.unit, spread=True)} ± {noise})"
         if k.unit not in (None, "s", "share"):
             line += f"  [{k.unit}]"
         lines.append(line)

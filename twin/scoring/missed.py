@@ -1,0 +1,146 @@
+"""Who is missed, and why: for each (policy, entity) truly eligible during the run and not paid,
+the stage of delivery where it dropped out (docs/metrics.md, "Who is missed").
+
+A pure function of the run's tables. The stages are checked from the end of the path back to
+its start, so each entity gets the furthest stage it reached: money sent back beats a
+rejection, a rejection beats never having heard. The platform's records are read as they stood
+at the end of the run (``records.parquet``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+# Each reason, what it means to a planner, in the order they are checked.
+REASONS = {
+    "payment returned": "paid, but the bank sent the money back (an invalid account)",
+    "budget exhausted": "approved, but the policy's budget had run out (or they wait on a list)",
+    "payment under way": "approved or confirmed; the money had not landed when the run ended",
+    "rejected": "applied or reviewed, and refused",
+    "needs review": "queued for a reviewer, still waiting when the run ended",
+    "gave up on the evidence": "set out to apply and gave up gathering the evidence",
+    "gathering evidence": "still gathering evidence to apply when the run ended",
+    "not in the library": "the platform has no record of them",
+    "stale field": "the platform's record holds a wrong value in a field the policy reads",
+    "unknown field": "the platform does not know a field the policy reads",
+    "never heard": "never heard of the policy (no push reached them, nobody told them)",
+    "heard but did not act": "knew of the policy and did not confirm or apply",
+    "not yet reached": "none of the above: eligible too late in the run to be reached",
+}
+MISSED = pa.schema(
+    [
+        ("policy_id", pa.string()),
+        ("entity", pa.int64()),
+        ("reason", pa.string()),
+        ("fields", pa.string()),  # the policy's fields the platform has wrong or unknown
+        ("eligible_since", pa.float64()),  # seconds from the start of the run
+    ]
+)
+_PLATFORM_DECIDES = ("auto", "push")  # deliveries where the platform finds the beneficiary
+
+
+def missed(tables: dict[str, pa.Table]) -> pa.Table:
+    """One row per (policy, entity) truly eligible and not paid, with its reason."""
+    parts = [_policy(tables, p) for p in tables["policies"].to_pylist()]
+    return pa.concat_tables(parts) if parts else MISSED.empty_table()
+
+
+def _policy(tables: dict[str, pa.Table], policy: dict) -> pa.Table:
+    pid = policy["policy_id"]
+    truth = _of(tables["truth"], pid)
+    payments = _of(tables["payments"], pid)
+    status = payments["status"].to_numpy(zero_copy_only=False)
+    paid = _entities(payments, status == "paid")
+    keep = ~np.isin(truth["entity"].to_numpy(), paid)
+    who = truth["entity"].to_numpy()[keep]
+    since = truth["since"].to_numpy()[keep]
+    reason = np.full(len(who), "", dtype=object)
+    fields = _wrong_fields(tables["records"], policy, who)
+
+    def mark(name: str, hit: np.ndarray) -> None:
+        reason[(reason == "") & hit] = name
+
+    actions = _of(tables["actions"], pid)
+    done = actions["action"].to_numpy(zero_copy_only=False)
+    matches = _of(tables["matches"], pid)
+    how = matches["delivery"].to_numpy(zero_copy_only=False)
+    decisions = _of(tables["decisions"], pid)
+    outcome = decisions["outcome"].to_numpy(zero_copy_only=False)
+    applications = _of(tables["applications"], pid)
+    applied = applications["outcome"].to_numpy(zero_copy_only=False)
+    mark("payment returned", _has(who, payments, status == "returned"))
+    held = np.isin(status, ["budget_exhausted", "waitlisted"])
+    mark("budget exhausted", _has(who, payments, held))
+    sent = _has(who, matches, how != "push") | _has(who, actions, done == "confirm")
+    mark("payment under way", sent)
+    refused = _has(who, decisions, outcome != "approved") | _has(
+        who, applications, applied == "rejected"
+    )
+    mark("rejected", refused)
+    mark("needs review", np.isin(who, _of(tables["reviews"], pid)["entity"].to_numpy()))
+    mark("gave up on the evidence", _has(who, actions, done == "gave up"))
+    mark("gathering evidence", _has(who, actions, done == "evidence"))
+    if policy["delivery"] in _PLATFORM_DECIDES:
+        unfound = ~np.isin(who, matches["entity"].to_numpy())
+        mark("not in the library", unfound & fields.unregistered)
+        mark("stale field", unfound & (fields.stale != ""))
+        mark("unknown field", unfound & (fields.unknown != ""))
+        mark("not yet reached", unfound)
+    heard = np.isin(who, _of(tables["awareness"], pid)["entity"].to_numpy())
+    mark("never heard", ~heard)
+    mark("heard but did not act", heard)
+    wrong = np.where(fields.stale != "", fields.stale, fields.unknown)
+    return pa.table(
+        {
+            "policy_id": pa.array([pid] * len(who), pa.string()),
+            "entity": who.astype(np.int64),
+            "reason": pa.array(reason.tolist(), pa.string()),
+            "fields": pa.array([w or None for w in wrong.tolist()], pa.string()),
+            "eligible_since": since.astype(np.float64),
+        },
+        schema=MISSED,
+    )
+
+
+class _Fields:
+    """Per entity: no record at all, and the policy's fields recorded wrongly or not known
+    (comma-separated names, "" for none)."""
+
+    def __init__(self, unregistered: np.ndarray, stale: np.ndarray, unknown: np.ndarray) -> None:
+        self.unregistered, self.stale, self.unknown = unregistered, stale, unknown
+
+
+def _wrong_fields(records: pa.Table, policy: dict, who: np.ndarray) -> _Fields:
+    theirs = records.filter(pc.equal(records["target"], policy["target"]))
+    absent = theirs["entity"].to_numpy()[~theirs["registered"].to_numpy(zero_copy_only=False)]
+    mine = theirs.filter(pc.is_in(theirs["field"], pa.array(policy["fields"] or [], pa.string())))
+    entity = mine["entity"].to_numpy()
+    name = mine["field"].to_numpy(zero_copy_only=False)
+    recorded = mine["recorded"].to_numpy(zero_copy_only=False)
+    known = mine["recorded"].is_valid().to_numpy(zero_copy_only=False)
+    stale = known & (recorded != mine["truth"].to_numpy())
+    return _Fields(
+        np.isin(who, absent), _names(who, entity, name, stale), _names(who, entity, name, ~known)
+    )
+
+
+def _names(who: np.ndarray, entity: np.ndarray, name: np.ndarray, hit: np.ndarray) -> np.ndarray:
+    out: dict[int, list[str]] = {}
+    for e, n in zip(entity[hit].tolist(), name[hit].tolist(), strict=True):
+        out.setdefault(e, []).append(n)
+    return np.array([", ".join(sorted(out.get(e, []))) for e in who.tolist()], dtype=object)
+
+
+def _of(table: pa.Table, policy_id: str) -> pa.Table:
+    return table.filter(pc.equal(table["policy_id"], policy_id))
+
+
+def _entities(table: pa.Table, where: np.ndarray) -> np.ndarray:
+    return table["entity"].to_numpy()[where]
+
+
+def _has(who: np.ndarray, table: pa.Table, where: np.ndarray) -> np.ndarray:
+    """Whether each of ``who`` has a row of ``table`` where ``where`` holds."""
+    return np.isin(who, _entities(table, where))
