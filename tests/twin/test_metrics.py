@@ -139,3 +139,29 @@ def test_first_offline_alert_after_each_silence():
 def test_every_metric_has_a_unit_and_a_formula():
     for metric in m.METRICS.values():
         assert metric.unit and metric.formula
+
+
+def test_desk_utilisation_counts_the_operators_staffed_at_the_run_scale():
+    """One day at scale 0.01 of a desk of 300 from 08:00 and 60 from 20:00: 3 operators for 12 h
+    and 1 for 12 h (0.6 rounds up to one person), 48 operator-hours; two calls of an hour each
+    answered make 2/48 of that time."""
+    import pyarrow as pa
+
+    import twin
+    from tests.conftest import SKELETON
+    from twin.scoring.summary import score
+
+    shifts = [{"from": "08:00", "operators": 300}, {"from": "20:00", "operators": 60}]
+    levers = {"city.scale": 0.01, "duration": "1d", "desk.shifts": shifts}
+    scenario = twin.load_scenario(SKELETON, levers)
+    calls = pa.table(
+        {
+            "arrived": [9 * 3600.0, 10 * 3600.0],
+            "answered": [9 * 3600.0, 10 * 3600.0],
+            "finished": [10 * 3600.0, 11 * 3600.0],
+            "outcome": ["answered", "answered"],
+            "topic": ["a", "a"],
+        }
+    )
+    tables = twin.run(scenario).tables | {"calls": calls}
+    assert score(tables, scenario)["metrics"]["desk_utilisation"]["value"] == pytest.approx(2 / 48)

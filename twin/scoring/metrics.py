@@ -134,7 +134,11 @@ METRICS = {
         ),
         Metric("time_to_money_from_match_p95", "s", "95th percentile of (paid_at - matched_at)"),
         Metric("budget_used", "share", "amount committed / the policy's budget", per_policy=True),
-        Metric("desk_utilisation", "share", "time operators spent answering / time on duty"),
+        Metric(
+            "desk_utilisation",
+            "share",
+            "time operators spent answering / time on duty of the operators staffed at the scale",
+        ),
         Metric(
             "incident_precision",
             "share",

@@ -121,8 +121,9 @@ def _desk(calls: pa.Table, scenario) -> dict:
 
 
 def _operator_seconds(scenario) -> float:
-    """Operator-seconds on duty over the run, from the daily shift plan."""
-    shifts = sorted((s.from_, s.operators) for s in scenario.desk.shifts)
+    """Operator-seconds on duty over the run, from the daily shift plan as staffed at the
+    run's scale (docs/capacity.md)."""
+    shifts = sorted(scenario.desk.plan(scenario.city.scale))
     ends = [t for t, _ in shifts[1:]] + [DAY + shifts[0][0]]
     per_day = sum(n * (end - start) for (start, n), end in zip(shifts, ends, strict=True))
     return per_day * scenario.duration / DAY
