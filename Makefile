@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/twin run $(SCENARIO) --out runs/demo
+	$(BIN)/twin run $(SCENARIO) --out runs/demo --force
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -12,13 +12,17 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated
 
 import numpy as np
+from pydantic import Field
 
 from alerting.prometheus import PrometheusRules, load_prometheus_rules, parse_selector
 from datafiles import Duration, Problem, Strict, read_yaml, validate
 
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+MAX_POINTS = 100_000  # samples of one input series
+MAX_EVALUATIONS = 100_000  # evaluations of one test group: eval_time / evaluation_interval
 _TERM = re.compile(rf"^({_NUMBER}|_|stale)(?:([+-])({_NUMBER}))?(?:x(\d+))?$")
 
 
@@ -39,7 +43,7 @@ class ExpectedAlert(Strict):
 class AlertTest(Strict):
     """The alerts expected for one rule at one evaluation time."""
 
-    eval_time: Duration
+    eval_time: Annotated[Duration, Field(ge=0)]
     alertname: str
     exp_alerts: list[ExpectedAlert] = []
 
@@ -47,7 +51,7 @@ class AlertTest(Strict):
 class TestGroup(Strict):
     """Input series and the expectations they are checked against."""
 
-    interval: Duration | None = None
+    interval: Annotated[Duration, Field(ge=1)] | None = None
     input_series: list[Series] = []
     alert_rule_test: list[AlertTest] = []
     name: str = ""
@@ -57,7 +61,7 @@ class TestFile(Strict):
     """A promtool rule test file: the rule files and the test groups."""
 
     rule_files: list[str]
-    evaluation_interval: Duration = 60.0
+    evaluation_interval: Annotated[Duration, Field(ge=1)] = 60.0
     tests: list[TestGroup]
 
 
@@ -69,6 +73,10 @@ def expand(values: str) -> list[float | str | None]:
         if not m:
             raise ValueError(f"cannot read {term!r}: use numbers, _, stale, a+bxn, a-bxn or axn")
         start, sign, step, times = m.groups()
+        if times and len(out) + int(times) >= MAX_POINTS:
+            raise ValueError(f"{term!r} makes the series longer than {MAX_POINTS:,} samples")
+        if not all(math.isfinite(float(x)) for x in (start, step) if x not in (None, "_", "stale")):
+            raise ValueError(f"cannot read {term!r}: a number too large to be finite")
         if start in ("_", "stale"):
             if sign:
                 raise ValueError(f"cannot read {term!r}: '{start}' takes no step")
@@ -121,6 +129,20 @@ def _run_group(path, spec, g, group, rules, origins, outcome) -> None:
     engine = PrometheusRules(rules, series)
     checks = sorted(enumerate(group.alert_rule_test), key=lambda c: c[1].eval_time)
     step, t, fed = spec.evaluation_interval, 0.0, 0
+    last = max((c.eval_time for _, c in checks), default=0.0)
+    if last / step > MAX_EVALUATIONS:
+        file, line, col = origins.get(("tests", g), (str(path), None, None))
+        outcome.problems.append(
+            Problem(
+                f"eval_time {last:g} s needs {last / step:,.0f} evaluations, more than the budget "
+                f"of {MAX_EVALUATIONS:,}",
+                file=file,
+                line=line,
+                key=f"tests[{g}].alert_rule_test",
+                hint="a longer evaluation_interval or an earlier eval_time",
+            )
+        )
+        return
     samples.sort(key=lambda x: x[1])
     for c, test in checks:
         while t <= test.eval_time + 1e-9:

@@ -131,7 +131,7 @@ class OfflineRule(Strict):
 class DeviceType(Strict):
     """A device type as the rules know it: how often it reports."""
 
-    report_interval: Duration
+    report_interval: Annotated[Duration, Field(gt=0)]
 
 
 class RuleSet(Strict):

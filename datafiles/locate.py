@@ -92,6 +92,45 @@ def _read_yaml(path: Path, size: int, max_bytes: int) -> tuple[Any, dict[KeyPath
             hint="data files hold text, numbers, dates, lists and mappings; tags like !!python "
             "are refused",
         ) from None
+    except _UNREADABLE as exc:  # a value its tag cannot be: 2022-02-30, !!int abc
+        raise _bad_scalar(node, text, str(path), exc) from None
+
+
+_UNREADABLE = (ValueError, TypeError, OverflowError, AttributeError)
+_LOOKS = {"timestamp": "a date", "int": "a whole number", "float": "a number", "bool": "yes or no"}
+
+
+def _bad_scalar(node: yaml.Node, text: str, file: str, exc: Exception) -> UserError:
+    """The first scalar that cannot be read as what it looks like (a date that does not exist,
+    ``!!int abc``), located by its line and key."""
+    loader = yaml.SafeLoader(text)
+    for key, scalar in _scalars(node, ()):
+        try:
+            loader.construct_object(scalar, deep=True)
+        except _UNREADABLE:
+            kind = scalar.tag.split(":")[-1]
+            date = kind == "timestamp"
+            return UserError.one(
+                f"'{scalar.value}' is not {_LOOKS.get(kind, kind)}",
+                file=file,
+                line=scalar.start_mark.line + 1,
+                column=scalar.start_mark.column + 1,
+                key=format_key(key),
+                expected="a date that exists, as YYYY-MM-DD" if date else _LOOKS.get(kind, kind),
+                hint="quote a value meant as text" + ("" if date else "; drop the !!tag"),
+            )
+    return UserError.one(f"not plain data: {exc}", file=file)
+
+
+def _scalars(node: yaml.Node, key: KeyPath):
+    if isinstance(node, yaml.ScalarNode):
+        yield key, node
+    elif isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            yield from _scalars(v, (*key, k.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, v in enumerate(node.value):
+            yield from _scalars(v, (*key, i))
 
 
 def _walk_marks(
@@ -108,7 +147,9 @@ def _walk_marks(
     seen.add(id(node))
     out[key] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
+        names: set[str] = set()
         for k, v in node.value:
+            _check_key(k, key, file, names)
             child = (*key, k.value)
             _walk_marks(v, child, file, out, seen)
             out[(*child, "<value>")] = out[child]
@@ -116,3 +157,24 @@ def _walk_marks(
     elif isinstance(node, yaml.SequenceNode):
         for i, v in enumerate(node.value):
             _walk_marks(v, (*key, i), file, out, seen)
+
+
+def _check_key(k: yaml.Node, key: KeyPath, file: str, names: set[str]) -> None:
+    """A mapping key is plain text (or a number), and appears once: YAML would silently keep
+    the last of two."""
+    where = {"file": file, "line": k.start_mark.line + 1, "column": k.start_mark.column + 1}
+    if not isinstance(k, yaml.ScalarNode):
+        raise UserError.one(
+            "a key must be plain text, not a list or mapping",
+            key=format_key(key),
+            hint="write 'name: value'",
+            **where,
+        )
+    if k.value in names:
+        raise UserError.one(
+            f"the key '{k.value}' appears twice in the same mapping",
+            key=format_key((*key, k.value)),
+            hint="YAML would keep only the last; remove or rename one",
+            **where,
+        )
+    names.add(k.value)

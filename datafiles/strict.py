@@ -7,6 +7,9 @@ from pydantic import BaseModel, ConfigDict
 
 class Strict(BaseModel):
     """Rejects keys it does not know (with a did-you-mean, see ``validate``) and cannot be
-    changed once read; fields with an alias (``from``, ``continue``) take it by either name."""
+    changed once read; fields with an alias (``from``, ``continue``) take it by either name.
+    Numbers are finite: ``.inf`` and ``.nan`` mean nothing a department can write down."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )

@@ -7,11 +7,26 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, PlainSerializer, ValidationInfo
+from pydantic import AfterValidator, BeforeValidator, Field, PlainSerializer, ValidationInfo
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 """A share or probability in [0, 1]."""
 Positive = Annotated[float, Field(gt=0.0)]
+
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def _folder_name(name: str) -> str:
+    if not _NAME.fullmatch(name) or ".." in name:
+        raise ValueError(
+            "a name of letters, digits, '.', '_' and '-' (at most 100), starting with a letter "
+            "or digit: it names a folder"
+        )
+    return name
+
+
+FolderName = Annotated[str, AfterValidator(_folder_name)]
+"""A name that becomes a folder's (a run's, a sweep's): no path separators, no '..'."""
 
 
 class _PathMarker:

@@ -11,6 +11,7 @@ SECONDS_PER_UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhdw])")
 _WHOLE = re.compile(r"\s*(?:\d+(?:\.\d+)?\s*[smhdw]\s*)+")
 DURATION_EXPECTED = "a duration with a unit, e.g. 90s, 15m, 2h, 30d or 1h30m"
+MAX_DURATION = 100 * 365 * 86400  # a century: no setting of the twin means more
 
 
 def parse_duration(text: str) -> float:
@@ -19,7 +20,10 @@ def parse_duration(text: str) -> float:
         raise ValueError(f"{DURATION_EXPECTED} (a bare number has no unit)")
     if not _WHOLE.fullmatch(text):
         raise ValueError(DURATION_EXPECTED)
-    return float(sum(float(n) * SECONDS_PER_UNIT[u] for n, u in _PART.findall(text)))
+    seconds = float(sum(float(n) * SECONDS_PER_UNIT[u] for n, u in _PART.findall(text)))
+    if seconds > MAX_DURATION:
+        raise ValueError(f"{DURATION_EXPECTED}, at most 100 years")
+    return seconds
 
 
 def format_duration(seconds: float) -> str:

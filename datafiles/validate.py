@@ -76,6 +76,8 @@ def fields_at(model: Any, loc: KeyPath) -> list[str]:
 def _hint(err: Mapping[str, Any]) -> str | None:
     if err["type"].startswith("date"):
         return "write dates as YYYY-MM-DD, e.g. 2022-06-01"
+    if "at most 100 years" in err["msg"]:
+        return "no setting of the twin lasts longer than a century"
     if "duration" in err["msg"]:
         return "durations need a unit: s, m, h, d or w"
     return None

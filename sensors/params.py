@@ -37,7 +37,7 @@ class IncidentRate(Strict):
     """How often an incident kind starts (per witnessing device or household, per year) and
     how long it lasts (median of a lognormal)."""
 
-    per_year: Annotated[float, Field(ge=0.0)]
+    per_year: Annotated[float, Field(ge=0.0, le=1000.0)]  # ~3 a day: beyond any real rate
     lasts: Annotated[Duration, Field(gt=0)]
 
 
@@ -85,7 +85,7 @@ class Sensing(Strict):
     routing: FilePath | None = None
     inhibition: bool = True
     deploy: dict[str, Deployment]
-    tick: Annotated[Duration, Field(gt=0)] = 60.0
+    tick: Annotated[Duration, Field(ge=10.0)] = 60.0  # NB-IoT devices report in minutes
     lookback: Annotated[Duration, Field(gt=0)] = 300.0
     incidents: dict[str, IncidentRate] = {}
     transport: Transport = Transport()

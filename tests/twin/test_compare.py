@@ -36,7 +36,7 @@ def test_variants_share_the_city_and_differ_by_their_delivery(comparison):
 def test_the_comparison_is_written_and_printed(comparison, tmp_path):
     out = comparison.write(tmp_path / "sandbox")
     files = {"apply", "push", "auto", "comparison.json", "replications.parquet", "comparison.png"}
-    files.add("variants.yaml")
+    files |= {"variants.yaml", "manifest.json"}
     assert {p.name for p in out.iterdir()} == files
     table = json.loads((out / "comparison.json").read_text())["figures"]
     assert set(table["elderly-care-allowance: awareness"]["variants"]) == {"apply", "push", "auto"}

@@ -188,6 +188,7 @@ def test_the_run_folder_holds_replication_zero_and_every_replication(replicated,
         "replications.parquet",
         "comparison.png",
         "variants.yaml",
+        "manifest.json",
     }
     again = Replicated.read(out)  # what a report reads back: the same figures, in order
     assert again.variants == replicated.replicated().variants

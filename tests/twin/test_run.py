@@ -54,6 +54,7 @@ FILES = {
     "records.parquet",
     "missed.parquet",
     "overview.png",
+    "manifest.json",
 }
 
 

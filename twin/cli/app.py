@@ -48,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--no-report", action="store_true", help="skip report.html and report.md")
+    run.add_argument("--force", action="store_true", help="replace an existing --out folder whole")
     rep = sub.add_parser("report", help="write report.html and report.md for a run folder")
     rep.add_argument("run_dir", type=Path, help="a run folder (what 'twin run --out' writes)")
     val = sub.add_parser("validate", help="check scenario files and the files they name")
@@ -108,17 +109,21 @@ def _replications(text: str) -> int:
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from twin.core.folders import check_destination
     from twin.report import write_report
-    from twin.runs.provenance import provenance, write_provenance
+    from twin.runs.provenance import provenance
     from twin.runs.runner import run
     from twin.scenario.loader import load_scenario
 
     scenario = load_scenario(args.scenario, args.overrides)
     out = args.out or Path("runs") / scenario.name
+    check_destination(out, replace=args.force)  # before the work, not after it
     started = time.perf_counter()
     replications = args.replications or scenario.replications
+    about = provenance(scenario, args.scenario, replications)
     if scenario.variants or replications > 1:
-        _run_variants(scenario, out, started, replications, quiet=args.quiet)
+        _run_variants(scenario, out, started, replications, quiet=args.quiet, force=args.force,
+                      about=about)  # fmt: skip
     else:
         with tqdm(
             total=scenario.days,
@@ -128,20 +133,21 @@ def _run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         ) as bar:
             result = run(scenario, on_day=lambda n: bar.update(1))
-        result.write(out)
+        result.write(out, replace=args.force, provenance=about)
         print(result.summary_table())
         _print_notes(result.notes())
         print(
             f"\n{scenario.days} days simulated in {time.perf_counter() - started:.1f} s; "
             f"results in {out}/"
         )
-    write_provenance(out, provenance(scenario, args.scenario, replications))
     if not args.no_report:
         print(f"report: {write_report(out)}")
     return 0
 
 
-def _run_variants(scenario, out: Path, started: float, replications: int, *, quiet: bool) -> None:
+def _run_variants(
+    scenario, out: Path, started: float, replications: int, *, quiet: bool, force: bool, about
+) -> None:
     """Every variant (or the scenario alone) in every replication, compared in one table."""
     from tqdm import tqdm
 
@@ -153,7 +159,7 @@ def _run_variants(scenario, out: Path, started: float, replications: int, *, qui
         comparison = run_variants(
             scenario, replications=replications, on_day=lambda name, n: bar.update(1)
         )
-    comparison.write(out)
+    comparison.write(out, replace=force, provenance=about)
     print(comparison.table())
     _print_notes(next(iter(comparison.results.values())).notes())
     runs = f"{variants} variants x " if variants else ""

@@ -17,9 +17,10 @@ class CityParams(Strict):
     multiplied by ``scale``."""
 
     scale: Annotated[float, Field(gt=0.0, le=1.0)] = 0.001
-    residents: Annotated[int, Field(gt=0)] = ningbo.RESIDENTS
-    enterprises: Annotated[int, Field(gt=0)] = ningbo.MARKET_ENTITIES
-    communities: Annotated[int, Field(ge=156)] = ningbo.COMMUNITIES
+    # upper bounds: about twice Ningbo's, beyond which a run at scale 1 exhausts memory
+    residents: Annotated[int, Field(gt=0, le=20_000_000)] = ningbo.RESIDENTS
+    enterprises: Annotated[int, Field(gt=0, le=3_000_000)] = ningbo.MARKET_ENTITIES
+    communities: Annotated[int, Field(ge=156, le=20_000)] = ningbo.COMMUNITIES
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from datafiles import Problem, Strict, UserError, read_yaml, validate
 from datafiles.kinds import expect_kind
+from datafiles.types import FolderName
 from twin.scenario.schema import Scenario
 
 
@@ -47,7 +48,7 @@ class Design(Strict):
 class SweepFile(Strict):
     """A sweep: one scenario, its base overrides, the swept parameters and the design."""
 
-    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9_.-]+$")]
+    name: FolderName
     description: str = ""
     scenario: Path
     base: dict[str, Any] = {}

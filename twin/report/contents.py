@@ -14,6 +14,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from datafiles import UserError
+from twin.core.folders import require_manifest
 from twin.report.groups import groups
 from twin.report.meanings import meaning
 from twin.runs.compare import SENSING, VARIANTS
@@ -86,6 +87,7 @@ def gather(folder: Path) -> Report:
 
 def _variants(folder: Path) -> list[Variant]:
     if (folder / "comparison.json").is_file():
+        require_manifest(folder)
         about = json.loads((folder / "comparison.json").read_text(encoding="utf-8"))
         names = about.get("variant_order") or sorted(
             p.name for p in folder.iterdir() if (p / "summary.json").is_file()

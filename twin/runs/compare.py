@@ -20,8 +20,10 @@ from pydantic import ValidationError
 
 from datafiles import Problem, UserError
 from twin.core.atomic import write_text_atomic
+from twin.core.folders import seal, whole_folder
 from twin.runs.intervals import CONFIDENCE
 from twin.runs.plots import comparison
+from twin.runs.provenance import write_provenance
 from twin.runs.replications import Figure, Replicated, figure_of, replication_seed
 from twin.runs.results import RunResult
 from twin.runs.runner import run
@@ -128,20 +130,28 @@ class Comparison:
         """The variants side by side on their share indicators (None if none is a share)."""
         return comparison(self.replicated())
 
-    def write(self, out: str | Path) -> Path:
-        """Replication 0's run folder per variant, the comparison (comparison.json,
-        replications.parquet, comparison.png) and the question (variants.yaml)."""
+    def write(
+        self, out: str | Path, *, replace: bool = False, provenance: dict | None = None
+    ) -> Path:
+        """Write, whole or not at all: replication 0's run folder per variant, the comparison
+        (comparison.json, replications.parquet, comparison.png) and the question
+        (variants.yaml); an existing folder holding files is refused unless ``replace``."""
         out = Path(out)
-        for name, result in self.results.items():
-            result.write(out / name, variant=name)
-        self.replicated().write(out)
-        question = {
-            "scenario": self.scenario.name,
-            "description": self.scenario.description,
-            "variants": self.scenario.to_json_dict().get("variants") or {},
-        }
-        text = yaml.safe_dump(question, sort_keys=False, allow_unicode=True)
-        write_text_atomic(out / VARIANTS, text)
+        with whole_folder(out, replace=replace) as staging:
+            for name, result in self.results.items():
+                (staging / name).mkdir()
+                result.write_files(staging / name, variant=name)
+                seal(staging / name)
+            self.replicated().write(staging)
+            question = {
+                "scenario": self.scenario.name,
+                "description": self.scenario.description,
+                "variants": self.scenario.to_json_dict().get("variants") or {},
+            }
+            text = yaml.safe_dump(question, sort_keys=False, allow_unicode=True)
+            write_text_atomic(staging / VARIANTS, text)
+            if provenance is not None:
+                write_provenance(staging, provenance)
         return out
 
     def _shown(self) -> list[tuple[str, str, str | None]]:

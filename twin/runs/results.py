@@ -11,7 +11,9 @@ import pyarrow.parquet as pq
 import yaml
 from matplotlib.figure import Figure
 
+from twin.core.folders import whole_folder
 from twin.runs.plots import overview
+from twin.runs.provenance import write_provenance
 from twin.runs.readable import SHARE, TIMES, YUAN, readable
 from twin.scenario.schema import Scenario
 
@@ -53,22 +55,37 @@ class RunResult:
         """The overview figure (twin/runs/plots.py), titled with ``variant`` if given."""
         return overview(self.tables, self.daily, self.scenario, variant)
 
-    def write(self, out: str | Path, variant: str | None = None) -> Path:
-        """Write the run folder: scenario.yaml, summary.json, daily and event Parquet, a PNG."""
+    def write(
+        self,
+        out: str | Path,
+        variant: str | None = None,
+        *,
+        replace: bool = False,
+        provenance: dict | None = None,
+    ) -> Path:
+        """Write the run folder whole or not at all (docs/robustness.md): an existing folder
+        holding files is refused unless ``replace``."""
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "scenario.yaml").write_text(
+        with whole_folder(out, replace=replace) as staging:
+            self.write_files(staging, variant)
+            if provenance is not None:
+                write_provenance(staging, provenance)
+        return out
+
+    def write_files(self, folder: Path, variant: str | None = None) -> None:
+        """The run's files into an existing folder: scenario.yaml, summary.json, daily and
+        event Parquet, the overview PNG."""
+        (folder / "scenario.yaml").write_text(
             yaml.safe_dump(self.scenario.to_json_dict(), sort_keys=False), encoding="utf-8"
         )
-        (out / "summary.json").write_text(
+        (folder / "summary.json").write_text(
             json.dumps(self.summary, indent=2) + "\n", encoding="utf-8"
         )
-        pq.write_table(self.daily, out / "daily.parquet")
+        pq.write_table(self.daily, folder / "daily.parquet")
         for name, table in self.tables.items():
-            pq.write_table(table, out / f"{name}.parquet")
+            pq.write_table(table, folder / f"{name}.parquet")
         fig = self.figure(variant)
-        fig.savefig(out / "overview.png", dpi=100, metadata={"Software": None})
-        return out
+        fig.savefig(folder / "overview.png", dpi=100, metadata={"Software": None})
 
 
 def staffing_notes(staffing: pa.Table | None, scale: float) -> list[str]:

@@ -36,6 +36,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     if problems:
         raise UserError(problems)
     policies = load_policies(scenario.policies, registries)
+    problems += _one_file_per_id(policies)
     ids = [p.id for p in policies]
     problems += [
         Problem(
@@ -106,6 +107,27 @@ def load_policies(paths: Iterable[Path], registries: Mapping[str, Registry]) -> 
     if problems:
         raise UserError(problems)
     return policies  # type: ignore[return-value]
+
+
+def _one_file_per_id(policies: list[Policy]) -> list[Problem]:
+    """A run matches one version of each policy: two files with one id are a fault of the
+    scenario's list, whatever their dates."""
+    first: dict[str, Policy] = {}
+    out = []
+    for p in policies:
+        if p.id in first:
+            out.append(
+                Problem(
+                    f"policy '{p.id}' is also in {first[p.id].file}",
+                    file=p.file,
+                    line=p.origins.get(("id",), (None, None))[1],
+                    key="id",
+                    hint="list one file per policy id under 'policies' (versions of a policy "
+                    "over time go in one file's dated parameters)",
+                )
+            )
+        first.setdefault(p.id, p)
+    return out
 
 
 def _unknown_sources(scenario: Scenario, target: str, registry: Registry | None) -> list:

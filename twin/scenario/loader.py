@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from datafiles import KeyPath, Origin, UserError, format_key, read_yaml, validate
 from datafiles.kinds import expect_kind
 from datafiles.types import IS_PATH
-from twin.scenario.schema import Scenario
+from twin.scenario.schema import MAX_TICKS, Scenario
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
@@ -26,7 +26,24 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     for key, value, origin in _parse_overrides(overrides):
         _set_key(data, origins, key, value, origin)
         _resolve_paths(data, origins, Scenario, ())
-    return validate(Scenario, data, origins, str(path))
+    scenario = validate(Scenario, data, origins, str(path))
+    _within_budget(scenario, origins, str(path))
+    return scenario
+
+
+def _within_budget(scenario: Scenario, origins: dict, file: str) -> None:
+    """Work a run would do, bounded before it starts (docs/robustness.md)."""
+    ticks = scenario.duration / scenario.sensing.tick
+    if scenario.sensing.enabled and ticks > MAX_TICKS:
+        where = origins.get(("sensing", "tick")) or origins.get(("duration",)) or (file, None, None)
+        raise UserError.one(
+            f"sensing would evaluate {ticks:,.0f} ticks (duration / sensing.tick), more than "
+            f"the budget of {MAX_TICKS:,}",
+            file=where[0],
+            line=where[1],
+            key="sensing.tick",
+            hint="a longer sensing.tick, a shorter duration, or sensing.enabled: false",
+        )
 
 
 # -- reading files ---------------------------------------------------------------------------
@@ -103,6 +120,14 @@ def _parse_overrides(
             value = yaml.safe_load(raw) if raw.strip() else ""
         except yaml.YAMLError:
             value = raw
+        except (ValueError, TypeError, OverflowError, AttributeError):  # 2022-02-30
+            raise UserError.one(
+                f"'{raw}' cannot be read: it looks like a date or number that does not exist",
+                file=f"--set {item}",
+                key=key.strip(),
+                expected="a date that exists (YYYY-MM-DD), a number, or text",
+                hint="quote it to mean text: --set 'key=\"value\"'",
+            ) from None
         out.append((tuple(key.strip().split(".")), value, (f"--set {item}", None, None)))
     return out
 

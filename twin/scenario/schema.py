@@ -8,7 +8,7 @@ sensors/params.py ...): one name and one unit from the scenario file to the code
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -22,21 +22,24 @@ from agents.pushes import Pushes
 from agents.townships import Response
 from agents.treasury import Treasury
 from datafiles import Duration, Strict
-from datafiles.types import FilePath
+from datafiles.types import FilePath, FolderName
 from sensors.params import Sensing
 from twin.core.city import CityParams
 from twin.core.units import DAY
 from twin.scenario.faults import Faults
 
+MAX_RUN = 20 * 365 * DAY  # twenty years of simulated time
+MAX_TICKS = 1_000_000  # sensing evaluations in one run: about two years at one a minute
+
 
 class Scenario(Strict):
     """One run of the twin: a city, its libraries, policies, payment route, sensing and response."""
 
-    name: str
+    name: FolderName
     description: str = ""
-    seed: int
-    start: dt.date
-    duration: Duration
+    seed: Annotated[int, Field(ge=0, lt=2**63)]
+    start: Annotated[dt.date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2200, 12, 31))]
+    duration: Annotated[Duration, Field(gt=0, le=MAX_RUN)]
     city: CityParams = CityParams()
     libraries: Libraries
     policies: list[FilePath] = []

@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from datafiles import UserError, read_yaml, validate
+from twin.core.folders import require_manifest
 from twin.scenario.schema import Scenario
 from twin.scoring.summary import score as score_tables
 
@@ -24,10 +25,12 @@ def read_run(folder: str | Path) -> tuple[Scenario, dict[str, pa.Table]]:
     folder = Path(folder)
     file = folder / "scenario.yaml"
     if not file.is_file():
-        raise UserError.one(
-            f"{folder} is not a run folder: it has no scenario.yaml",
-            hint="a run folder is what 'twin run --out FOLDER' writes",
-        )
+        hint = "a run folder is what 'twin run --out FOLDER' writes"
+        if (folder / "comparison.json").is_file():
+            hint = "this folder compares variants: read one of its sub-folders"
+        raise UserError.one("not a run folder: it has no scenario.yaml", file=str(folder),
+                            hint=hint)  # fmt: skip
+    require_manifest(folder)
     data, origins = read_yaml(file)
     scenario = validate(Scenario, data, origins, str(file))
     tables = {

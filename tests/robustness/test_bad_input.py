@@ -1,0 +1,121 @@
+"""Bad input a user types gets a located error and exit 2 before any work: dates that do not
+exist, values a tag cannot be, keys written twice, numbers beyond what their meaning allows,
+names that would become paths (docs/robustness.md)."""
+
+import time
+
+import pytest
+
+from tests.conftest import ROOT, SCENARIOS, SKELETON
+from twin.cli import main
+
+SMALL = ["--set", "duration=2d", "--set", "city.scale=0.0005", "--quiet"]
+
+
+def _fails_located(args, capsys, *expected: str) -> str:
+    started = time.perf_counter()
+    assert main(args) == 2
+    assert time.perf_counter() - started < 10  # refused before the work, not after it
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    for text in expected:
+        assert text in err, err
+    return err
+
+
+@pytest.mark.parametrize(
+    ("line", "where"),
+    [
+        ("start: 2022-02-30", "start: '2022-02-30' is not a date"),
+        ("seed: !!int abc", "seed: 'abc' is not a whole number"),
+        ("start: !!timestamp x", "start: 'x' is not a date"),
+        ("? [a, b]\n: 1", "a key must be plain text"),
+        ("name: twice\nname: again", "the key 'name' appears twice"),
+    ],
+)
+def test_a_scenario_value_yaml_cannot_read_is_located(line, where, write, capsys):
+    key = line.split(":")[0]
+    lines = [x for x in SKELETON.read_text().splitlines() if not x.startswith(f"{key}:")]
+    path = write("bad.yaml", "\n".join([*lines, line]) + "\n")
+    err = _fails_located(["validate", str(path)], capsys, where)
+    assert "bad.yaml:" in err  # the file and its line
+
+
+def test_a_policy_date_that_does_not_exist_is_located(tmp_path, capsys):
+    text = (SCENARIOS / "policies" / "elderly-care-allowance.yaml").read_text()
+    bad = tmp_path / "policies" / "p.yaml"
+    bad.parent.mkdir()
+    bad.write_text(text.replace("valid_from: 2022-01-01", "valid_from: 2022-02-30"))
+    assert "2022-02-30" in bad.read_text()
+    args = ["policy", "check", str(bad), "--fields", str(SCENARIOS / "fields")]
+    _fails_located(args, capsys, "p.yaml:", "valid_from: '2022-02-30' is not a date")
+
+
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        ("start=2022-02-30", "start"),
+        ("seed=-1", "greater than or equal to 0"),
+        ("duration=0s", "greater than 0"),
+        ("duration=99999999999w", "at most 100 years"),
+        ("start=9999-12-20", "less than or equal to 2200-12-31"),
+        ("city.residents=100000000000", "less than or equal to 20000000"),
+        ("city.scale=.inf", "finite number"),
+        ("approval.reviewers=.nan", "finite number"),
+        ("sensing.tick=0.01s", "greater than or equal to 10"),
+        ("sensing.incidents.gas_leak.per_year=1e9", "less than or equal to 1000"),
+        ("name=../../x", "it names a folder"),
+        ("name=..", "it names a folder"),
+    ],
+)
+def test_values_beyond_their_meaning_are_refused_before_the_run(override, expected, capsys):
+    args = ["run", str(SKELETON), *SMALL, "--set", override, "--out", "/nonexistent/never"]
+    _fails_located(args, capsys, f"--set {override}", expected)
+
+
+def test_a_sensing_run_that_would_never_end_is_refused_with_its_budget(capsys):
+    args = ["validate", str(SKELETON), "--set", "sensing.tick=10s", "--set", "duration=400d"]
+    _fails_located(args, capsys, "sensing.tick", "budget of 1,000,000")
+
+
+def test_a_sweep_named_dot_dot_is_refused(write, capsys):
+    text = (SCENARIOS / "sweeps" / "smoke.yaml").read_text().replace("name: smoke", "name: ..")
+    path = write("sweeps/dots.yaml", text.replace("../skeleton.yaml", str(SKELETON)))
+    _fails_located(["sweep", str(path)], capsys, "dots.yaml", "it names a folder")
+
+
+PROMTOOL = ROOT / "tests" / "alerting" / "promtool"
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (("evaluation_interval: 1m", "evaluation_interval: 0s"), "greater than or equal to 1"),
+        (("eval_time: 6m", "eval_time: 1000w"), "budget of 100,000"),
+        (("'20-2x8 50 50 50'", "'_x99999999999999999999'"), "longer than 100,000 samples"),
+        (("'20-2x8 50 50 50'", "'1e999'"), "too large to be finite"),
+    ],
+)
+def test_a_rule_test_that_would_never_end_is_refused(change, expected, tmp_path, capsys):
+    text = (PROMTOOL / "edge-test.yml").read_text()
+    assert change[0] in text
+    (tmp_path / "edge-rules.yml").write_text((PROMTOOL / "edge-rules.yml").read_text())
+    test = tmp_path / "edge-test.yml"
+    test.write_text(text.replace(change[0], change[1], 1))
+    _fails_located(["rules", "test", str(test)], capsys, "edge-test.yml", expected)
+
+
+def test_a_device_that_reports_every_zero_seconds_is_refused(tmp_path, capsys):
+    text = (SCENARIOS / "rules" / "city.yaml").read_text()
+    bad = tmp_path / "city.yaml"
+    bad.write_text(text.replace("gas: {report_interval: 1h}", "gas: {report_interval: 0s}"))
+    _fails_located(["rules", "check", str(bad)], capsys, "city.yaml", "greater than 0")
+
+
+def test_two_files_of_one_policy_id_are_a_located_error(tmp_path, capsys):
+    policy = SCENARIOS / "policies" / "elderly-care-allowance.yaml"
+    copy = tmp_path / "copy.yaml"
+    copy.write_text(policy.read_text())
+    both = f"policies=[{policy}, {copy}]"
+    args = ["validate", str(SCENARIOS / "policy-sandbox.yaml"), "--set", both]
+    _fails_located(args, capsys, "copy.yaml:", "policy 'elderly-care-allowance' is also in")
