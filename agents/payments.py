@@ -53,18 +53,15 @@ def release(
     key: object = None,
 ) -> None:
     """Money from the appropriation down to the policy's quota, through each account of
-    ``via`` in turn (city treasury, department, district treasury on the layered route)."""
-    if not via:  # the direct route: one posting
-        ledger.post(APPROPRIATION, quota(policy_id), amount_fen, at=at, ref=ref, key=_nth(key, 0))
-        return
+    ``via`` in turn (city treasury, department, district treasury on the layered route), as
+    one transaction."""
+    ledger.transact(release_postings(policy_id, amount_fen, via), at=at, ref=ref, key=key)
+
+
+def release_postings(policy_id: str, amount_fen: int, via: Sequence[str]) -> list:
+    """The postings of a release: one on the direct route, one per hop on the layered."""
     chain = [APPROPRIATION, *via, quota(policy_id)]
-    for i, (src, dst) in enumerate(itertools.pairwise(chain)):
-        ledger.post(src, dst, amount_fen, at=at, ref=ref, key=_nth(key, i))
-
-
-def _nth(key: object, i: int) -> object:
-    """The idempotency key of the i-th posting of a release."""
-    return None if key is None else (key, i)
+    return [(src, dst, amount_fen) for src, dst in itertools.pairwise(chain)]
 
 
 def settle(
@@ -72,19 +69,18 @@ def settle(
 ) -> str:
     """Pay one instruction from the policy's quota (``fund``: released from the appropriation
     first, through ``via``, for policies without a set budget); an invalid account sends it
-    back to the suspense account. Idempotent on the instruction's key."""
+    back to the suspense account. One transaction, idempotent on the instruction's key."""
     ref = ins.key
-    paid = ("paid", ref)
-    if ledger.seen(paid):
+    key = ("paid", ref)
+    if ledger.seen(key):
         return DUPLICATE
-    if fund:
-        release(ledger, ins.policy_id, ins.amount_fen, via, at=at, ref=ref, key=("funded", ref))
+    postings = release_postings(ins.policy_id, ins.amount_fen, via) if fund else []
     bank = account(ins.beneficiary)
-    ledger.post(quota(ins.policy_id), bank, ins.amount_fen, at=at, ref=ref, key=paid)
+    postings.append((quota(ins.policy_id), bank, ins.amount_fen))
     if not ins.account_valid:
-        ledger.post(bank, SUSPENSE, ins.amount_fen, at=at, ref=ref, key=("returned", ref))
-        return RETURNED
-    return PAID
+        postings.append((bank, SUSPENSE, ins.amount_fen))
+    ledger.transact(postings, at=at, ref=ref, key=key)
+    return PAID if ins.account_valid else RETURNED
 
 
 def settle_batch(

@@ -126,3 +126,63 @@ def test_the_layered_route_passes_money_down_every_level():
     assert all(ledger.balance(a) == 0 for a in via) and ledger.total() == 0
     release(ledger, "q", 500, via, at=1.0)
     assert ledger.balance("quota:q") == 500
+
+
+def test_a_truth_value_is_no_amount_and_keys_keep_their_type():
+    ledger = Ledger()
+    with pytest.raises(LedgerError, match="positive whole fen"):
+        ledger.post(APPROPRIATION, "a", True, at=0.0)  # type: ignore[arg-type]
+    for key in (1, True, 1.0):  # equal hashes in Python, three keys in the books
+        assert ledger.post(APPROPRIATION, "a", 5, at=0.0, key=key)
+    assert ledger.balance("a") == 15 and ledger.refused_duplicates == 0
+
+
+def test_a_transaction_that_cannot_be_made_whole_moves_nothing():
+    ledger = Ledger()
+    ledger.post(APPROPRIATION, "quota:p", 100, at=0.0)
+    before = (ledger.balance("quota:p"), len(ledger.journal.amount))
+    with pytest.raises(LedgerError, match="cannot pay"):  # the second posting overdraws
+        ledger.transact(
+            [("quota:p", "bank:1", 60), ("quota:p", "bank:2", 60)], at=1.0, key="payday"
+        )
+    assert (ledger.balance("quota:p"), len(ledger.journal.amount)) == before
+    assert ledger.balance("bank:1") == 0 and not ledger.seen("payday")  # may be retried
+
+
+@settings(max_examples=200, deadline=None)
+@given(instructions, st.integers(0, 60), st.booleans())
+def test_a_crash_at_any_posting_leaves_no_half_payment(batch, crash_at, layered):
+    """The payment process dies while checking the n-th posting of the run (a settlement of an
+    invalid account has two, a funded layered one five): nothing of the interrupted settlement
+    is booked, and replaying the batch pays each instruction once, into the right account."""
+    from agents.payments import settle
+
+    via = ("city_treasury", "department:d", "district_treasuries") if layered else ()
+    ledger, checked = Ledger(), [0]
+    real = Ledger._checked
+
+    def dying(self, *posting):
+        checked[0] += 1
+        if checked[0] == crash_at + 1:
+            raise Crash("the payment process died mid-settlement")
+        return real(self, *posting)
+
+    try:
+        Ledger._checked = dying  # type: ignore[method-assign]
+        for ins in batch:
+            settle(ledger, ins, at=0.0, fund=True, via=via)
+    except Crash:
+        pass
+    finally:
+        Ledger._checked = real  # type: ignore[method-assign]
+    for ins in batch:  # the restart replays everything
+        settle(ledger, ins, at=1.0, fund=True, via=via)
+    assert ledger.total() == 0
+    for ins in {i.key: i for i in batch}.values():
+        trace = ledger.entries(ins.key)
+        assert len(trace) == len(via) + 2 + (0 if ins.account_valid else 1)  # release, pay, back
+    valid = {i.key: i for i in batch if i.account_valid}.values()
+    returned = {i.key: i for i in batch if not i.account_valid}.values()
+    held = sum(ledger.balance(account(b)) for b in {i.beneficiary for i in batch})
+    assert held == sum(i.amount_fen for i in valid)
+    assert ledger.balance(SUSPENSE) == sum(i.amount_fen for i in returned)
