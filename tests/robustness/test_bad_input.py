@@ -119,3 +119,41 @@ def test_two_files_of_one_policy_id_are_a_located_error(tmp_path, capsys):
     both = f"policies=[{policy}, {copy}]"
     args = ["validate", str(SCENARIOS / "policy-sandbox.yaml"), "--set", both]
     _fails_located(args, capsys, "copy.yaml:", "policy 'elderly-care-allowance' is also in")
+
+
+@pytest.mark.parametrize(
+    ("design", "runs"),
+    [
+        ("{kind: lhs, samples: 1000000000}", "1,000,000,000"),
+        ("{kind: sobol, samples: 100000}", "800,000"),  # N (D + 2), D = 6
+        ("{kind: morris, samples: 100000000}", "700,000,000"),
+        ("{kind: factorial}", "1,000,000"),
+    ],
+)
+def test_a_design_beyond_its_budget_is_refused_before_drawing(design, runs, write, capsys):
+    levels = "[0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]"
+    ranged = "levels: " + levels if "factorial" in design else "range: [0.0, 0.9]"
+    keys = ["missing", "stale"]
+    params = [f"libraries.{t}.{k}: {{{ranged}}}" for t in ("person", "enterprise") for k in keys]
+    params += [f"behaviour.{k}: {{{ranged}}}" for k in ("act_per_day", "media_per_day")]
+    text = f"name: huge\nscenario: {SKELETON}\nseed: 1\ndesign: {design}\nparameters:\n"
+    path = write("huge.yaml", text + "".join(f"  {p}\n" for p in params) + "outputs: [coverage]\n")
+    _fails_located(["sweep", str(path)], capsys, "huge.yaml:4", f"draws {runs} runs")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sweep", str(SCENARIOS / "sweeps" / "smoke.yaml"), "--batch", "-1"],
+        ["sweep", str(SCENARIOS / "sweeps" / "smoke.yaml"), "-j", "0"],
+        ["policy", "generate", "--count", "100000000", "--out", "/nonexistent/x"],
+    ],
+)
+def test_counts_on_the_command_line_are_bounded(args, capsys):
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse's own refusal
+        code = exc.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "at least 1" in err or "from 1 to 100,000" in err

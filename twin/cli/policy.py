@@ -11,6 +11,8 @@ from datafiles.kinds import expect_kind
 from matching import Policy, load_registry, run_policy_tests
 from twin.scenario.inputs import load_policies
 
+MAX_GENERATED = 100_000  # synthetic policies one command writes
+
 
 def add_commands(sub) -> None:
     policy = sub.add_parser("policy", help="check policy files, estimate a draft")
@@ -175,8 +177,13 @@ def _generate(args: argparse.Namespace) -> int:
 
     from matching import synthetic_policies, write_library
 
-    if args.count < 1:
-        raise UserError.one("--count must be at least 1", file="--count", found=str(args.count))
+    if not 1 <= args.count <= MAX_GENERATED:
+        raise UserError.one(
+            f"--count must be from 1 to {MAX_GENERATED:,}",
+            file="--count",
+            found=str(args.count),
+            hint="the real platform holds 2,056 policies",
+        )
     registry = load_registry(args.fields / f"{args.target}.yaml")
     specs = synthetic_policies(registry, args.count, rng=np.random.default_rng(args.seed))
     paths = write_library(specs, args.out)

@@ -18,7 +18,7 @@ def add_commands(sub) -> None:
     )
     sweep.add_argument("--out", type=Path, help="results store (default: runs/sweeps/<name>)")
     sweep.add_argument(
-        "-j", "--jobs", type=int, default=os.cpu_count() or 1,
+        "-j", "--jobs", type=_at_least_one, default=os.cpu_count() or 1,
         help="local worker processes (default: one per core)",
     )  # fmt: skip
     where = sweep.add_mutually_exclusive_group()
@@ -26,7 +26,9 @@ def add_commands(sub) -> None:
         "--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers"
     )
     where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
-    sweep.add_argument("--batch", type=int, help="runs per task (default: chosen by size)")
+    sweep.add_argument(
+        "--batch", type=_at_least_one, help="runs per task (default: chosen by size)"
+    )
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     regress = sub.add_parser(
         "regress",
@@ -52,6 +54,10 @@ def add_commands(sub) -> None:
     q = rsub.add_parser("query", help="SQL over the store's 'runs' and 'failed' tables (DuckDB)")
     q.add_argument("store", type=Path)
     q.add_argument("sql")
+    q.add_argument(
+        "--timeout", type=_positive_seconds, default=60.0, metavar="SECONDS",
+        help="stop a query that runs longer (default 60)",
+    )  # fmt: skip
     c = rsub.add_parser("compact", help="fold per-run files into results.parquet")
     c.add_argument("store", type=Path)
     a = rsub.add_parser(
@@ -109,9 +115,14 @@ def _query(args: argparse.Namespace) -> int:
     from twin.experiments import store
 
     try:
-        frame = store.query(args.store, args.sql)
+        frame = store.query(args.store, args.sql, seconds=args.timeout)
     except FileNotFoundError as exc:
         raise UserError.one(str(exc), file=str(args.store), hint="run 'twin sweep' first") from None
+    except ValueError as exc:
+        raise UserError.one(str(exc), key="SQL", hint="for example: select * from runs") from None
+    except TimeoutError as exc:
+        hint = "narrow the query, or --timeout SECONDS"
+        raise UserError.one(str(exc), key="SQL", hint=hint) from None
     except duckdb.Error as exc:
         raise UserError.one(
             "the query failed", key="SQL", found=str(exc).splitlines()[0],
@@ -139,7 +150,12 @@ def _analyze(args: argparse.Namespace) -> int:
         raise UserError.one(
             "not a sweep's results store", file=str(args.store), hint="no sweep.json"
         )
-    spec = SweepFile.model_validate(json.loads(meta.read_text())["sweep"])
+    try:
+        spec = SweepFile.model_validate(json.loads(meta.read_text(encoding="utf-8"))["sweep"])
+    except (ValueError, KeyError, TypeError):
+        raise UserError.one(
+            "a damaged sweep.json", file=str(meta), hint="run the sweep again: 'twin sweep FILE'"
+        ) from None
     table = store.read(args.store)
     means = analysis.point_means(table, args.output)
     print(analysis.readable_means(means, args.output).to_string(index=False))
@@ -182,3 +198,24 @@ def _regress(args: argparse.Namespace) -> int:
     verdict += f"{len(failed)} of {len(results)} cases failed" if failed else "all cases pass"
     print(f"\n{level} level: {verdict} ({runs} runs in {seconds:.1f} s)")
     return 1 if failed else 0
+
+
+def _at_least_one(text: str) -> int:
+    """A count on the command line: a whole number of at least 1."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
+    return n
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < 1e6:
+        raise argparse.ArgumentTypeError(f"a number of seconds above 0, not {text!r}")
+    return seconds

@@ -11,15 +11,21 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from twin.core.atomic import write_text_atomic
+
 RUNS, TIMING, FAILED, COMPACT = "runs", "timing", "failed", "results.parquet"
+QUERY_SECONDS = 60.0  # a query's time budget
 
 
 def run_path(out: Path, run: str) -> Path:
@@ -34,9 +40,7 @@ def write_run(out: Path, row: Mapping[str, Any], wall_s: float) -> None:
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, path)
-    timing = out / TIMING / f"{row['run']}.json"
-    timing.parent.mkdir(parents=True, exist_ok=True)
-    timing.write_text(json.dumps({"wall_s": wall_s}), encoding="utf-8")
+    write_text_atomic(out / TIMING / f"{row['run']}.json", json.dumps({"wall_s": wall_s}))
 
 
 def remove_stale(out: Path) -> int:
@@ -63,38 +67,69 @@ def _alive(pid: int) -> bool:
 
 
 def write_failure(out: Path, run: str, error: str, attempts: int) -> None:
-    path = out / FAILED / f"{run}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"run": run, "attempts": attempts, "error": error}, indent=1))
+    text = json.dumps({"run": run, "attempts": attempts, "error": error}, indent=1)
+    write_text_atomic(out / FAILED / f"{run}.json", text)
 
 
 def done(out: Path) -> set[str]:
-    """Runs already in the store, as files or compacted."""
-    found = {p.stem for p in (out / RUNS).glob("*.parquet")}
+    """Runs already in the store, as files or compacted (a damaged file is not done: it runs
+    again)."""
+    found = set()
+    for path in (out / RUNS).glob("*.parquet"):
+        try:
+            pq.read_metadata(path)  # its footer: cheap, and absent from a damaged file
+        except (OSError, pa.ArrowException):
+            continue
+        found.add(path.stem)
     if (out / COMPACT).exists():
         found |= set(pq.read_table(out / COMPACT, columns=["run"])["run"].to_pylist())
     return found
 
 
 def read(out: Path) -> pa.Table:
-    """Every run's row, sorted by run key."""
-    parts = [pq.read_table(p) for p in sorted((out / RUNS).glob("*.parquet"))]
-    if (out / COMPACT).exists():
-        parts.append(pq.read_table(out / COMPACT))
-    if not parts:
+    """Every run's row, once each, sorted by run key; damaged files are skipped and named on
+    stderr."""
+    table, damaged, _ = _read(out)
+    if damaged:
+        names = ", ".join(str(p.relative_to(out)) for p in damaged)
+        print(f"skipped damaged files in {out}: {names} (those runs will run again)",
+              file=sys.stderr)  # fmt: skip
+    if table.num_rows == 0:
         raise FileNotFoundError(f"{out} holds no runs")
+    return table
+
+
+def _read(out: Path) -> tuple[pa.Table, list[Path], list[Path]]:
+    """(the runs, the damaged files, the per-run files read)."""
+    parts, damaged, files = [], [], sorted((out / RUNS).glob("*.parquet"))
+    sources = ([out / COMPACT] if (out / COMPACT).exists() else []) + files
+    for path in sources:
+        try:
+            part = pq.read_table(path)
+        except (OSError, pa.ArrowException):
+            damaged.append(path)
+            continue
+        if "run" in part.column_names:
+            parts.append(part)
+        else:
+            damaged.append(path)
+    if not parts:
+        return pa.table({"run": pa.array([], pa.string())}), damaged, []
     table = pa.concat_tables(parts, promote_options="default")
-    return table.sort_by("run")
+    _, first = np.unique(table["run"].to_numpy(zero_copy_only=False), return_index=True)
+    table = table.take(np.sort(first))  # a run both compacted and on file counts once
+    return table.sort_by("run"), damaged, [f for f in files if f not in damaged]
 
 
 def compact(out: Path) -> Path:
-    """Fold the per-run files into one ``results.parquet`` (sorted by run), then remove them."""
-    table = read(out)
-    tmp = out / f"{COMPACT}.tmp"
+    """Fold the per-run files into one ``results.parquet`` (sorted by run), then remove the
+    files it folded - and only those: runs a sweep writes meanwhile stay on file."""
+    table, _, folded = _read(out)
+    tmp = out / f"{COMPACT}.tmp{os.getpid()}"
     pq.write_table(table, tmp, compression="zstd")
     os.replace(tmp, out / COMPACT)
-    for p in (out / RUNS).glob("*.parquet"):
-        p.unlink()
+    for p in folded:
+        p.unlink(missing_ok=True)
     return out / COMPACT
 
 
@@ -103,18 +138,34 @@ def query_results(out: Path, sql: str):
     return query(out, sql)
 
 
-def query(out: Path, sql: str):
+def query(out: Path, sql: str, *, seconds: float = QUERY_SECONDS):
     """Run SQL over the store's ``runs`` table (and ``failed``), returning a DataFrame. The
     connection cannot read or write any file: the tables are handed to it, then external
-    access is switched off and the configuration locked."""
+    access is switched off and the configuration locked. A query running longer than
+    ``seconds`` is interrupted (TimeoutError)."""
+    if not sql.strip():
+        raise ValueError("no SQL given")
     con = duckdb.connect(":memory:")
-    runs = read(out)
-    con.register("runs", runs)
-    failures = [json.loads(p.read_text()) for p in sorted((out / FAILED).glob("*.json"))]
-    fails = (
-        pa.Table.from_pylist(failures) if failures else pa.table({"run": pa.array([], pa.string())})
-    )
-    con.register("failed", fails)
+    con.register("runs", read(out))
+    con.register("failed", _failures(out))
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
-    return con.execute(sql).fetch_df()
+    timer = threading.Timer(seconds, con.interrupt)
+    timer.start()
+    try:
+        return con.execute(sql).fetch_df()
+    except duckdb.InterruptException:
+        raise TimeoutError(f"the query ran longer than its budget of {seconds:g} s") from None
+    finally:
+        timer.cancel()
+
+
+def _failures(out: Path) -> pa.Table:
+    """The failure records; a damaged one is skipped and named on stderr."""
+    rows = []
+    for path in sorted((out / FAILED).glob("*.json")):
+        try:
+            rows.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            print(f"skipped a damaged failure record: {path}", file=sys.stderr)
+    return pa.Table.from_pylist(rows) if rows else pa.table({"run": pa.array([], pa.string())})

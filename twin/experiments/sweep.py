@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from datafiles import Problem, UserError
+from twin.core.atomic import write_text_atomic
 from twin.experiments import store
 from twin.experiments.designs import points, run_seed
 from twin.experiments.sweep_file import SweepFile
@@ -147,9 +148,8 @@ def run_sweep(
     have = store.done(out)
     todo = [r for r in runs if r.key not in have]
     progress = Progress(skipped=len(runs) - len(todo))
-    (out / "sweep.json").write_text(
-        json.dumps({"sweep": spec.model_dump(mode="json"), "runs": len(runs)}, indent=1) + "\n"
-    )
+    text = json.dumps({"sweep": spec.model_dump(mode="json"), "runs": len(runs)}, indent=1)
+    write_text_atomic(out / "sweep.json", text + "\n")
     fixed = {"scenario_hash": scenario_hash(spec), "code_version": __version__}
     by_key = {r.key: r for r in todo}
     attempts = dict.fromkeys(by_key, 0)

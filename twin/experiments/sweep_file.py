@@ -3,6 +3,7 @@ replications - validated against the scenario before any run starts."""
 
 from __future__ import annotations
 
+import math
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -69,10 +70,43 @@ def load_sweep(path: str | Path) -> SweepFile:
     spec = validate(SweepFile, data, origins, str(path))
     scenario = (path.parent / spec.scenario).resolve()
     spec = spec.model_copy(update={"scenario": scenario})
-    problems = _check_keys(spec, str(path))
+    problems = _check_keys(spec, str(path)) + _within_budget(spec, origins, str(path))
     if problems:
         raise UserError(problems)
     return spec
+
+
+MAX_RUNS = 100_000  # design points x replications of one sweep: days of runs at a second each
+
+
+def design_size(spec: SweepFile) -> int:
+    """How many points the design draws, counted without drawing them."""
+    d, n_vars = spec.design, len(spec.parameters)
+    if d.kind == "list":
+        return len(d.points)
+    if d.kind == "factorial":
+        return math.prod(len(p.levels or ()) for p in spec.parameters.values())
+    if d.kind == "lhs":
+        return d.samples
+    if d.kind == "sobol":
+        return d.samples * ((2 if d.second_order else 1) * n_vars + 2)
+    return d.samples * (n_vars + 1)  # morris: trajectories of D + 1 points
+
+
+def _within_budget(spec: SweepFile, origins: dict, file: str) -> list[Problem]:
+    runs = design_size(spec) * spec.replications
+    if runs <= MAX_RUNS:
+        return []
+    return [
+        Problem(
+            f"the design draws {runs:,} runs (points x replications), more than the budget of "
+            f"{MAX_RUNS:,}",
+            file=file,
+            line=origins.get(("design",), (None, None))[1],
+            key="design",
+            hint="fewer levels or samples, or split the sweep into several files",
+        )
+    ]
 
 
 def _check_keys(spec: SweepFile, file: str) -> list[Problem]:
