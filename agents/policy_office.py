@@ -324,6 +324,8 @@ class PolicyOffice(mesa.Agent):
             self.served[row] = True
             # the evidence shows the amount owed; a false claim asks for the typical amount
             owed = self.true_amount[row] if truly else self._typical_amount()
+            if not np.isfinite(owed):
+                return  # an amount nobody can work out is not paid
             self._pay(row, self._match(row, owed, at, "review"), at)
 
         false_claim = bool(self.false_claims[row])
@@ -331,6 +333,7 @@ class PolicyOffice(mesa.Agent):
 
     def _typical_amount(self) -> float:
         amounts = self.true_amount[self.truly_eligible]
+        amounts = amounts[np.isfinite(amounts)]
         return float(np.median(amounts)) if len(amounts) else 0.0
 
     def _pay(self, row: int, fen: int, matched_at: float) -> None:

@@ -100,13 +100,27 @@ class Matcher:
         return out
 
 
+MAX_AMOUNT_YUAN = 1e9  # one payment to one entity: beyond it an amount is a fault, not money
+
+
 def amounts_of(node: Node, table: Table, on: dt.date, n: int | None = None) -> np.ndarray:
-    """Amounts in yuan for every row (``n`` rows when the table holds no columns)."""
+    """Amounts in yuan for every row (``n`` rows when the table holds no columns): below 0
+    reads as nothing owed; unknown, not finite or above ``MAX_AMOUNT_YUAN`` as unknown (NaN),
+    which the platform cannot pay without a reviewer."""
+    value = raw_amounts(node, table, on, n)
+    with np.errstate(invalid="ignore"):
+        payable = np.isfinite(value) & (value <= MAX_AMOUNT_YUAN)
+    return np.where(payable, np.maximum(value, 0.0), np.nan)
+
+
+def raw_amounts(node: Node, table: Table, on: dt.date, n: int | None = None) -> np.ndarray:
+    """The amount expression's values as computed (NaN where a field is unknown)."""
     n = len(table) if n is None else n
-    value, known = node.eval(table, Context(on))
-    value = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        value, known = node.eval(table, Context(on))
+        value = np.broadcast_to(np.asarray(value, dtype=np.float64), (n,))
     known = np.broadcast_to(known, (n,))
-    return np.where(known, np.maximum(value, 0.0), np.nan)
+    return np.where(known, value, np.nan)
 
 
 def evaluate_policy(policy: Policy, table: Table, on: dt.date | None = None) -> PolicyMatch:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
@@ -191,9 +192,48 @@ def compile_policy(
         if expr is not None:
             conditions += [CompiledCondition(t, article, e) for t, e in _conjuncts(expr)]
     amount = _compile(spec.amount, registry, "number", params, ("amount",), file, origins, problems)
+    policy = None
+    if not problems:
+        policy = Policy(spec, tuple(conditions), amount, file, origins)  # type: ignore[arg-type]
+    if policy is not None:
+        problems += _constant_amount(policy)
     if problems:
         raise UserError(problems)
-    return Policy(spec, tuple(conditions), amount, file, origins)  # type: ignore[arg-type]
+    return policy  # type: ignore[return-value]
+
+
+def _constant_amount(policy: Policy) -> list[Problem]:
+    """An amount that reads no field is one number for everyone: it must be one a treasury can
+    pay (finite, at least 0, at most MAX_AMOUNT_YUAN) on every date of its parameters."""
+    if policy.amount.node.fields():
+        return []
+    from matching.engine import MAX_AMOUNT_YUAN, raw_amounts
+    from matching.table import Table
+
+    dates = sorted({policy.spec.valid_from, *_parameter_dates(policy.spec)})
+    values = [float(raw_amounts(policy.bind(d).amount, Table({}), d, 1)[0]) for d in dates]
+    bad = [v for v in values if not (math.isfinite(v) and 0 <= v <= MAX_AMOUNT_YUAN)]
+    if not bad:
+        return []
+    return [
+        Problem(
+            (
+                f"the amount is {bad[0]:,.2f} yuan for everyone"
+                if math.isfinite(bad[0])
+                else "the amount is not a finite number (a division by zero?)"
+            ),
+            file=policy.file,
+            line=policy.origins.get(("amount",), (None, None))[1],
+            key="amount",
+            expected=f"a finite amount from 0 to {MAX_AMOUNT_YUAN:,.0f} yuan",
+            hint="check for a division by zero, a sign, or a unit (amounts are in yuan)",
+        )
+    ]
+
+
+def _parameter_dates(spec: PolicySpec) -> set[dt.date]:
+    """Every date on which a parameter takes a new value."""
+    return {when for p in spec.parameters.values() for when in p.values}
 
 
 def _compile(text, registry, kind, params, key, file, origins, problems) -> Expr | None:

@@ -157,3 +157,57 @@ def test_counts_on_the_command_line_are_bounded(args, capsys):
     assert code == 2
     err = capsys.readouterr().err
     assert "at least 1" in err or "from 1 to 100,000" in err
+
+
+@pytest.mark.parametrize(
+    ("amount", "expected"),
+    [
+        ("1 / 0", "not a finite number"),
+        ("1000000000000000 * 1000", "1,000,000,000,000,000,000.00 yuan for everyone"),
+        ("0 - 50", "-50.00 yuan for everyone"),
+    ],
+)
+def test_a_constant_amount_no_treasury_can_pay_is_refused(amount, expected, tmp_path, capsys):
+    text = (SCENARIOS / "policies" / "elderly-care-allowance.yaml").read_text()
+    bad = tmp_path / "p.yaml"
+    bad.write_text("\n".join(
+        f"amount: '{amount}'" if x.startswith("amount:") else x for x in text.splitlines()
+    ))  # fmt: skip
+    args = ["policy", "check", str(bad), "--fields", str(SCENARIOS / "fields")]
+    _fails_located(args, capsys, "p.yaml:", "amount:", expected)
+
+
+def test_an_amount_that_is_no_money_for_some_is_unknown_for_them_in_engine_and_truth():
+    """Amounts that depend on the data: a division by a zero income, a sum beyond a billion,
+    a negative top-up. The engine and truth (written apart) agree: unknown, unknown, nothing."""
+    import datetime as dt
+
+    import numpy as np
+
+    from matching import Table, amounts_of, compile_expression, load_registry
+    from twin.world.truth import entitlement
+
+    registry = load_registry(SCENARIOS / "fields" / "person.yaml")
+    on = dt.date(2023, 1, 1)
+    income = np.array([0.0, 1.0, 2000.0])
+    text = "100 / income * 1000000000 - 1000"
+    node = compile_expression(text, registry, kind="number").node
+    engine = amounts_of(node, Table({"income": income}), on)
+    assert np.isnan(engine[0]) and np.isnan(engine[1]) and engine[2] == pytest.approx(49_999_000)
+    spec = _spec(text)
+    truth = entitlement(spec, registry, {"income": income}, on).amount
+    assert np.isnan(truth[0]) and np.isnan(truth[1]) and truth[2] == pytest.approx(49_999_000)
+    negative = compile_expression("500 - income", registry, kind="number").node
+    assert amounts_of(negative, Table({"income": income}), on)[2] == 0.0  # nothing owed
+
+
+def _spec(amount: str):
+    from matching import PolicySpec
+
+    return PolicySpec.model_validate(
+        {
+            "id": "top-up", "title": "t", "department": "d", "target": "person",
+            "source": {"document": "d", "article": "a"}, "valid_from": "2022-01-01",
+            "eligible": "income >= 0", "amount": amount,
+        }
+    )  # fmt: skip

@@ -51,8 +51,16 @@ def entitlement(
     conditions = [env.visit(_parse(t)) for t in texts]
     eligible = np.array(_full(_all(conditions).true, n), dtype=bool)  # writable: truth grows
     value = env.visit(_parse(spec.amount))
-    owed = np.where(_full(value.known, n), np.maximum(_full(value.v, n).astype(float), 0), np.nan)
+    with np.errstate(invalid="ignore"):
+        amount = _full(value.v, n).astype(float)
+        payable = _full(value.known, n) & np.isfinite(amount) & (amount <= MOST_OWED)
+    owed = np.where(payable, np.maximum(amount, 0), np.nan)
     return Entitlement(eligible, np.where(eligible, owed, 0.0))
+
+
+# the policy language's ceiling on one amount (docs/policy-language.md): an amount beyond it,
+# or not finite, is owed but unknown - as a department would have to work it out by hand
+MOST_OWED = 1e9
 
 
 ELAPSED = ("age", "years_since", "months_since", "days_since")  # functions of the day
