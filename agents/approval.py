@@ -18,7 +18,7 @@ from pydantic import Field
 
 from agents.shifts import office_hours, staff_plan
 from datafiles import Duration, Strict
-from datafiles.types import Share, TimeOfDay
+from datafiles.types import Hours, Share
 from twin.core.units import HOUR
 
 APPROVED, REJECTED, RETURNED = "approved", "rejected", "returned"
@@ -35,7 +35,7 @@ class Approval(Strict):
 
     reviewers: Annotated[int, Field(ge=1)] = 400  # per policy, whole city: ~2.5 per township
     review_time: Duration = 1200.0
-    office_hours: tuple[TimeOfDay, TimeOfDay] = (9 * HOUR, 17 * HOUR)
+    office_hours: Hours = (9 * HOUR, 17 * HOUR)
     audit_share: Share = 0.1
     audit_factor: Annotated[float, Field(ge=1.0)] = 3.0
     catch: Share = 0.6

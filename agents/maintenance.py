@@ -22,7 +22,7 @@ from pydantic import Field
 
 from agents.shifts import office_hours, staff_plan
 from datafiles import Duration, Strict
-from datafiles.types import TimeOfDay
+from datafiles.types import Hours
 from twin.core.capacity import Staffing, staffing
 from twin.core.eventlog import EventLog
 from twin.core.units import HOUR, MINUTE
@@ -38,7 +38,7 @@ class Maintenance(Strict):
     staffed per district in proportion to the devices it has (docs/capacity.md)."""
 
     devices_per_technician: Annotated[float, Field(gt=0)] = 5_000.0
-    shift: tuple[TimeOfDay, TimeOfDay] = (8 * HOUR, 18 * HOUR)
+    shift: Hours = (8 * HOUR, 18 * HOUR)
     travel_time: Duration = 45 * MINUTE
     inspect_time: Duration = 15 * MINUTE  # finding out what is wrong
     replace_time: Duration = 20 * MINUTE  # a new battery

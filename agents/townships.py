@@ -20,7 +20,7 @@ from pydantic import Field
 from agents.dispatch import PLATFORMS, DispatchCentre
 from agents.grid_workers import Job, Times, build_roster
 from datafiles import Duration, Strict, UserError
-from datafiles.types import Share, TimeOfDay
+from datafiles.types import Hours, Share
 from twin.core.capacity import Staffing, staffing
 from twin.core.eventlog import EventLog
 from twin.core.units import DAY, HOUR
@@ -63,7 +63,7 @@ class Response(Strict):
     ``city.scale`` and pooled by township (docs/capacity.md)."""
 
     workers_per_community: Annotated[int, Field(ge=0)] = 2
-    day_shift: tuple[TimeOfDay, TimeOfDay] = (8 * HOUR, 20 * HOUR)
+    day_shift: Hours = (8 * HOUR, 20 * HOUR)
     duty_team: Annotated[int, Field(ge=1)] = 3
     operators: Annotated[int, Field(ge=1)] = 2
     classify_time: Duration = 60.0

@@ -30,10 +30,16 @@ def read_yaml(path: Path, *, max_bytes: int = MAX_FILE_BYTES) -> tuple[Any, dict
     again: a sweep's runs read the same policy and rule files thousands of times. Callers get
     their own copy to change.
     """
-    if not path.is_file():
+    try:
+        found = path.is_file()
+        stat = path.stat() if found else None
+    except OSError as exc:  # a name too long, a loop of links, no permission
+        raise UserError.one(
+            f"cannot read the file: {exc.strerror}", file=str(path)[:200], hint="check the path"
+        ) from None
+    if stat is None:
         hint = "check the path; relative paths are taken from the file that names them"
         raise UserError.one("file not found", file=str(path), hint=hint)
-    stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns, max_bytes)
     if key not in _PARSED:
         if len(_PARSED) >= _PARSED_MAX:

@@ -69,3 +69,13 @@ TimeOfDay = Annotated[
     float, BeforeValidator(_time_of_day), PlainSerializer(hh_mm, return_type=str, when_used="json")
 ]
 """Seconds since midnight, written HH:MM."""
+
+
+def _ordered(hours: tuple[float, float]) -> tuple[float, float]:
+    if not hours[0] < hours[1]:
+        raise ValueError("a span of the day that ends after it starts, e.g. [08:00, 18:00]")
+    return hours
+
+
+Hours = Annotated[tuple[TimeOfDay, TimeOfDay], AfterValidator(_ordered)]
+"""A span of each day, [from, to] as HH:MM, ending after it starts (office hours, a shift)."""

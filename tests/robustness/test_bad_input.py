@@ -211,3 +211,20 @@ def _spec(amount: str):
             "eligible": "income >= 0", "amount": amount,
         }
     )  # fmt: skip
+
+
+def test_a_fault_inside_a_variant_names_its_file_and_line(write, capsys):
+    path = write(
+        "var.yaml",
+        f"extends: {SCENARIOS / 'policy-sandbox.yaml'}\nname: var\n"
+        "variants:\n  broken: {treasury.route: teleport}\n",
+    )
+    _fails_located(["validate", str(path)], capsys, "var.yaml:4:", "variants.broken")
+
+
+@pytest.mark.parametrize(
+    "key", ["approval.office_hours", "response.day_shift", "maintenance.shift"]
+)
+def test_a_span_of_the_day_that_ends_before_it_starts_is_refused(key, capsys):
+    args = ["validate", str(SKELETON), "--set", f"{key}=['17:00', '09:00']"]
+    _fails_located(args, capsys, key, "ends after it starts")

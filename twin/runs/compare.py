@@ -9,16 +9,13 @@ confidence interval and each difference to the first variant a paired one.
 
 from __future__ import annotations
 
-import copy
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import yaml
-from pydantic import ValidationError
 
-from datafiles import Problem, UserError
+from datafiles import UserError
 from twin.core.atomic import write_text_atomic
 from twin.core.folders import seal, whole_folder
 from twin.runs.intervals import CONFIDENCE
@@ -28,6 +25,7 @@ from twin.runs.replications import Figure, Replicated, figure_of, replication_se
 from twin.runs.results import RunResult
 from twin.runs.runner import run
 from twin.scenario.schema import Scenario
+from twin.scenario.variants import with_overrides
 
 VARIANTS = "variants.yaml"  # the question a comparison answers: its description and levers
 SHOWN = (
@@ -65,33 +63,6 @@ SENSING = (
     "visit_wait_p95",
     "offline_detection_delay_p50",
 )
-
-
-def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], name: str) -> Scenario:
-    """The scenario with ``key.path: value`` overrides and no variants of its own."""
-    data = scenario.to_json_dict()
-    data.pop("variants", None)
-    for key, value in overrides.items():
-        node = data
-        parts = key.split(".")
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-            if not isinstance(node, dict):
-                raise UserError.one("cannot set a key inside a value", key=f"variants.{name}.{key}")
-        node[parts[-1]] = copy.deepcopy(value)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as exc:
-        raise UserError(
-            [
-                Problem(
-                    e["msg"],
-                    key=f"variants.{name}." + ".".join(str(p) for p in e["loc"]),
-                    found=repr(e.get("input"))[:80],
-                )
-                for e in exc.errors()
-            ]
-        ) from None
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from datafiles import KeyPath, Origin, UserError, format_key, read_yaml, validat
 from datafiles.kinds import expect_kind
 from datafiles.types import IS_PATH
 from twin.scenario.schema import MAX_TICKS, Scenario
+from twin.scenario.variants import check_variants
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
@@ -28,6 +29,7 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
         _resolve_paths(data, origins, Scenario, ())
     scenario = validate(Scenario, data, origins, str(path))
     _within_budget(scenario, origins, str(path))
+    check_variants(scenario, origins)
     return scenario
 
 
