@@ -146,6 +146,11 @@ class Policy:
         nodes = tuple(c.expr.node for c in self.conditions)
         return nodes[0] if len(nodes) == 1 else Logic(True, nodes)
 
+    @cached_property
+    def fields(self) -> frozenset[str]:
+        """The library fields its conditions and amount read."""
+        return self.eligible_node.fields() | self.amount.node.fields()
+
     def in_force(self, on: dt.date) -> bool:
         """Whether the policy is valid on a date."""
         s = self.spec

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from datafiles import UserError
+from twin.cli.args import at_least_one
 
 EXIT_BAD_INPUT = 2
 
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, help="run folder (default: runs/<scenario name>)")
     run.add_argument(
         "--replications",
-        type=_replications,
+        type=at_least_one,
         metavar="N",
         help="runs of each variant at other seeds, for confidence intervals "
         "(default: the scenario's 'replications', 1)",
@@ -91,19 +92,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-
-
-def _replications(text: str) -> int:
-    """--replications N: a whole number of at least 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(
-            f"a number of replications is a whole number of at least 1, not {text!r}"
-        )
-    return n
 
 
 def _run(args: argparse.Namespace) -> int:

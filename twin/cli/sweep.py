@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from datafiles import UserError
+from twin.cli.args import at_least_one
 
 
 def add_commands(sub) -> None:
@@ -18,7 +19,7 @@ def add_commands(sub) -> None:
     )
     sweep.add_argument("--out", type=Path, help="results store (default: runs/sweeps/<name>)")
     sweep.add_argument(
-        "-j", "--jobs", type=_at_least_one, default=os.cpu_count() or 1,
+        "-j", "--jobs", type=at_least_one, default=os.cpu_count() or 1,
         help="local worker processes (default: one per core)",
     )  # fmt: skip
     where = sweep.add_mutually_exclusive_group()
@@ -26,9 +27,7 @@ def add_commands(sub) -> None:
         "--dask-local", type=int, metavar="N", help="a Dask LocalCluster of N workers"
     )
     where.add_argument("--scheduler", metavar="ADDRESS", help="a running Dask scheduler")
-    sweep.add_argument(
-        "--batch", type=_at_least_one, help="runs per task (default: chosen by size)"
-    )
+    sweep.add_argument("--batch", type=at_least_one, help="runs per task (default: chosen by size)")
     sweep.add_argument("--quiet", action="store_true", help="no progress bar")
     regress = sub.add_parser(
         "regress",
@@ -198,17 +197,6 @@ def _regress(args: argparse.Namespace) -> int:
     verdict += f"{len(failed)} of {len(results)} cases failed" if failed else "all cases pass"
     print(f"\n{level} level: {verdict} ({runs} runs in {seconds:.1f} s)")
     return 1 if failed else 0
-
-
-def _at_least_one(text: str) -> int:
-    """A count on the command line: a whole number of at least 1."""
-    try:
-        n = int(text)
-    except ValueError:
-        n = 0
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
-    return n
 
 
 def _positive_seconds(text: str) -> float:

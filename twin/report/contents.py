@@ -266,12 +266,8 @@ def _funnel(facts: list[dict], names: list[str]) -> Table:
 
 
 def _coverage(facts: list[dict], names: list[str], dim: str) -> Table:
-    labels = sorted(
-        {g for f in facts for g in f["groups"][dim][f["eligible"]].tolist() if g is not None},
-        key=_order,
-    )
     rows = []
-    for label in labels:
+    for label in _labels(facts, dim):
         row = [str(label)]
         for f in facts:
             g = f["groups"][dim]
@@ -301,12 +297,8 @@ def _reasons(facts: list[dict], names: list[str]) -> Table:
 
 
 def _reasons_by(facts: list[dict], names: list[str], dim: str) -> Table:
-    labels = sorted(
-        {g for f in facts for g in f["groups"][dim][f["eligible"]].tolist() if g is not None},
-        key=_order,
-    )
     rows = []
-    for label in labels:
+    for label in _labels(facts, dim):
         row = [str(label)]
         for f in facts:
             g = f["groups"][dim]
@@ -323,6 +315,12 @@ def _reasons_by(facts: list[dict], names: list[str], dim: str) -> Table:
         rows.append(row)
     note = f"Per {dim}: how many truly eligible were missed, and the commonest reason."
     return Table(f"Who is missed, by {dim}", [dim, *names], rows, note)
+
+
+def _labels(facts: list[dict], dim: str) -> list:
+    """The groups of a dimension that hold anyone truly eligible, in their natural order."""
+    found = {g for f in facts for g in f["groups"][dim][f["eligible"]].tolist() if g is not None}
+    return sorted(found, key=_order)
 
 
 def _order(label) -> tuple:

@@ -68,7 +68,7 @@ def explain_in_scenario(scenario, policy_id: str, entity: int) -> Story:
     lines = [f"{policy_id}: {target} {entity}, in the scenario {scenario.name} on {on}"]
     if not library.registered[entity]:
         return Story(policy_id, entity, [*lines, f"  the platform has no record of this {target}"])
-    names = sorted(policy.eligible_node.fields() | policy.amount.node.fields())
+    names = sorted(policy.fields)
     table = Table(
         {n: library.values[n][entity : entity + 1] for n in names},
         {n: library.known[n][entity : entity + 1] for n in names},

@@ -227,7 +227,7 @@ class PolicySide:
                     "valid_to": spec.valid_to,
                     "budget_total_fen": None if b is None else b.total_fen,
                     "budget_committed_fen": None if b is None else b.committed,
-                    "fields": sorted(policy.eligible_node.fields() | policy.amount.node.fields()),
+                    "fields": sorted(policy.fields),
                 }
             )
             aw = office.awareness
@@ -264,7 +264,7 @@ class PolicySide:
             office = self.offices[policy.id]
             if policy.target == target:
                 missed |= office.truly_eligible & ~office.paid
-                read |= policy.eligible_node.fields() | policy.amount.node.fields()
+                read |= policy.fields
         rows = np.flatnonzero(missed)
         library = self.libraries[target]
         columns = self.population[target].library_columns()
