@@ -19,6 +19,7 @@ from pydantic import Field
 
 from alerting.prometheus import PrometheusRules, load_prometheus_rules, parse_selector
 from datafiles import Duration, Problem, Strict, read_yaml, validate
+from datafiles.roots import confined, data_roots
 
 _NUMBER = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 MAX_POINTS = 100_000  # samples of one input series
@@ -102,11 +103,21 @@ def run_test_file(path: str | Path) -> Outcome:
     path = Path(path)
     data, origins = read_yaml(path)
     spec = validate(TestFile, data, origins, str(path))
-    rules = [r for f in spec.rule_files for r in load_prometheus_rules(path.parent / f)]
+    roots = data_roots(path)
+    rules = [
+        r
+        for i, f in enumerate(spec.rule_files)
+        for r in load_prometheus_rules(_rule_file(path, f, i, roots, origins))
+    ]
     outcome = Outcome(str(path))
     for g, group in enumerate(spec.tests):
         _run_group(path, spec, g, group, rules, origins, outcome)
     return outcome
+
+
+def _rule_file(path: Path, name: str, i: int, roots: tuple[Path, ...], origins: dict) -> Path:
+    line = origins.get(("rule_files", i), (None, None, None))[1]
+    return confined(path.parent / name, roots, file=str(path), line=line, key=f"rule_files[{i}]")
 
 
 def _run_group(path, spec, g, group, rules, origins, outcome) -> None:

@@ -60,7 +60,7 @@ class Expected(Strict):
     """What a policy test expects: eligible (true, false or review) and the amount."""
 
     eligible: bool | Literal["review"]
-    amount: float | None = None
+    amount: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None  # yuan
 
 
 class PolicyTest(Strict):

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from datafiles import Problem, Strict, UserError, read_yaml, validate
 from datafiles.kinds import expect_kind
+from datafiles.roots import confined, data_roots
 from datafiles.types import FolderName
 from twin.scenario.schema import Scenario
 
@@ -68,7 +69,10 @@ def load_sweep(path: str | Path) -> SweepFile:
     data, origins = read_yaml(path)
     expect_kind(path, data, "sweep")
     spec = validate(SweepFile, data, origins, str(path))
-    scenario = (path.parent / spec.scenario).resolve()
+    line = origins.get(("scenario",), (None, None, None))[1]
+    scenario = confined(
+        path.parent / spec.scenario, data_roots(path), file=str(path), line=line, key="scenario"
+    )
     spec = spec.model_copy(update={"scenario": scenario})
     problems = _check_keys(spec, str(path)) + _within_budget(spec, origins, str(path))
     if problems:

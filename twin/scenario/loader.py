@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from datafiles import KeyPath, Origin, UserError, format_key, read_yaml, validate
 from datafiles.kinds import expect_kind
+from datafiles.roots import confined, data_roots
 from datafiles.types import IS_PATH
 from twin.scenario.schema import MAX_TICKS, Scenario
 from twin.scenario.variants import check_variants
@@ -21,12 +22,13 @@ from twin.scenario.variants import check_variants
 
 def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
     """Read, merge (extends), override and validate a scenario; raise UserError on bad input."""
-    data, origins = _load_with_extends(Path(path), chain=())
-    _resolve_paths(data, origins, Scenario, ())
-    _resolve_variant_paths(data, origins)
+    roots = data_roots(path)
+    data, origins = _load_with_extends(Path(path), chain=(), roots=roots)
+    _resolve_paths(data, origins, Scenario, (), roots)
+    _resolve_variant_paths(data, origins, roots)
     for key, value, origin in _parse_overrides(overrides):
         _set_key(data, origins, key, value, origin)
-        _resolve_paths(data, origins, Scenario, ())
+        _resolve_paths(data, origins, Scenario, (), roots)
     scenario = validate(Scenario, data, origins, str(path))
     _within_budget(scenario, origins, str(path))
     check_variants(scenario, origins)
@@ -51,7 +53,9 @@ def _within_budget(scenario: Scenario, origins: dict, file: str) -> None:
 # -- reading files ---------------------------------------------------------------------------
 
 
-def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[KeyPath, Origin]]:
+def _load_with_extends(
+    path: Path, chain: tuple[Path, ...], roots: tuple[Path, ...]
+) -> tuple[dict, dict[KeyPath, Origin]]:
     if path.resolve() in chain:
         cycle = " -> ".join(str(p) for p in (*chain, path.resolve()))
         raise UserError.one("extends forms a cycle", file=str(path), found=cycle)
@@ -81,8 +85,9 @@ def _load_with_extends(path: Path, chain: tuple[Path, ...]) -> tuple[dict, dict[
             expected="a path",
             found=repr(base),
         )
-    base_path = path.parent / base
-    base_data, base_origins = _load_with_extends(base_path, (*chain, path.resolve()))
+    file, line, _ = origins[("extends",)]
+    base_path = confined(path.parent / base, roots, file=file, line=line, key="extends")
+    base_data, base_origins = _load_with_extends(base_path, (*chain, path.resolve()), roots)
     origins.pop(("extends",), None)
     return _merge(base_data, data), {**base_origins, **origins}
 
@@ -157,8 +162,11 @@ def _set_key(data: dict, origins: dict, key: KeyPath, value: Any, origin: Origin
 # -- paths -----------------------------------------------------------------------------------
 
 
-def _resolve_paths(data: Any, origins: dict, model: type[BaseModel], key: KeyPath) -> None:
-    """Make every path field relative to the directory of the file (or cwd) that wrote it."""
+def _resolve_paths(
+    data: Any, origins: dict, model: type[BaseModel], key: KeyPath, roots: tuple[Path, ...]
+) -> None:
+    """Make every path field relative to the directory of the file (or cwd) that wrote it,
+    and confine the ones a file wrote to the data roots."""
     if not isinstance(data, dict):
         return
     for name, field in model.model_fields.items():
@@ -169,14 +177,15 @@ def _resolve_paths(data: Any, origins: dict, model: type[BaseModel], key: KeyPat
         union = typing.get_origin(ann) in (typing.Union, types.UnionType)
         optional = [a for a in typing.get_args(ann) if a is not type(None)] if union else []
         if IS_PATH in meta or (len(optional) == 1 and _is_path(optional[0])):
-            data[name] = _resolved(data[name], origins.get(sub))
+            data[name] = _resolved(data[name], origins.get(sub), sub, roots)
         elif typing.get_origin(ann) is list and _is_path(typing.get_args(ann)[0]):
             if isinstance(data[name], list):
                 data[name] = [
-                    _resolved(v, origins.get((*sub, i))) for i, v in enumerate(data[name])
+                    _resolved(v, origins.get((*sub, i), origins.get(sub)), (*sub, i), roots)
+                    for i, v in enumerate(data[name])
                 ]
         elif isinstance(ann, type) and issubclass(ann, BaseModel):
-            _resolve_paths(data[name], origins, ann, sub)
+            _resolve_paths(data[name], origins, ann, sub, roots)
 
 
 def _path_keys(model: type[BaseModel] = Scenario, prefix: str = "") -> set[str]:
@@ -193,7 +202,7 @@ def _path_keys(model: type[BaseModel] = Scenario, prefix: str = "") -> set[str]:
     return out
 
 
-def _resolve_variant_paths(data: Any, origins: dict) -> None:
+def _resolve_variant_paths(data: Any, origins: dict, roots: tuple[Path, ...]) -> None:
     """A variant that names a file (``sensing.rules: rules/strict.yaml``) names it relative to
     the scenario file that wrote the variant, like every other path."""
     variants = data.get("variants") if isinstance(data, dict) else None
@@ -205,16 +214,21 @@ def _resolve_variant_paths(data: Any, origins: dict) -> None:
             continue
         for key, value in overrides.items():
             if key in keys:
-                overrides[key] = _resolved(value, origins.get(("variants", name, key)))
+                where = ("variants", name, key)
+                overrides[key] = _resolved(value, origins.get(where), where, roots)
 
 
 def _is_path(ann: Any) -> bool:
     return IS_PATH in getattr(ann, "__metadata__", ())
 
 
-def _resolved(value: Any, origin: Origin | None) -> Any:
-    if not isinstance(value, str) or Path(value).is_absolute():
+def _resolved(value: Any, origin: Origin | None, key: KeyPath, roots: tuple[Path, ...]) -> Any:
+    """The path made absolute; confined unless the user typed it (``--set``) at the shell."""
+    if not isinstance(value, str):
         return value
-    file = origin[0] if origin else None
-    base = Path(file).parent if file and not file.startswith(("--set", "override")) else Path()
-    return str((base / value).resolve())
+    file, line, _ = origin or ("<scenario>", None, None)
+    typed = file.startswith(("--set", "override"))
+    base = Path() if typed or file == "<scenario>" else Path(file).parent
+    if typed:
+        return str((base / value).resolve())
+    return str(confined(base / value, roots, file=file, line=line, key=format_key(key)))

@@ -8,6 +8,7 @@ from typing import Annotated
 from pydantic import BeforeValidator, Field, PrivateAttr
 
 from datafiles import Strict, read_yaml, validate
+from datafiles.roots import confined, data_roots
 from datafiles.units import parse_duration
 
 
@@ -42,10 +43,18 @@ class Suite(Strict):
 def load_suite(path: Path) -> Suite:
     data, origins = read_yaml(path)
     suite = validate(Suite, data, origins, str(path))
+    roots = data_roots(path)
     cases = {
-        k: c.model_copy(update={"scenario": (path.parent / c.scenario).resolve()})
+        k: c.model_copy(update={"scenario": _scenario(path, k, c.scenario, roots, origins)})
         for k, c in suite.cases.items()
     }
     suite = suite.model_copy(update={"cases": cases})
     suite._folder = path.parent
     return suite
+
+
+def _scenario(path: Path, case: str, name: Path, roots: tuple[Path, ...], origins: dict) -> Path:
+    """A case's scenario file, confined to the suite's data roots like every file a file names."""
+    line = origins.get(("cases", case, "scenario"), (None, None, None))[1]
+    key = f"cases.{case}.scenario"
+    return confined(path.parent / name, roots, file=str(path), line=line, key=key)
