@@ -53,6 +53,7 @@ FILES = {
     "technicians.parquet",
     "records.parquet",
     "missed.parquet",
+    "reach.parquet",
     "overview.png",
     "manifest.json",
 }

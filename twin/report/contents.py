@@ -22,8 +22,10 @@ from twin.runs.provenance import read_provenance
 from twin.runs.readable import SHARE, readable
 from twin.runs.replications import Replicated
 from twin.runs.results import summary_rows
+from twin.scoring.by_policy import rows as policy_rows
 from twin.scoring.folder import read_run
 from twin.scoring.missed import REASONS, missed
+from twin.scoring.reach import FIGURES, SEED, SEED_ON, UNITS, at_ningbo, reach
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,7 @@ def gather(folder: Path) -> Report:
     sections = [
         _levers(folder, variants),
         _headline(folder, variants),
+        _reach(variants[0]),
         *(_policy(v_policy, variants) for v_policy in variants[0].summary["policies"]),
     ]
     if first.sensing.enabled:
@@ -113,6 +116,8 @@ def _variant(name: str, folder: Path) -> Variant:
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     file = folder / "missed.parquet"
     tables["missed"] = pq.read_table(file) if file.is_file() else missed(tables)
+    file = folder / "reach.parquet"
+    tables["reach"] = pq.read_table(file) if file.is_file() else reach(tables, scenario)
     return Variant(name or scenario.name, folder, scenario, tables, summary)
 
 
@@ -189,6 +194,38 @@ def _headline(folder: Path, variants: list[Variant]) -> Section:
 
 def _label(text: str) -> str:
     return text.replace("_", " ")
+
+
+def _reach(v: Variant) -> Section:
+    """The seed's five figures month by month, and beside the seed's own where the run reaches
+    the seed's day (docs/reach.md)."""
+    table = v.tables.get("reach")
+    if table is None or table.num_rows == 0:
+        return Section("Reach")
+    header = ["month end", *(_label(k.removesuffix("_yuan")) for k in FIGURES)]
+    rows = [
+        [str(r["date"]), *(readable(r[k], UNITS[k]) for k in FIGURES)] for r in table.to_pylist()
+    ]
+    scale = v.scenario.city.scale
+    blocks = [Table("Reach to date", header, rows, f"at the run's city.scale {scale:g}", "reach")]
+    on_the_day = [r for r in table.to_pylist() if r["date"] == SEED_ON]
+    if on_the_day:
+        on = on_the_day[0]
+        ours = at_ningbo(on, scale)
+        seed = [
+            [_label(k), readable(ours[k], UNITS[k]), readable(SEED[k], UNITS[k]),
+             readable(ours[k] / SEED[k] - 1, "share")]
+            for k in FIGURES
+        ]  # fmt: skip
+        note = f"the run's figures on {on['date']}, people, money and visits divided by {scale:g}"
+        blocks.append(Table("Beside the seed's figures of 2022-06-18",
+                            ["figure", "the twin, at Ningbo's size", "seed", "difference"],
+                            seed, note, "seed"))  # fmt: skip
+    intro = (
+        "Policies put online, distinct enterprises and persons paid, money paid and visits, "
+        "counted as the seed counts them (docs/reach.md)."
+    )
+    return Section("Reach, as the seed counts it", intro, blocks)
 
 
 def _glossary(labels: list[str]) -> Table:
@@ -378,4 +415,4 @@ def _provenance(folder: Path, variants: list[Variant]) -> Section:
 
 
 def _rows(table: pa.Table, policy_id: str) -> pa.Table:
-    return table.filter(pc.equal(table["policy_id"], policy_id))
+    return policy_rows(table, policy_id)

@@ -15,6 +15,10 @@ PLAIN = {
     "effort_hours_per_paid": "beneficiaries' own time spent on the policy, per person paid",
     "calls_per_paid": "calls to the consultation desk about the policy, per person paid",
     "amount_paid": "money that reached accounts (at the run's city.scale)",
+    "policies_online": "policies put online on the platform by the run's last day",
+    "enterprises_paid": "distinct enterprises that received money (at the run's city.scale)",
+    "persons_paid": "distinct persons who received money (at the run's city.scale)",
+    "visits": "sessions on the platform the beneficiaries' steps took (docs/reach.md)",
     "time_to_money_from_eligible_p50": "median time from becoming eligible (or the policy "
     "opening) to the money landing",
     "time_to_money_from_match_p50": "median time from the platform's decision to the money landing",

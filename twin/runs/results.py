@@ -89,20 +89,26 @@ class RunResult:
 
 
 def staffing_notes(staffing: pa.Table | None, scale: float) -> list[str]:
-    """One line per capacity rounded by more than a quarter of its share at ``scale``."""
+    """One line per capacity rounded by more than a quarter of its share at ``scale``; units of
+    one capacity staffed alike (the reviewers of many policies) share one line."""
     if staffing is None:
         return []
-    notes = []
+    alike: dict[tuple, list[str]] = {}
     for row in staffing.to_pylist():
-        if not row["rounded_beyond_25pct"]:
-            continue
-        per_unit = row["at_scale_1"] / row["units"]
-        notes.append(
-            f"note: {row['capacity']} ({row['unit']}): {row['exact']:,.2f} people at "
-            f"city.scale {scale:g}, staffed {row['staffed']:,}; faithful from city.scale "
-            f"{min(1.0, 2.0 / per_unit):.2g} (docs/capacity.md)"
-        )
-    return notes
+        if row["rounded_beyond_25pct"]:
+            per_unit = row["at_scale_1"] / row["units"]
+            key = (row["capacity"], row["exact"], row["staffed"], per_unit)
+            alike.setdefault(key, []).append(row["unit"])
+    return [
+        f"note: {capacity} ({_units(units)}): {exact:,.2f} people at city.scale {scale:g}, "
+        f"staffed {staffed:,}; faithful from city.scale {min(1.0, 2.0 / per_unit):.2g} "
+        "(docs/capacity.md)"
+        for (capacity, exact, staffed, per_unit), units in alike.items()
+    ]
+
+
+def _units(units: list[str]) -> str:
+    return units[0] if len(units) == 1 else f"{units[0]} and {len(units) - 1:,} more alike"
 
 
 def summary_rows(summary: dict) -> list[tuple[str, str, str]]:

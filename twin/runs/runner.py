@@ -8,6 +8,7 @@ from twin.runs.results import RunResult
 from twin.scenario.inputs import load_inputs
 from twin.scenario.schema import Scenario
 from twin.scoring.missed import missed
+from twin.scoring.reach import reach
 from twin.scoring.summary import daily, score
 from twin.world.model import CityModel
 
@@ -23,5 +24,6 @@ def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> R
     model.run()
     tables = model.tables()
     tables["missed"] = missed(tables)
+    tables["reach"] = reach(tables, scenario)
     collected = model.datacollector.get_model_vars_dataframe()
     return RunResult(scenario, score(tables, scenario), daily(scenario, tables, collected), tables)

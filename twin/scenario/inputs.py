@@ -10,8 +10,10 @@ from typing import Any
 from alerting import RoutingConfig, RuleSet, load_routing, load_rules
 from datafiles import Problem, UserError, did_you_mean
 from matching import Policy, Registry, load_policy, load_registry
+from matching.policy import compile_policy
 from sensors.catalogue import DeviceCatalogue, load_catalogue
 from sensors.weather import load_weather
+from twin.scenario.catalogue import Catalogue, dated_copies
 from twin.scenario.schema import Scenario
 
 
@@ -36,6 +38,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     if problems:
         raise UserError(problems)
     policies = load_policies(scenario.policies, registries)
+    policies += catalogue_policies(scenario.catalogue, registries)
     problems += _one_file_per_id(policies)
     ids = [p.id for p in policies]
     problems += [
@@ -107,6 +110,27 @@ def load_policies(paths: Iterable[Path], registries: Mapping[str, Registry]) -> 
     if problems:
         raise UserError(problems)
     return policies  # type: ignore[return-value]
+
+
+def catalogue_policies(catalogue: Catalogue, registries: Mapping[str, Registry]) -> list[Policy]:
+    """The dated catalogue's policies: its templates compiled once, their amounts scaled by
+    the catalogue's factor per target, then copied (twin/scenario/catalogue.py)."""
+    if not catalogue.policies:
+        return []
+    templates = [
+        _scaled(t, catalogue.amount_factor.get(t.target, 1.0), registries)
+        for t in load_policies(catalogue.templates, registries)
+    ]
+    return dated_copies(catalogue, templates)
+
+
+def _scaled(template: Policy, factor: float, registries: Mapping[str, Registry]) -> Policy:
+    if factor == 1.0:
+        return template
+    spec = template.spec.model_copy(
+        update={"amount": f"({template.spec.amount}) * {factor:.10f}", "tests": []}
+    )
+    return compile_policy(spec, registries[spec.target], template.file, template.origins)
 
 
 def _one_file_per_id(policies: list[Policy]) -> list[Problem]:

@@ -21,11 +21,13 @@ from agents.maintenance import Maintenance
 from agents.pushes import Pushes
 from agents.townships import Response
 from agents.treasury import Treasury
+from agents.visits import Visits
 from datafiles import Duration, Strict
 from datafiles.types import FilePath, FolderName
 from sensors.params import Sensing
 from twin.core.city import CityParams
 from twin.core.units import DAY
+from twin.scenario.catalogue import Catalogue
 from twin.scenario.faults import Faults
 
 MAX_RUN = 20 * 365 * DAY  # twenty years of simulated time
@@ -44,6 +46,7 @@ class Scenario(Strict):
     libraries: Libraries
     policies: list[FilePath] = []
     policy_delivery: dict[str, Literal["apply", "push", "auto"]] = {}
+    catalogue: Catalogue = Catalogue()  # dated copies of templates over a history
     variants: dict[str, dict[str, Any]] = {}
     # runs of each variant at other seeds (twin run); not a parameter of one run, so no run
     # folder's scenario.yaml records it
@@ -53,6 +56,7 @@ class Scenario(Strict):
     life: Life = Life()
     approval: Approval = Approval()
     desk: ConsultationDesk = ConsultationDesk()
+    visits: Visits = Visits()
     treasury: Treasury = Treasury()
     sensing: Sensing
     response: Response = Response()

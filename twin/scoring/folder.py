@@ -17,7 +17,7 @@ from twin.core.folders import require_manifest
 from twin.scenario.schema import Scenario
 from twin.scoring.summary import score as score_tables
 
-NOT_SCORED = {"daily", "missed"}  # tables scoring produces from the others
+NOT_SCORED = {"daily", "missed", "reach"}  # tables scoring produces from the others
 
 
 def read_run(folder: str | Path) -> tuple[Scenario, dict[str, pa.Table]]:

@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from twin.scoring.by_policy import rows as policy_rows
+
 # Each reason, what it means to a planner, in the order they are checked.
 REASONS = {
     "payment returned": "paid, but the bank sent the money back (an invalid account)",
@@ -134,7 +136,7 @@ def _names(who: np.ndarray, entity: np.ndarray, name: np.ndarray, hit: np.ndarra
 
 
 def _of(table: pa.Table, policy_id: str) -> pa.Table:
-    return table.filter(pc.equal(table["policy_id"], policy_id))
+    return policy_rows(table, policy_id)
 
 
 def _entities(table: pa.Table, where: np.ndarray) -> np.ndarray:

@@ -16,6 +16,8 @@ import pyarrow.compute as pc
 
 from twin.core.units import DAY, HOUR
 from twin.scoring import metrics as m
+from twin.scoring.by_policy import of_table, split
+from twin.scoring.by_policy import rows as _rows
 
 POPULATION = {"person": "persons", "enterprise": "enterprises"}
 # A lowest-over-highest ratio across ten districts is biased low when districts hold few
@@ -139,12 +141,17 @@ _NOBODY = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
 
 def _truth(truth: pa.Table) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per policy: the entities ever eligible, since when (seconds) and what they are owed."""
-    policy = truth["policy_id"].to_numpy(zero_copy_only=False)
-    entity, since = truth["entity"].to_numpy(), truth["since"].to_numpy()
-    amount = truth["amount_yuan"].to_numpy(zero_copy_only=False).astype(np.float64)
+    return of_table("truth", truth, _truth_of)
+
+
+def _truth_of(truth: pa.Table) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     return {
-        pid: (entity[policy == pid], since[policy == pid], amount[policy == pid])
-        for pid in np.unique(policy).tolist()
+        pid: (
+            t["entity"].to_numpy(),
+            t["since"].to_numpy(),
+            t["amount_yuan"].to_numpy(zero_copy_only=False).astype(np.float64),
+        )
+        for pid, t in of_table("split", truth, split).items()
     }
 
 
@@ -154,9 +161,13 @@ def _since(truth: pa.Table) -> dict[str, tuple[np.ndarray, np.ndarray]]:
 
 
 def _groups(tables: dict[str, pa.Table], target: str, start: dt.date) -> dict[str, np.ndarray]:
-    """The groups fairness compares, by dimension (docs/metrics.md)."""
+    """The groups fairness compares, by dimension (docs/metrics.md); once per population."""
+    table = tables[POPULATION[target]]
+    return of_table(f"groups {target} {start}", table, lambda t: _groups_of(t, target, start))
+
+
+def _groups_of(t: pa.Table, target: str, start: dt.date) -> dict[str, np.ndarray]:
     if target == "person":
-        t = tables["persons"]
         born = t["birth_date"].to_numpy(zero_copy_only=False).astype("datetime64[D]")
         age = (np.datetime64(start) - born).astype(np.int64) / 365.25
         literacy = t["digital_literacy"].to_numpy(zero_copy_only=False)
@@ -166,7 +177,6 @@ def _groups(tables: dict[str, pa.Table], target: str, start: dt.date) -> dict[st
             "literacy": np.digitize(literacy, [1 / 3, 2 / 3]),
             "district": _labels(t["district"]),
         }
-    t = tables["enterprises"]
     return {
         "firm_size": _labels(t["size_class"]),
         "platform_account": t["uses_platform"].to_numpy(zero_copy_only=False),
@@ -175,8 +185,4 @@ def _groups(tables: dict[str, pa.Table], target: str, start: dt.date) -> dict[st
 
 
 def _labels(column: pa.ChunkedArray) -> np.ndarray:
-    return np.asarray(column.to_pylist(), dtype=object)
-
-
-def _rows(table: pa.Table, policy_id: str) -> pa.Table:
-    return table.filter(pc.equal(table["policy_id"], policy_id))
+    return column.to_numpy(zero_copy_only=False).astype(object)

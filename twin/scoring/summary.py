@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 from twin.core.units import DAY
 from twin.scoring import metrics as m
 from twin.scoring.policies import indicators, policy_arrays, truly_eligible_at
+from twin.scoring.reach import reach
 from twin.scoring.sensing import score_sensing
 
 
@@ -38,6 +39,7 @@ def score(tables: dict[str, pa.Table], scenario) -> dict:
         "review_truly_eligible": m.share(
             int(truly_eligible_at(tables, reviews, "queued_at").sum()), reviews.num_rows
         ),
+        **_reach(tables, scenario),
     }
     breakdown = {}
     if scenario.sensing.enabled:
@@ -54,6 +56,12 @@ def score(tables: dict[str, pa.Table], scenario) -> dict:
         },
         "sensing": breakdown,
     }
+
+
+def _reach(tables: dict[str, pa.Table], scenario) -> dict:
+    """The seed's reach figures on the run's last day (docs/reach.md)."""
+    last = reach(tables, scenario).to_pylist()[-1]
+    return {k: last[k] for k in ("policies_online", "enterprises_paid", "persons_paid", "visits")}
 
 
 def _rows(table: pa.Table, policy_id: str) -> pa.Table:
@@ -157,6 +165,10 @@ COUNT_UNITS = {
     "silences": "episodes",
     "silences_detected": "episodes",
     "fairness_worst": "dimension",
+    "policies_online": "policies",
+    "enterprises_paid": "enterprises",
+    "persons_paid": "persons",
+    "visits": "visits",
 }
 
 

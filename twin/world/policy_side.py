@@ -190,8 +190,11 @@ class PolicySide:
                 )
 
     def behave(self, today: dt.date) -> None:
-        for office in self.offices.values():
-            office.behave(today)
+        """People hear of and act on the policies in force today: not on one yet to open, nor
+        on one whose deadline has passed."""
+        for policy in self.matcher.policies:
+            if policy.in_force(today):
+                self.offices[policy.id].behave(today)
 
     def update_truth(self, today: dt.date, now: float, *, lived: bool) -> None:
         """Who is truly eligible now joins those who were (eligible at any time counts), and

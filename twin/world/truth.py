@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -226,15 +227,7 @@ class _Env:
         if days.size == 0:
             return np.zeros(0, np.int64)
         first = int(days.min())
-        span = np.arange(first, int(days.max()) + 1)
-        born = EPOCH + span.astype("timedelta64[D]")
-        if unit == "days_since":
-            table = (self.today - born).astype(np.int64)
-        else:
-            y0, m0, d0 = _ymd(born)
-            y1, m1, d1 = _ymd(self.today)
-            months = (y1 - y0) * 12 + (m1 - m0) - (d1 < d0)
-            table = months // 12 if unit in ("age", "years_since") else months
+        table = _elapsed_table(unit, first, int(days.max()), self.today.astype(np.int64).item())
         return table[days.astype(np.int64) - first]
 
     def Compare(self, node: ast.Compare) -> _Val:
@@ -264,6 +257,24 @@ class _Env:
             return value
         codes = self.registry.fields[other.field].codes
         return _Val(codes.index(value.v), True, "code", other.field)  # type: ignore[arg-type]
+
+
+@functools.lru_cache(maxsize=256)
+def _elapsed_table(unit: str, first: int, last: int, today: int) -> np.ndarray:
+    """Elapsed ``unit`` from each day in [first, last] (days since the epoch) to ``today``:
+    shared by every policy evaluated on one day over one date column (read-only)."""
+    span = np.arange(first, last + 1)
+    born = EPOCH + span.astype("timedelta64[D]")
+    on = EPOCH + np.timedelta64(today, "D")
+    if unit == "days_since":
+        table = (on - born).astype(np.int64)
+    else:
+        y0, m0, d0 = _ymd(born)
+        y1, m1, d1 = _ymd(on)
+        months = (y1 - y0) * 12 + (m1 - m0) - (d1 < d0)
+        table = months // 12 if unit in ("age", "years_since") else months
+    table.flags.writeable = False
+    return table
 
 
 def _ymd(d) -> tuple:
