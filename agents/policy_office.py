@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import mesa
 import numpy as np
@@ -57,6 +58,26 @@ class BudgetState:
     estimated: bool = False
 
 
+class Periods(Protocol):
+    """A policy's payment schedule as the office reads it (matching.policy.Schedule)."""
+
+    every: str  # once, month or year
+    periods: int | None  # payments per beneficiary at most; None while in force
+
+    def index(self, on: dt.date) -> int: ...
+    def label(self, on: dt.date) -> str: ...
+
+
+class _Once:
+    every, periods = "once", 1
+
+    def index(self, on: dt.date) -> int:
+        return 0
+
+    def label(self, on: dt.date) -> str:
+        return "run"
+
+
 @dataclass(frozen=True)
 class Logs:
     matches: EventLog
@@ -96,6 +117,7 @@ class PolicyOffice(mesa.Agent):
         ask: Callable[[int, str, str], None] | None = None,
         via: tuple[str, ...] = (),
         downtime: Downtime = NO_DOWNTIME,
+        periods: Periods | None = None,
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
@@ -117,8 +139,10 @@ class PolicyOffice(mesa.Agent):
         )
         self.ask = ask  # (how many, why, policy): people with questions call the desk
         self.schedule = pushes or PushSchedule()
-        self.period = "run"  # one payment per beneficiary and policy over the run
+        self.periods = periods or _Once()  # once, or each month or year while eligible
         n = len(truly_eligible)
+        self.last_period = np.full(n, -1, dtype=np.int64)  # the last period paid, -1 for none
+        self.periods_paid = np.zeros(n, dtype=np.int32)
         self.served = np.zeros(n, dtype=bool)  # matched (auto, push) or applied: never twice
         self.queued = np.zeros(n, dtype=bool)
         self.pushed = np.zeros(n, dtype=bool)
@@ -331,16 +355,32 @@ class PolicyOffice(mesa.Agent):
         false_claim = bool(self.false_claims[row])
         self.model.clock.env.process(self.desk.review(truly, decided, false_claim=false_claim))
 
+    def pay_period(self, today: dt.date) -> None:
+        """A recurring policy pays, for the period ``today`` falls in, everyone already paid
+        for an earlier period whom today's decision still finds eligible, up to its limit of
+        periods: leaving the city, a home bought or a death stop the payments as they stop
+        the eligibility."""
+        if self.periods.every == "once" or self.library_view is None:
+            return
+        eligible, amount, _ = self.library_view
+        k = self.periods.index(today)
+        due = (self.last_period >= 0) & (self.last_period < k) & eligible & np.isfinite(amount)
+        if self.periods.periods is not None:
+            due &= self.periods_paid < self.periods.periods
+        now = self.model.clock.env.now
+        for row in np.flatnonzero(due).tolist():
+            self._pay(row, self._match(row, amount[row], now, "period"), now, on=today)
+
     def _typical_amount(self) -> float:
         amounts = self.true_amount[self.truly_eligible]
         amounts = amounts[np.isfinite(amounts)]
         return float(np.median(amounts)) if len(amounts) else 0.0
 
-    def _pay(self, row: int, fen: int, matched_at: float) -> None:
+    def _pay(self, row: int, fen: int, matched_at: float, on: dt.date | None = None) -> None:
         """Commit the amount against the policy's budget, send it by the treasury route, and
         book it when it lands (or comes back from an invalid account)."""
         env, budget = self.model.clock.env, self.budget
-        started = env.now
+        started, today = env.now, on or self.model.clock.today
         if budget is not None and budget.rule == "pro_rata":
             fen = int(fen * budget.factor)
         if fen <= 0:
@@ -351,9 +391,11 @@ class PolicyOffice(mesa.Agent):
                 self._log_payment(row, fen, matched_at, started, env.now, status)
                 return
             budget.committed += fen
+        self.last_period[row] = self.periods.index(today)
+        self.periods_paid[row] += 1
         ins = Instruction(
             self.policy_id,
-            self.period,
+            self.periods.label(today),
             f"{self.target}:{row}",
             fen,
             bool(self.people.account_valid[row]),

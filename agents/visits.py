@@ -12,8 +12,6 @@ from pydantic import Field
 from datafiles import Strict
 
 PerStep = Annotated[float, Field(ge=0.0, le=100.0)]  # visits per step
-# The steps a visit can come from, each with the table and column that counts it.
-STEPS = ("query", "confirm", "application", "evidence", "payment", "consultation")
 
 
 class Visits(Strict):
@@ -27,5 +25,6 @@ class Visits(Strict):
     per_consultation: PerStep = 1.0  # a question to the desk, asked on the platform
 
     def weight(self, step: str) -> float:
-        """Visits one ``step`` (one of STEPS) takes."""
+        """Visits one ``step`` takes: query, confirm, application, evidence, payment or
+        consultation (twin/scoring/reach.py counts each from the run's tables)."""
         return getattr(self, f"per_{step}")

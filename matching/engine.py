@@ -89,13 +89,15 @@ class Matcher:
 
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
         """Every policy in force, as boolean arrays with amounts: what a platform acts on."""
-        found = self.match(table, target, on, keep_leaves=False)
+        catalogue = self.catalogue(target, on)
+        found = catalogue.match(table, keep_leaves=False)
+        bound = {b.id: b for b in catalogue.policies}  # bound once for the catalogue's dates
         out = []
         for pid in found.policy_ids:
             eligible = found.eligible_mask(pid)
             amount = np.zeros(len(table))
             rows = np.flatnonzero(eligible)
-            amount[rows] = self.amounts(pid, table, rows, on)
+            amount[rows] = amounts_of(bound[pid].amount, table.take(rows), on)
             out.append(PolicyMatch(pid, eligible, found.review_mask(pid), amount))
         return out
 

@@ -56,6 +56,24 @@ class Budget(Strict):
     when_exhausted: Literal["first_come", "pro_rata", "waitlist"] = "first_come"
 
 
+class Schedule(Strict):
+    """How often the policy pays one beneficiary: once, or in each month or year (from its
+    first day) while the platform still finds them eligible, up to ``periods`` payments."""
+
+    every: Literal["once", "month", "year"] = "once"
+    periods: Annotated[int, Field(ge=1, le=1200)] | None = None  # at most; None: while in force
+
+    def index(self, on: dt.date) -> int:
+        """The period ``on`` falls in: 0 for once, else months or years since year 0."""
+        if self.every == "month":
+            return on.year * 12 + on.month - 1
+        return on.year if self.every == "year" else 0
+
+    def label(self, on: dt.date) -> str:
+        """The period's name in the ledger's idempotency key: run, 2022-06 or 2022."""
+        return {"once": "run", "month": f"{on:%Y-%m}", "year": f"{on:%Y}"}[self.every]
+
+
 class Expected(Strict):
     """What a policy test expects: eligible (true, false or review) and the amount."""
 
@@ -87,6 +105,7 @@ class PolicySpec(Strict):
     amount: str
     budget: Budget | None = None
     delivery: Literal["apply", "push", "auto"] = "push"
+    schedule: Schedule = Schedule()
     evidence: list[str] = []
     tests: list[PolicyTest] = []
 

@@ -9,8 +9,7 @@ from typing import Any
 
 from alerting import RoutingConfig, RuleSet, load_routing, load_rules
 from datafiles import Problem, UserError, did_you_mean
-from matching import Policy, Registry, load_policy, load_registry
-from matching.policy import compile_policy
+from matching import Policy, Registry, compile_policy, load_policy, load_registry
 from sensors.catalogue import DeviceCatalogue, load_catalogue
 from sensors.weather import load_weather
 from twin.scenario.catalogue import Catalogue, dated_copies

@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from twin.scoring.by_policy import of_table
 from twin.scoring.by_policy import rows as policy_rows
 
 # Each reason, what it means to a planner, in the order they are checked.
@@ -115,8 +116,8 @@ class _Fields:
 
 
 def _wrong_fields(records: pa.Table, policy: dict, who: np.ndarray) -> _Fields:
-    theirs = records.filter(pc.equal(records["target"], policy["target"]))
-    absent = theirs["entity"].to_numpy()[~theirs["registered"].to_numpy(zero_copy_only=False)]
+    theirs, absent = of_table(f"records {policy['target']}", records,
+                              lambda r: _of_target(r, policy["target"]))  # fmt: skip
     mine = theirs.filter(pc.is_in(theirs["field"], pa.array(policy["fields"] or [], pa.string())))
     entity = mine["entity"].to_numpy()
     name = mine["field"].to_numpy(zero_copy_only=False)
@@ -126,6 +127,13 @@ def _wrong_fields(records: pa.Table, policy: dict, who: np.ndarray) -> _Fields:
     return _Fields(
         np.isin(who, absent), _names(who, entity, name, stale), _names(who, entity, name, ~known)
     )
+
+
+def _of_target(records: pa.Table, target: str) -> tuple[pa.Table, np.ndarray]:
+    """The library records of one target, and the entities it has no record of: the same for
+    every policy of the target, so computed once."""
+    theirs = records.filter(pc.equal(records["target"], target))
+    return theirs, theirs["entity"].to_numpy()[~theirs["registered"].to_numpy(zero_copy_only=False)]
 
 
 def _names(who: np.ndarray, entity: np.ndarray, name: np.ndarray, hit: np.ndarray) -> np.ndarray:

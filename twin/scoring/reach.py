@@ -14,7 +14,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from agents.visits import STEPS, Visits
 from twin.core.units import DAY
 
 FIGURES = ("policies_online", "enterprises_paid", "persons_paid", "money_paid_yuan", "visits")
@@ -73,14 +72,15 @@ def at_ningbo(row: dict, scale: float) -> dict:
     return {k: row[k] / scale if k in SCALED else row[k] for k in FIGURES}
 
 
-def per_day_visits(tables: dict[str, pa.Table], weights: Visits, days: int) -> np.ndarray:
-    """Visits on each day of the run: each step's count that day times its weight."""
+def per_day_visits(tables: dict[str, pa.Table], weights, days: int) -> np.ndarray:
+    """Visits on each day of the run: each step's count that day times its weight (the
+    scenario's ``visits`` section, agents/visits.py)."""
     steps = step_counts(tables, days)
-    return sum((weights.weight(s) * steps[s] for s in STEPS), np.zeros(days))
+    return sum((weights.weight(s) * n for s, n in steps.items()), np.zeros(days))
 
 
 def step_counts(tables: dict[str, pa.Table], days: int) -> dict[str, np.ndarray]:
-    """How often each step of STEPS happened on each day."""
+    """How often each step a visit can come from happened on each day."""
     actions = tables["actions"]
     kind = actions["action"].to_numpy(zero_copy_only=False)
     at = actions["at"].to_numpy()
@@ -111,8 +111,8 @@ def _cumulative_at(times: np.ndarray, weights: np.ndarray, closes: np.ndarray) -
 
 def _first_paid(paid: pa.Table, targets: dict, target: str, closes: np.ndarray) -> np.ndarray:
     """Distinct entities of ``target`` with a payment settled before each close."""
-    policy = paid["policy_id"].to_numpy(zero_copy_only=False)
-    mine = np.isin(policy, [p for p, t in targets.items() if t == target])
+    theirs = pa.array([p for p, t in targets.items() if t == target], pa.string())
+    mine = pc.is_in(paid["policy_id"], value_set=theirs).to_numpy(zero_copy_only=False)
     entity, settled = paid["entity"].to_numpy()[mine], paid["settled_at"].to_numpy()[mine]
     first = np.full(entity.max(initial=-1) + 1, np.inf)
     np.minimum.at(first, entity, settled)

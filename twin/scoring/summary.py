@@ -60,7 +60,8 @@ def score(tables: dict[str, pa.Table], scenario) -> dict:
 
 def _reach(tables: dict[str, pa.Table], scenario) -> dict:
     """The seed's reach figures on the run's last day (docs/reach.md)."""
-    last = reach(tables, scenario).to_pylist()[-1]
+    table = tables["reach"] if "reach" in tables else reach(tables, scenario)
+    last = table.to_pylist()[-1]
     return {k: last[k] for k in ("policies_online", "enterprises_paid", "persons_paid", "visits")}
 
 

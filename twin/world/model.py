@@ -115,7 +115,8 @@ class CityModel(mesa.Model):
 
     def step(self) -> None:
         """One day: on the first of a month life happens; libraries catch up, the matching
-        engine decides, policy offices act, beneficiaries hear of policies and act on them."""
+        engine decides, policy offices act, recurring policies pay the period that began,
+        beneficiaries hear of policies and act on them."""
         today = self.clock.today
         lived = self.steps > 1 and today.day == 1 and self.params.life.enabled
         if lived:
@@ -124,6 +125,7 @@ class CityModel(mesa.Model):
             self.policies.update_truth(today, self.clock.now, lived=lived)
             self.policies.refresh_libraries(days=1.0)
         self.policies.match_and_deliver(today)
+        self.policies.pay_periods(today)
         self.policies.behave(today)
         self.datacollector.collect(self)
 

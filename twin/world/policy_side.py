@@ -106,6 +106,7 @@ class PolicySide:
             pushes=s.pushes.schedule(policy.id),
             ask=self.callers,
             downtime=Downtime.of(s.faults.bank_outages, s.faults.platform_crashes),
+            periods=policy.spec.schedule,
         )
 
     def _truth(self, policy: Policy, on: dt.date):
@@ -188,6 +189,12 @@ class PolicySide:
                 self.offices[match.policy_id].deliver(
                     match.eligible & known, match.amount, match.needs_review & known
                 )
+
+    def pay_periods(self, today: dt.date) -> None:
+        """Recurring policies in force pay the period that began (docs/policy-language.md)."""
+        for policy in self.matcher.policies:
+            if policy.spec.schedule.every != "once" and policy.in_force(today):
+                self.offices[policy.id].pay_period(today)
 
     def behave(self, today: dt.date) -> None:
         """People hear of and act on the policies in force today: not on one yet to open, nor
