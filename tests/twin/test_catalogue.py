@@ -6,6 +6,7 @@ import datetime as dt
 import itertools
 
 import numpy as np
+import pyarrow.compute as pc
 import pytest
 
 import twin
@@ -93,7 +94,9 @@ def test_delivery_follows_the_era_a_policy_opens_in(registries):
 
 
 def test_amount_factor_scales_what_each_copy_pays(registries):
-    c = Catalogue(templates=[RELIEF], policies=3, amount_factor={"enterprise": 2.0})
+    c = Catalogue(
+        templates=[RELIEF], policies=3, amount_factor={"enterprise": 2.0}, district_share=0
+    )
     copies = catalogue_policies(c, registries)
     template = load_policies([RELIEF], registries)[0]
     doubled = [
@@ -153,7 +156,8 @@ def test_nobody_hears_of_acts_on_or_is_paid_by_a_policy_before_it_opens():
     paid = t["payments"]["settled_at"].to_numpy()
     assert len(paid) > 0 and paid.min() >= day
     assert result.metric("policies_online") == 3
-    assert result.metric("enterprises_paid") == len(np.unique(t["payments"]["entity"]))
+    settled = t["payments"].filter(pc.equal(t["payments"]["status"], "paid"))
+    assert result.metric("enterprises_paid") == len(np.unique(settled["entity"]))
 
 
 def test_a_slice_of_the_history_puts_policies_online_along_its_curve():
@@ -170,3 +174,15 @@ def test_a_slice_of_the_history_puts_policies_online_along_its_curve():
         assert abs(r["policies_online"] - curve.online_by(r["date"])) <= 1
     assert all(a["visits"] <= b["visits"] for a, b in itertools.pairwise(reach))
     assert reach[-1]["enterprises_paid"] + reach[-1]["persons_paid"] > 0
+
+
+def test_a_district_runs_most_copies_for_its_own_people_alone(registries):
+    def conditions(share):
+        c = Catalogue(templates=[RELIEF], policies=200, district_share=share)
+        return [[x.text for x in p.conditions] for p in catalogue_policies(c, registries)]
+
+    local = [[t for t in texts if t.startswith("district ==")] for texts in conditions(0.8)]
+    share = np.mean([len(x) == 1 for x in local])
+    assert 0.7 < share < 0.9
+    assert len({x[0] for x in local if x}) == 10  # every district runs some
+    assert all(not any(t.startswith("district ==") for t in x) for x in conditions(0.0))

@@ -4,15 +4,18 @@ of a hand-written template, along a documented growth curve (docs/history.md).
 The seed gives one point of the curve - 2,056 policies online by 2022-06-18, launch 2020-06-16,
 version 2.0 on 2021-03-30 - so the curve's shape is an assumption and a lever: a share online at
 launch, linear growth, and an optional step when version 2.0 opened the platform to more
-departments. Which template each policy copies and how it is delivered are drawn from the
+departments. Most copies are run by one district for its own residents or firms ("city
+coordinates, districts operate"), so two thousand policies do not all reach the same people.
+Which template each policy copies and how it is delivered are drawn from the
 catalogue's own seed, so every replication and variant rehearses the same catalogue.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -39,6 +42,7 @@ class Catalogue(Strict):
     delivery_before_version_2: dict[Mode, Share] = {"apply": 0.8, "push": 0.2, "auto": 0.0}
     delivery_from_version_2: dict[Mode, Share] = {"apply": 0.4, "push": 0.35, "auto": 0.25}
     amount_factor: dict[Literal["enterprise", "person"], Positive] = {}  # times the template's
+    district_share: Share = 0.8  # of the copies, those one district runs, for its own people
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 20200616  # the catalogue's own draws
 
     @model_validator(mode="after")
@@ -77,17 +81,37 @@ class Catalogue(Strict):
         return self.delivery_from_version_2 if after else self.delivery_before_version_2
 
 
-def dated_copies(catalogue: Catalogue, templates: list) -> list:
+def dated_copies(
+    catalogue: Catalogue,
+    templates: list,
+    districts: Sequence[str] = (),
+    narrow: Callable[[Any, str], Any] | None = None,
+) -> list:
     """The catalogue's policies: for each opening date a copy of a template drawn at random,
-    under its own id, with its dates, its parameters' dates shifted alike, and a delivery mode."""
+    under its own id, with its dates, its parameters' dates shifted alike, and a delivery mode;
+    a ``district_share`` of them run by one district for its own residents or firms
+    (``narrow(template, district)`` adds that condition; computed once per pair)."""
     if not catalogue.policies:
         return []
     rng = np.random.default_rng(catalogue.seed)
-    drawn = rng.integers(len(templates), size=catalogue.policies)
-    modes = rng.random(catalogue.policies)
+    n = catalogue.policies
+    drawn, modes = rng.integers(len(templates), size=n), rng.random(n)
+    local = rng.random(n) < catalogue.district_share if districts and narrow else np.zeros(n, bool)
+    where = rng.integers(max(1, len(districts)), size=n)
+    narrowed: dict[tuple[int, int], Any] = {}
+
+    def template(k: int) -> Any:
+        t = int(drawn[k])
+        if not local[k]:
+            return templates[t]
+        key = (t, int(where[k]))
+        if key not in narrowed:
+            narrowed[key] = narrow(templates[t], districts[key[1]])  # type: ignore[misc]
+        return narrowed[key]
+
     return [
-        _copy(templates[t], k, on, _mode(catalogue.delivery_on(on), u), catalogue)
-        for k, (t, on, u) in enumerate(zip(drawn, catalogue.opening_dates(), modes, strict=True))
+        _copy(template(k), k, on, _mode(catalogue.delivery_on(on), u), catalogue)
+        for k, (on, u) in enumerate(zip(catalogue.opening_dates(), modes, strict=True))
     ]
 
 

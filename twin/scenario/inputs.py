@@ -120,7 +120,25 @@ def catalogue_policies(catalogue: Catalogue, registries: Mapping[str, Registry])
         _scaled(t, catalogue.amount_factor.get(t.target, 1.0), registries)
         for t in load_policies(catalogue.templates, registries)
     ]
-    return dated_copies(catalogue, templates)
+    districts = registries["person"].fields["district"].codes
+
+    def narrow(template: Policy, district: str) -> Policy:
+        return _in_district(template, district, registries)
+
+    return dated_copies(catalogue, templates, districts, narrow)
+
+
+def _in_district(template: Policy, district: str, registries: Mapping[str, Registry]) -> Policy:
+    """The template as one district runs it: for its own residents or firms alone."""
+    spec = template.spec
+    written = (
+        [{"when": spec.eligible, "article": spec.source.article}]
+        if isinstance(spec.eligible, str)
+        else [c.model_dump() for c in spec.eligible]
+    )
+    local = {"when": f'district == "{district}"', "article": f"run by {district} district"}
+    spec = spec.model_validate({**spec.model_dump(), "eligible": [*written, local], "tests": []})
+    return compile_policy(spec, registries[spec.target], template.file, template.origins)
 
 
 def _scaled(template: Policy, factor: float, registries: Mapping[str, Registry]) -> Policy:
