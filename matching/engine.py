@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -26,7 +27,7 @@ import numpy as np
 
 from matching.catalogue import Catalogue, MatchSet
 from matching.nodes import Context, Node
-from matching.policy import Policy
+from matching.policy import BoundPolicy, Policy
 from matching.table import Table
 
 
@@ -55,6 +56,9 @@ class PolicyMatch:
         return int(self.needs_review.sum())
 
 
+KEPT_CATALOGUES = 16  # a run changes its policies in force as it goes: older sets never return
+
+
 class Matcher:
     """Policies compiled once; catalogues built per (target, date) and reused."""
 
@@ -62,7 +66,8 @@ class Matcher:
         _check_unique(policies)
         self.policies = tuple(policies)
         self.by_id = {p.id: p for p in self.policies}
-        self._catalogues: dict[tuple, Catalogue] = {}
+        self._catalogues: OrderedDict[tuple, Catalogue] = OrderedDict()  # the latest few
+        self._bound: dict[tuple, BoundPolicy] = {}  # (id, parameter values): bound once
 
     def in_force(self, target: str, on: dt.date) -> list[Policy]:
         """The target's policies in force on a date (valid_from <= on <= valid_to)."""
@@ -71,9 +76,16 @@ class Matcher:
     def catalogue(self, target: str, on: dt.date) -> Catalogue:
         """The catalogue of policies in force; reused while their parameters do not change."""
         policies = self.in_force(target, on)
-        key = (target, tuple((p.id, tuple(p.parameters_on(on).items())) for p in policies))
+        keys = [(p.id, tuple(p.parameters_on(on).items())) for p in policies]
+        key = (target, tuple(keys))
         if key not in self._catalogues:
-            self._catalogues[key] = Catalogue([p.bind(on) for p in policies], on)
+            for p, k in zip(policies, keys, strict=True):
+                if k not in self._bound:
+                    self._bound[k] = p.bind(on)
+            self._catalogues[key] = Catalogue([self._bound[k] for k in keys], on)
+            while len(self._catalogues) > KEPT_CATALOGUES:
+                self._catalogues.popitem(last=False)
+        self._catalogues.move_to_end(key)
         cat = self._catalogues[key]
         cat.on = on
         return cat

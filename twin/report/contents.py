@@ -21,11 +21,13 @@ from twin.runs.compare import SENSING, VARIANTS
 from twin.runs.provenance import read_provenance
 from twin.runs.readable import SHARE, readable
 from twin.runs.replications import Replicated
-from twin.runs.results import summary_rows
+from twin.runs.results import LISTED_POLICIES, summary_rows
 from twin.scoring.by_policy import rows as policy_rows
 from twin.scoring.folder import read_run
 from twin.scoring.missed import REASONS, missed
 from twin.scoring.reach import FIGURES, SEED, SEED_ON, UNITS, at_ningbo, reach
+
+SHOWN_POLICIES = 100  # rows of a catalogue's policy table
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ def gather(folder: Path) -> Report:
         _levers(folder, variants),
         _headline(folder, variants),
         _reach(variants[0]),
-        *(_policy(v_policy, variants) for v_policy in variants[0].summary["policies"]),
+        _every_policy(variants[0]),
+        *(_policy(v_policy, variants) for v_policy in _detailed(variants[0].summary)),
     ]
     if first.sensing.enabled:
         sections.append(_sensing(variants))
@@ -213,8 +216,8 @@ def _reach(v: Variant) -> Section:
         on = on_the_day[0]
         ours = at_ningbo(on, scale)
         seed = [
-            [_label(k), readable(ours[k], UNITS[k]), readable(SEED[k], UNITS[k]),
-             readable(ours[k] / SEED[k] - 1, "share")]
+            [_label(k.removesuffix("_yuan")), readable(ours[k], UNITS[k]),
+             readable(SEED[k], UNITS[k]), _signed(ours[k] / SEED[k] - 1)]
             for k in FIGURES
         ]  # fmt: skip
         note = f"the run's figures on {on['date']}, people, money and visits divided by {scale:g}"
@@ -226,6 +229,41 @@ def _reach(v: Variant) -> Section:
         "counted as the seed counts them (docs/reach.md)."
     )
     return Section("Reach, as the seed counts it", intro, blocks)
+
+
+def _signed(share: float) -> str:
+    return ("+" if share > 0 else "") + readable(share, SHARE)
+
+
+def _detailed(summary: dict) -> list[str]:
+    """The policies that get a section of their own: all of a few; of a catalogue, those that
+    paid the most money."""
+    policies = summary["policies"]
+    if len(policies) <= LISTED_POLICIES:
+        return list(policies)
+    paid = {pid: block["amount_paid"]["value"] or 0.0 for pid, block in policies.items()}
+    return sorted(paid, key=lambda pid: -paid[pid])[:LISTED_POLICIES]
+
+
+def _every_policy(v: Variant) -> Section:
+    """A catalogue's policies in one table, most money first (runs of a few policies have a
+    section per policy instead)."""
+    policies = v.summary["policies"]
+    if len(policies) <= LISTED_POLICIES:
+        return Section("Every policy")
+    keys = ("eligible", "paid", "coverage", "amount_paid", "time_to_money_from_eligible_p50")
+    ranked = sorted(policies, key=lambda pid: -(policies[pid]["amount_paid"]["value"] or 0.0))
+    rows = [
+        [pid, *(readable(policies[pid][k]["value"], policies[pid][k]["unit"]) for k in keys)]
+        for pid in ranked[:SHOWN_POLICIES]
+    ]
+    note = (
+        f"{len(policies):,} policies ran; the {min(SHOWN_POLICIES, len(policies))} that paid the "
+        f"most are listed, and the first {LISTED_POLICIES} have a section of their own below. "
+        "Every policy's figures are in summary.json."
+    )
+    table = Table("Policies by money paid", ["policy", *(_label(k) for k in keys)], rows, note)
+    return Section("Every policy", "", [table])
 
 
 def _glossary(labels: list[str]) -> Table:

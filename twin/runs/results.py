@@ -111,10 +111,16 @@ def _units(units: list[str]) -> str:
     return units[0] if len(units) == 1 else f"{units[0]} and {len(units) - 1:,} more alike"
 
 
+LISTED_POLICIES = 12  # beyond this many policies a summary lists the run's figures alone
+
+
 def summary_rows(summary: dict) -> list[tuple[str, str, str]]:
     """(metric, value in its readable unit, what it counts) rows of a summary, overall then per
-    policy: shares as percentages, times in minutes to days, money in yuan or 万元."""
+    policy when the run has at most LISTED_POLICIES: shares as percentages, times in minutes to
+    days, money in yuan or 万元."""
     rows = [(k, *_cells(v)) for k, v in summary["metrics"].items()]
+    if len(summary["policies"]) > LISTED_POLICIES:
+        return rows
     keys = ("eligible", "paid", "coverage", "exclusion_error", "inclusion_error")
     for pid, block in summary["policies"].items():
         for key in (*keys, "time_to_money_from_eligible_p50"):
@@ -132,7 +138,11 @@ def format_summary(summary: dict) -> str:
     rows = summary_rows(summary)
     w = max(len(r[0]) for r in rows)
     head = f"{'metric':<{w}}  {'value':>14}  unit"
-    return "\n".join([head, "-" * len(head)] + [f"{k:<{w}}  {v:>14}  {u}" for k, v, u in rows])
+    lines = [head, "-" * len(head)] + [f"{k:<{w}}  {v:>14}  {u}" for k, v, u in rows]
+    n = len(summary["policies"])
+    if n > LISTED_POLICIES:
+        lines.append(f"({n:,} policies: each one's figures are in summary.json and the report)")
+    return "\n".join(lines)
 
 
 SUFFIXED = {SHARE, YUAN, *TIMES}  # units whose readable values say their unit
