@@ -65,7 +65,8 @@ def policy_arrays(tables: dict[str, pa.Table], scenario) -> dict[str, dict]:
             "paid_to_eligible": eligible[paid_to],
             "owed_fen": owed[eligible],
             "paid_owed_fen": paid_each[eligible],
-            "wait": settled - np.fmax(eligible_since[paid_to], opened),
+            # money that came before the eligibility (a record paid early) waited nothing
+            "wait": np.maximum(settled - np.fmax(eligible_since[paid_to], opened), 0.0),
             "wait_from_match": settled - paid_rows["matched_at"].to_numpy(),
         }
     return out
