@@ -75,14 +75,10 @@ class Matcher:
 
     def catalogue(self, target: str, on: dt.date) -> Catalogue:
         """The catalogue of policies in force; reused while their parameters do not change."""
-        policies = self.in_force(target, on)
-        keys = [(p.id, tuple(p.parameters_on(on).items())) for p in policies]
-        key = (target, tuple(keys))
+        bound = [self._bind(p, on) for p in self.in_force(target, on)]
+        key = (target, tuple(id(b) for b in bound))  # bound policies live as long as the matcher
         if key not in self._catalogues:
-            for p, k in zip(policies, keys, strict=True):
-                if k not in self._bound:
-                    self._bound[k] = p.bind(on)
-            self._catalogues[key] = Catalogue([self._bound[k] for k in keys], on)
+            self._catalogues[key] = Catalogue(bound, on)
             while len(self._catalogues) > KEPT_CATALOGUES:
                 self._catalogues.popitem(last=False)
         self._catalogues.move_to_end(key)
@@ -90,26 +86,31 @@ class Matcher:
         cat.on = on
         return cat
 
+    def _bind(self, policy: Policy, on: dt.date) -> BoundPolicy:
+        """The policy bound to its parameters' values on a date: once per set of values."""
+        key = (policy.id, tuple(policy.parameters_on(on).items()))
+        if key not in self._bound:
+            self._bound[key] = policy.bind(on)
+        return self._bound[key]
+
     def match(self, table: Table, target: str, on: dt.date, **options) -> MatchSet:
         """Three-valued eligibility of every policy in force, as bitmaps (see Catalogue.match)."""
         return self.catalogue(target, on).match(table, **options)
 
     def amounts(self, policy_id: str, table: Table, rows: np.ndarray, on: dt.date) -> np.ndarray:
         """Amounts in yuan for the given rows (NaN where unknown, never below 0)."""
-        node = self.by_id[policy_id].bind(on).amount
+        node = self._bind(self.by_id[policy_id], on).amount
         return amounts_of(node, table.take(rows), on)
 
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
         """Every policy in force, as boolean arrays with amounts: what a platform acts on."""
-        catalogue = self.catalogue(target, on)
-        found = catalogue.match(table, keep_leaves=False)
-        bound = {b.id: b for b in catalogue.policies}  # bound once for the catalogue's dates
+        found = self.match(table, target, on, keep_leaves=False)
         out = []
         for pid in found.policy_ids:
             eligible = found.eligible_mask(pid)
             amount = np.zeros(len(table))
             rows = np.flatnonzero(eligible)
-            amount[rows] = amounts_of(bound[pid].amount, table.take(rows), on)
+            amount[rows] = self.amounts(pid, table, rows, on)
             out.append(PolicyMatch(pid, eligible, found.review_mask(pid), amount))
         return out
 

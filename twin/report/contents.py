@@ -206,12 +206,11 @@ def _reach(v: Variant) -> Section:
     if table is None or table.num_rows == 0:
         return Section("Reach")
     header = ["month end", *(_label(k.removesuffix("_yuan")) for k in FIGURES)]
-    rows = [
-        [str(r["date"]), *(readable(r[k], UNITS[k]) for k in FIGURES)] for r in table.to_pylist()
-    ]
+    months = table.to_pylist()
+    rows = [[str(r["date"]), *(readable(r[k], UNITS[k]) for k in FIGURES)] for r in months]
     scale = v.scenario.city.scale
     blocks = [Table("Reach to date", header, rows, f"at the run's city.scale {scale:g}", "reach")]
-    on_the_day = [r for r in table.to_pylist() if r["date"] == SEED_ON]
+    on_the_day = [r for r in months if r["date"] == SEED_ON]
     if on_the_day:
         on = on_the_day[0]
         ours = at_ningbo(on, scale)
@@ -241,8 +240,12 @@ def _detailed(summary: dict) -> list[str]:
     policies = summary["policies"]
     if len(policies) <= LISTED_POLICIES:
         return list(policies)
-    paid = {pid: block["amount_paid"]["value"] or 0.0 for pid, block in policies.items()}
-    return sorted(paid, key=lambda pid: -paid[pid])[:LISTED_POLICIES]
+    return _by_money(policies)[:LISTED_POLICIES]
+
+
+def _by_money(policies: dict) -> list[str]:
+    """Policy ids, the one that paid the most first."""
+    return sorted(policies, key=lambda pid: -(policies[pid]["amount_paid"]["value"] or 0.0))
 
 
 def _every_policy(v: Variant) -> Section:
@@ -252,7 +255,7 @@ def _every_policy(v: Variant) -> Section:
     if len(policies) <= LISTED_POLICIES:
         return Section("Every policy")
     keys = ("eligible", "paid", "coverage", "amount_paid", "time_to_money_from_eligible_p50")
-    ranked = sorted(policies, key=lambda pid: -(policies[pid]["amount_paid"]["value"] or 0.0))
+    ranked = _by_money(policies)
     rows = [
         [pid, *(readable(policies[pid][k]["value"], policies[pid][k]["unit"]) for k in keys)]
         for pid in ranked[:SHOWN_POLICIES]
