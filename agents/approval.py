@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 from pydantic import Field
 
-from agents.shifts import office_hours, staff_plan
+from agents.shifts import office_hours, on_duty_now, staff_plan
 from datafiles import Duration, Strict
 from datafiles.types import Hours, Share
 from twin.core.units import HOUR
@@ -44,7 +44,9 @@ class Approval(Strict):
 
 
 class ReviewDesk:
-    """The reviewers of one department, on office hours."""
+    """The reviewers of one department, on office hours. ``on_demand``: their shifts are
+    simulated only while cases are in hand (a catalogue of thousands of policies, most of
+    whose desks are idle on most days), which changes no case's fate."""
 
     def __init__(
         self,
@@ -54,11 +56,16 @@ class ReviewDesk:
         staff: int,
         rng: np.random.Generator,
         observe: Callable[[float, int], None] | None = None,
+        on_demand: bool = False,
     ) -> None:
         self.env, self.params, self.rng = env, params, rng
         self.reviewers = simpy.PriorityResource(env, capacity=staff)
         self.observe = observe  # (time, cases waiting) whenever a case arrives
-        env.process(staff_plan(env, self.reviewers, office_hours(*params.office_hours, staff)))
+        self.plan = office_hours(*params.office_hours, staff)
+        self.cases = 0  # in hand: waiting or being read
+        self.on_duty = not on_demand
+        if self.on_duty:
+            env.process(staff_plan(env, self.reviewers, self.plan))
 
     def review(
         self,
@@ -69,6 +76,26 @@ class ReviewDesk:
     ):
         """A case waits for a reviewer, is read (audited or not) and decided on its evidence:
         an honest case is decided right (but for rare slips), a false claim may slip through."""
+        self.cases += 1
+        if not self.on_duty:
+            self._wake()
+        return self._case(truly_eligible, decided, false_claim)
+
+    def _wake(self) -> None:
+        """Start the shifts where the clock stands (the desk was idle, every seat free)."""
+        self.on_duty = True
+        on_duty_now(self.env, self.reviewers, self.plan)
+        self.env.process(
+            staff_plan(
+                self.env, self.reviewers, self.plan, after=self.env.now, keep_going=self._busy
+            )
+        )
+
+    def _busy(self) -> bool:
+        self.on_duty = self.cases > 0
+        return self.on_duty
+
+    def _case(self, truly_eligible: bool, decided: Callable[[float, str], None], false_claim):
         p, rng, env = self.params, self.rng, self.env
         audited = rng.random() < p.audit_share
         seconds = rng.exponential(p.review_time) * (p.audit_factor if audited else 1.0)
@@ -79,6 +106,7 @@ class ReviewDesk:
                 self.observe(env.now, len(self.reviewers.queue))
             yield seat
             yield env.timeout(seconds)
+        self.cases -= 1
         if truly_eligible:
             outcome = RETURNED if slip < p.honest_error else APPROVED
         elif false_claim:

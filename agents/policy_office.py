@@ -136,6 +136,7 @@ class PolicyOffice(mesa.Agent):
             staff=reviewers,
             rng=self.rngs["review"],
             observe=self._observe_queue,
+            on_demand=True,  # most of a catalogue's desks are idle on most days
         )
         self.ask = ask  # (how many, why, policy): people with questions call the desk
         self.schedule = pushes or PushSchedule()

@@ -16,6 +16,7 @@ COMMANDS = {
     "Prometheus rule": "twin rules check FILE",
     "policy": "twin policy check FILE",
     "sweep": "twin sweep FILE",
+    "calibration": "twin calibrate FILE",
     "rule": "twin rules check FILE",
     "scenario": "twin run FILE",
 }
@@ -38,6 +39,8 @@ def kind_of(data: object) -> str | None:
         return "Prometheus rule"
     if {"id", "eligible"} <= keys:
         return "policy"
+    if {"scenario", "parameters", "targets"} <= keys:
+        return "calibration"
     if "design" in keys or {"scenario", "parameters"} <= keys:
         return "sweep"
     if keys & {"rules", "offline", "device_types"}:

@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -105,14 +105,29 @@ class Matcher:
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
         """Every policy in force, as boolean arrays with amounts: what a platform acts on."""
         found = self.match(table, target, on, keep_leaves=False)
+        keys = {pid: self._amount_key(pid, on) for pid in found.policy_ids}
+        shared = {k for k, n in Counter(keys.values()).items() if n > 1}
+        whole: dict[tuple, np.ndarray] = {}  # an amount many policies share, for every row once
         out = []
         for pid in found.policy_ids:
             eligible = found.eligible_mask(pid)
             amount = np.zeros(len(table))
             rows = np.flatnonzero(eligible)
-            amount[rows] = self.amounts(pid, table, rows, on)
+            if keys[pid] in shared:
+                if keys[pid] not in whole:
+                    node = self._bind(self.by_id[pid], on).amount
+                    whole[keys[pid]] = amounts_of(node, table, on)
+                amount[rows] = whole[keys[pid]][rows]
+            else:
+                amount[rows] = self.amounts(pid, table, rows, on)
             out.append(PolicyMatch(pid, eligible, found.review_mask(pid), amount))
         return out
+
+    def _amount_key(self, policy_id: str, on: dt.date) -> tuple:
+        """Policies with equal keys owe every row the same amount on ``on``: the same amount
+        expression under the same parameter values (copies of one template)."""
+        p = self.by_id[policy_id]
+        return p.target, p.spec.amount, tuple(p.parameters_on(on).items())
 
 
 MAX_AMOUNT_YUAN = 1e9  # one payment to one entity: beyond it an amount is a fault, not money

@@ -117,3 +117,33 @@ def test_office_hours_cost_at_least_the_wait_for_the_office_to_open():
     assert bound <= light.mean() <= 1.10 * bound
     busy = desk_waits(params, 6 / 3600, 8, 60, 2)
     assert busy.mean() >= max(bound, erlang_c(6 / 3600, 1200.0, 8))
+
+
+def test_a_desk_on_demand_decides_every_case_as_a_desk_always_on_duty():
+    """Shifts simulated only while cases are in hand change no case's fate: cases filed at
+    night, in office hours and days apart are decided at the same moments with the same
+    outcomes as on a desk whose shifts run every day."""
+    rng = np.random.default_rng(7)
+    at = np.sort(rng.uniform(0, 20 * 86_400, 300))
+    at = np.concatenate([at[:150], at[150:] + 40 * 86_400])  # a long idle gap between
+    cases = [(float(t), bool(i % 3)) for i, t in enumerate(at)]
+
+    def decided(on_demand: bool) -> list:
+        env = simpy.Environment()
+        params = Approval(review_time=1800.0)
+        desk = ReviewDesk(env, params, staff=2, rng=np.random.default_rng(1), on_demand=on_demand)
+        out = []
+
+        def submit(t, truly):
+            yield env.timeout(t)
+            yield env.process(desk.review(truly, lambda d, o: out.append((t, d, o))))
+
+        for t, truly in cases:
+            env.process(submit(t, truly))
+        env.run(until=70 * 86_400)
+        return out
+
+    always, lazy = decided(False), decided(True)
+    assert len(always) == len(cases) and always == lazy
+    hours = [(d % 86_400) / 3600 for _, d, _ in lazy]
+    assert min(hours) >= 9 and max(hours) <= 17 + 3  # decided in office hours (an audit ends late)

@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument(
         "--set", dest="overrides", action="append", default=[], metavar="KEY.PATH=VALUE"
     )
+    from twin.cli import calibrate as cli_calibrate
     from twin.cli import policy as cli_policy
     from twin.cli import rules as cli_rules
     from twin.cli import score as cli_score
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_rules.add_commands(sub)
     cli_score.add_commands(sub)
     cli_sweep.add_commands(sub)
+    cli_calibrate.add_commands(sub)
     return parser
 
 
@@ -76,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from twin.cli import sweep as cli_sweep
 
             return cli_sweep.run(args)
+        if args.command == "calibrate":
+            from twin.cli import calibrate as cli_calibrate
+
+            return cli_calibrate.run(args)
         if args.command == "score":
             from twin.cli import score as cli_score
 

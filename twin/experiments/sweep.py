@@ -48,7 +48,8 @@ def plan(spec: SweepFile) -> list[Run]:
     runs = []
     for i, values in enumerate(pts):
         for r in range(spec.replications):
-            seed = run_seed(spec.seed, r)
+            # a listed point may carry its own seed (a calibration's runs each have one)
+            seed = run_seed(int(values.get("seed", spec.seed)), r)
             overrides = {**spec.base, **values, "seed": seed}
             runs.append(Run(f"p{i:0{width}d}-r{r:03d}", i, r, seed, overrides))
     return runs

@@ -98,12 +98,12 @@ class CityModel(mesa.Model):
             ),
         )
         self.logs.update(self.sensing.logs)
-        offices = self.policies.offices.values
+        totals = self.policies.totals
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                "aware": lambda m: sum(int(o.awareness.aware.sum()) for o in offices()),
-                "acted": lambda m: sum(int(o.acted.sum()) for o in offices()),
-                "pushed": lambda m: sum(int(o.pushed.sum()) for o in offices()),
+                "aware": lambda m: totals(m.clock.today)["aware"],
+                "acted": lambda m: totals(m.clock.today)["acted"],
+                "pushed": lambda m: totals(m.clock.today)["pushed"],
             }
         )
         self.clock.env.process(self.calendar())

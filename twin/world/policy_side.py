@@ -27,7 +27,7 @@ from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
 from twin.scenario.inputs import Inputs
 from twin.scenario.schema import Scenario
-from twin.world.truth import entitlement, moves_with_the_date
+from twin.world.truth import Entitlement, entitlement, moves_with_the_date, rules_key
 
 
 class PolicySide:
@@ -74,6 +74,9 @@ class PolicySide:
             p.id: self._office(p, office_logs, _substreams(streams, f"delivery/{p.id}"))
             for p in self.matcher.policies
         }
+        self._counts: dict[str, np.ndarray] = {}  # per office: aware, acted, pushed
+        self._totals_on: dt.date | None = None
+        self._totals: dict[str, int] = {}
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -203,15 +206,32 @@ class PolicySide:
             if policy.in_force(today):
                 self.offices[policy.id].behave(today)
 
+    def totals(self, today: dt.date) -> dict[str, int]:
+        """Entities aware of, acted on and pushed, summed over every office (the model's
+        DataCollector); only an office in force can change, so the others' counts are kept."""
+        if self._totals_on != today:
+            for policy in self.matcher.policies:
+                if policy.in_force(today) or policy.id not in self._counts:
+                    o = self.offices[policy.id]
+                    self._counts[policy.id] = np.array(
+                        [o.awareness.aware.sum(), o.acted.sum(), o.pushed.sum()], np.int64
+                    )
+            total = np.sum([np.zeros(3, np.int64), *self._counts.values()], axis=0)
+            self._totals = dict(zip(("aware", "acted", "pushed"), map(int, total), strict=True))
+            self._totals_on = today
+        return self._totals
+
     def update_truth(self, today: dt.date, now: float, *, lived: bool) -> None:
         """Who is truly eligible now joins those who were (eligible at any time counts), and
         can hear of the policy: every policy after life events (``lived``), otherwise only
         those whose answer moves with the date (ages, dated parameters)."""
+        same: dict[tuple, Entitlement] = {}  # copies of one template run alike: once
         for policy in self.matcher.policies:
             if not policy.in_force(today) or not (lived or self._dated[policy.id]):
                 continue
             target = policy.spec.target
-            truth = self._truth(policy, today)
+            key = rules_key(policy.spec, today)
+            truth = same[key] if key in same else same.setdefault(key, self._truth(policy, today))
             office = self.offices[policy.id]
             newly = truth.eligible & self.population.living(target) & ~office.truly_eligible
             office.truly_eligible |= newly

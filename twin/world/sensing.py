@@ -22,6 +22,7 @@ from twin.core.city import City, build_city
 from twin.core.clock import Clock
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
+from twin.core.units import DAY
 from twin.scenario.schema import Scenario
 from twin.world.tables import ALERTS, JOBS, MERGES, NOTIFICATIONS, REPAIRS
 
@@ -57,12 +58,14 @@ class CitySensing:
     ) -> None:
         self.params, self.city, self.env = scenario, city, model.clock.env
         s, g = scenario.sensing, streams.generator
+        # with sensing off nothing reads the world past its first day: draw no more of it
+        horizon = scenario.duration if s.enabled else min(scenario.duration, DAY)
         self.world = SensingWorld.build(
             s,
             catalogue,
             city,
             start_day=(scenario.start - EPOCH).days,
-            horizon=scenario.duration,
+            horizon=horizon,
             streams=g,
             households=households,
             scheduled=scenario.faults.devices,

@@ -83,6 +83,17 @@ def moves_with_the_date(spec: PolicySpec) -> bool:
     )
 
 
+def rules_key(spec: PolicySpec, on: dt.date) -> tuple:
+    """What a policy's entitlement on ``on`` depends on besides the population: its target,
+    its conditions and amount as written, and its parameters' values that day. Policies with
+    equal keys (copies of one template run alike) are owed the same on the same day."""
+    texts = (
+        (spec.eligible,) if isinstance(spec.eligible, str) else tuple(c.when for c in spec.eligible)
+    )
+    values = tuple((k, repr(v)) for k, v in sorted(_parameters(spec, on).items()))
+    return spec.target, texts, spec.amount, values
+
+
 def _parameters(spec: PolicySpec, on: dt.date) -> dict[str, float]:
     when = max(on, spec.valid_from)
     out = {}
@@ -92,6 +103,7 @@ def _parameters(spec: PolicySpec, on: dt.date) -> dict[str, float]:
     return out
 
 
+@functools.lru_cache(maxsize=4096)  # a catalogue's copies share their templates' texts
 def _parse(text: str) -> ast.expr:
     return ast.parse(" ".join(text.split()), mode="eval").body
 

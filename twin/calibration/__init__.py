@@ -1,0 +1,2 @@
+"""Calibration: fitting named scenario parameters to target figures by history matching with
+Gaussian-process emulators (docs/calibration.md)."""
