@@ -1,0 +1,53 @@
+"""The shipped calibration's quick mode, end to end through the CLI: waves, the out-of-sample
+check, the checks at the central values, the files; a second call resumes without a run and
+gives the same answer (docs/calibration.md)."""
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import SCENARIOS
+from twin.cli import main
+
+SHIPPED = SCENARIOS / "calibration" / "history.yaml"
+
+
+@pytest.fixture(scope="module")
+def quick(tmp_path_factory):
+    out = tmp_path_factory.mktemp("calibration") / "history-quick"
+    code = main(["calibrate", str(SHIPPED), "--quick", "--out", str(out), "-j", "1", "--quiet"])
+    return code, out
+
+
+def test_the_quick_calibration_runs_every_stage_and_writes_its_files(quick):
+    code, out = quick
+    assert code == 0  # a fit within the quick mode's 30% tolerances
+    for name in ("calibration.md", "calibration.json", "posterior.parquet", "calibration.png"):
+        assert (out / name).stat().st_size > 0
+    s = json.loads((out / "calibration.json").read_text())
+    # one wave of 8 on four figures, the held-out check, one wave on all five, the checks
+    assert [w["runs"] for w in s["waves"]] == [8, 8]
+    assert s["waves"][0]["targets"] == [t for t in s["targets"] if t != "persons_paid"]
+    assert s["runs"] == 8 + 1 + 8 + 1 + 2
+    assert s["holdout"]["figure"] == "persons_paid" and s["holdout"]["found"]
+    assert s["targets"]["policies_online"]["central_runs"] == [100.0]  # the catalogue's own
+    for name, p in s["parameters"].items():
+        low, high = p["prior"]
+        assert low <= p["q05"] <= p["q50"] <= p["q95"] <= high, name
+    posterior = pq.read_table(out / "posterior.parquet")
+    assert posterior.num_rows >= 1 and "implausibility" in posterior.column_names
+    assert max(posterior["implausibility"].to_pylist()) <= 3.0
+    md = (out / "calibration.md").read_text()
+    assert "## Out of sample" in md and "Emulator validation" in md and "e+" not in md
+
+
+def test_a_second_call_resumes_every_stage_and_finds_the_same(quick, capsys):
+    code, out = quick
+    before = json.loads((out / "calibration.json").read_text())
+    stamps = {p: p.stat().st_mtime_ns for p in out.glob("*/runs/*.parquet")}
+    assert main(["calibrate", str(SHIPPED), "--quick", "--out", str(out), "-j", "1"]) == code
+    after = json.loads((out / "calibration.json").read_text())
+    assert {p: p.stat().st_mtime_ns for p in out.glob("*/runs/*.parquet")} == stamps
+    before.pop("seconds"), after.pop("seconds")
+    assert after == before
