@@ -73,6 +73,20 @@ def test_bitmap_engine_equals_reference_on_random_policies_and_libraries(specs, 
         assert (single.eligible == got_ok).all() and (single.needs_review == got_review).all()
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(conditions, AMOUNTS), min_size=2, max_size=8), rows)
+def test_policies_sharing_an_amount_are_paid_as_each_alone(specs, entities):
+    """Copies of one template share an amount expression: the engine computes it once for
+    every row and hands each policy its eligible rows' amounts, which must be what the policy
+    alone would get (the per-policy numpy baseline)."""
+    policies = [policy(f"p-{i:03d}", e, a) for i, (e, a) in enumerate(specs)]
+    t = table(entities)
+    for match in Matcher(policies).evaluate(t, "person", ON):
+        alone = evaluate_policy(Matcher(policies).by_id[match.policy_id], t, ON)
+        assert (match.eligible == alone.eligible).all()
+        assert np.allclose(match.amount, alone.amount, equal_nan=True)
+
+
 def test_many_blocks_and_threads_give_the_same_bitmaps_as_one_block():
     rng = np.random.default_rng(0)
     n = 10_000

@@ -14,6 +14,7 @@ from matching import load_registry, run_policy_tests
 from tests.conftest import SCENARIOS, SKELETON
 from twin.cli import main
 from twin.core.units import DAY
+from twin.runs.runner import build_model
 from twin.scenario.catalogue import Catalogue, dated_copies
 from twin.scenario.inputs import catalogue_policies, load_policies
 
@@ -186,3 +187,33 @@ def test_a_district_runs_most_copies_for_its_own_people_alone(registries):
     assert 0.7 < share < 0.9
     assert len({x[0] for x in local if x}) == 10  # every district runs some
     assert all(not any(t.startswith("district ==") for t in x) for x in conditions(0.0))
+
+
+def test_the_daily_totals_count_every_office_in_force_or_not():
+    """The model's DataCollector sums awareness, action and pushes over every office, keeping
+    the counts of offices out of force (which cannot change) instead of recounting them: on
+    the last day, after copies have expired, its totals are the offices' own."""
+    scenario = twin.load_scenario(
+        SKELETON,
+        {
+            "policies": [],
+            "duration": "30d",
+            "sensing.enabled": False,
+            "catalogue.templates": [str(RELIEF)],
+            "catalogue.policies": 6,
+            "catalogue.launch": "2022-06-01",
+            "catalogue.by": "2022-06-20",
+            "catalogue.lifetime": "8d",
+            "catalogue.delivery_before_version_2": {"apply": 1.0, "push": 1.0},
+            "catalogue.delivery_from_version_2": {"apply": 1.0, "push": 1.0},
+        },
+    )
+    model = build_model(scenario)
+    model.run()
+    offices = model.policies.offices.values()
+    last = model.datacollector.get_model_vars_dataframe().iloc[-1]
+    assert last["aware"] == sum(int(o.awareness.aware.sum()) for o in offices) > 0
+    assert last["acted"] == sum(int(o.acted.sum()) for o in offices)
+    assert last["pushed"] == sum(int(o.pushed.sum()) for o in offices)
+    ends = [p.spec.valid_to for p in model.policies.matcher.policies]
+    assert min(ends) < scenario.start + dt.timedelta(days=29)  # some expired before the end

@@ -128,3 +128,13 @@ def test_library_sources_must_be_departments_of_the_registry(tmp_path):
 def test_a_faster_data_link_is_a_shorter_lag_for_one_source():
     s = load_scenario(SKELETON, {"libraries.person.sources.education.update_lag": "5d"})
     assert s.libraries.person.sources["education"].update_lag == 5 * 86400
+
+
+def test_setting_one_entry_of_a_mapping_keeps_its_other_defaults():
+    """--set catalogue.delivery_from_version_2.auto=0.01 changes automatic payment's weight
+    alone: apply and push keep theirs (before, the mapping became {auto: 0.01} and every copy
+    of version 2.0 was paid automatically)."""
+    s = load_scenario(SCENARIOS / "history.yaml", ["catalogue.delivery_from_version_2.auto=0.01"])
+    assert s.catalogue.delivery_from_version_2 == {"apply": 0.4, "push": 0.35, "auto": 0.01}
+    s = load_scenario(SCENARIOS / "history.yaml", {"catalogue.amount_factor.person": 0.1})
+    assert s.catalogue.amount_factor == {"person": 0.1}  # a mapping empty by default stays so

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from matching import PolicySpec, Registry, Table, compile_policy, evaluate_policy, load_policy
 from matching.reference import evaluate_one
 from tests.conftest import SCENARIOS
-from twin.world.truth import entitlement
+from twin.world.truth import entitlement, rules_key
 
 ON = dt.date(2022, 6, 1)
 REGISTRY = Registry.model_validate(
@@ -134,6 +134,33 @@ def test_a_list_of_conditions_must_all_hold_and_amounts_are_never_negative():
     truth = entitlement(s, REGISTRY, t.columns, ON, t.known)
     assert truth.eligible.tolist() == [True, False, True, False]
     assert truth.amount.tolist() == [1000.0, 0.0, 0.0, 0.0]
+
+
+def test_copies_with_one_rules_key_are_owed_the_same_and_a_moved_parameter_parts_them():
+    """The run computes truth once per rules key a day (copies of one template run alike):
+    a copy under another id and opening date, whose parameters hold the same values that
+    day, shares the key and the entitlement; a copy whose age limit has not yet moved does
+    not share the key, and is owed differently."""
+    base = spec("age <= max_age", "cap")
+    twin_copy = base.model_copy(update={"id": "p-copy", "valid_from": dt.date(2022, 3, 1)})
+    shifted = base.model_copy(
+        update={
+            "id": "p-late",
+            "parameters": {
+                **base.parameters,
+                "max_age": base.parameters["max_age"].model_copy(
+                    update={"values": {dt.date(2022, 1, 1): 30, dt.date(2022, 9, 1): 35}}
+                ),
+            },
+        }
+    )
+    t = table([{"age": 33, "income": 0.0}, {"age": 25, "income": 0.0}])
+    owed = {
+        s.id: entitlement(s, REGISTRY, t.columns, ON, t.known) for s in (base, twin_copy, shifted)
+    }
+    assert rules_key(base, ON) == rules_key(twin_copy, ON) != rules_key(shifted, ON)
+    assert owed["p-test"].eligible.tolist() == owed["p-copy"].eligible.tolist() == [True, True]
+    assert owed["p-late"].eligible.tolist() == [False, True]
 
 
 @pytest.mark.parametrize(

@@ -151,12 +151,30 @@ def _set_key(data: dict, origins: dict, key: KeyPath, value: Any, origin: Origin
                     key=format_key(key[: i + 1]),
                     found=repr(child),
                 )
-            child = node[part] = {}
+            # a mapping the file does not write starts from its default: setting one share of
+            # catalogue.delivery_from_version_2 keeps the others
+            child = node[part] = _default_mapping(key[: i + 1])
         node = child
     node[key[-1]] = value
     for k in [k for k in origins if k[: len(key)] == key]:
         del origins[k]
     origins[key] = origin
+
+
+def _default_mapping(key: KeyPath) -> dict:
+    """The schema's default at ``key`` when it is a mapping with entries (a copy), else {}."""
+    model: Any = Scenario
+    field = None
+    for part in key:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return {}
+        fields = model.model_fields
+        field = fields.get(part) or next((f for f in fields.values() if f.alias == part), None)
+        if field is None:
+            return {}
+        model = field.annotation
+    default = None if field is None else field.get_default(call_default_factory=True)
+    return copy.deepcopy(default) if isinstance(default, dict) else {}
 
 
 # -- paths -----------------------------------------------------------------------------------
