@@ -217,3 +217,22 @@ def test_the_daily_totals_count_every_office_in_force_or_not():
     assert last["pushed"] == sum(int(o.pushed.sum()) for o in offices)
     ends = [p.spec.valid_to for p in model.policies.matcher.policies]
     assert min(ends) < scenario.start + dt.timedelta(days=29)  # some expired before the end
+
+
+def test_person_share_sets_how_many_copies_serve_residents(registries):
+    """With person_share the catalogue draws that share of its copies from person templates
+    (within a few standard errors), and its other draws - dates, delivery, districts - stay as
+    they were; without it the templates are drawn alike."""
+    base = Catalogue(templates=[RELIEF], policies=2000)
+    templates = load_policies(
+        [SCENARIOS / "policies" / f for f in ("sme-relief.yaml", "elderly-care-allowance.yaml",
+                                              "hiring-subsidy.yaml")], registries
+    )  # fmt: skip
+    for share in (0.1, 0.5, 0.9):
+        c = base.model_copy(update={"person_share": share})
+        copies = dated_copies(c, templates)
+        persons = np.mean([p.spec.target == "person" for p in copies])
+        assert abs(persons - share) < 4 * np.sqrt(share * (1 - share) / 2000)
+        plain = dated_copies(base, templates)
+        assert [p.spec.delivery for p in copies] == [p.spec.delivery for p in plain]
+        assert [p.spec.valid_from for p in copies] == [p.spec.valid_from for p in plain]

@@ -5,7 +5,8 @@ The seed gives one point of the curve - 2,056 policies online by 2022-06-18, lau
 version 2.0 on 2021-03-30 - so the curve's shape is an assumption and a lever: a share online at
 launch, linear growth, and an optional step when version 2.0 opened the platform to more
 departments. Most copies are run by one district for its own residents or firms ("city
-coordinates, districts operate"), so two thousand policies do not all reach the same people.
+coordinates, districts operate"), so two thousand policies do not all reach the same people;
+the share of copies for residents rather than firms is a lever too (``person_share``).
 Which template each policy copies and how it is delivered are drawn from the
 catalogue's own seed, so every replication and variant rehearses the same catalogue.
 """
@@ -43,6 +44,7 @@ class Catalogue(Strict):
     delivery_from_version_2: dict[Mode, Share] = {"apply": 0.4, "push": 0.35, "auto": 0.25}
     amount_factor: dict[Literal["enterprise", "person"], Positive] = {}  # times the template's
     district_share: Share = 0.8  # of the copies, those one district runs, for its own people
+    person_share: Share | None = None  # of the copies, those of person templates (None: as drawn)
     seed: Annotated[int, Field(ge=0, lt=2**63)] = 20200616  # the catalogue's own draws
 
     @model_validator(mode="after")
@@ -96,6 +98,8 @@ def dated_copies(
     rng = np.random.default_rng(catalogue.seed)
     n = catalogue.policies
     drawn, modes = rng.integers(len(templates), size=n), rng.random(n)
+    if catalogue.person_share is not None:
+        drawn = _by_target(catalogue, [t.spec.target for t in templates], n)
     local = rng.random(n) < catalogue.district_share if districts and narrow else np.zeros(n, bool)
     where = rng.integers(max(1, len(districts)), size=n)
     narrowed: dict[tuple[int, int], Any] = {}
@@ -113,6 +117,20 @@ def dated_copies(
         _copy(template(k), k, on, _mode(catalogue.delivery_on(on), u), catalogue)
         for k, (on, u) in enumerate(zip(catalogue.opening_dates(), modes, strict=True))
     ]
+
+
+def _by_target(catalogue: Catalogue, targets: list[str], n: int) -> np.ndarray:
+    """Templates drawn so that a ``person_share`` of the copies are of person templates (a
+    stream of their own, so the other draws stay as they were)."""
+    rng = np.random.default_rng([catalogue.seed, 1])
+    person = rng.random(n) < catalogue.person_share
+    mine = {t: np.flatnonzero(np.array(targets) == t) for t in ("person", "enterprise")}
+    pick = rng.random(n)
+    drawn = np.empty(n, np.int64)
+    for target, rows in (("person", person), ("enterprise", ~person)):
+        choices = mine[target] if len(mine[target]) else np.arange(len(targets))
+        drawn[rows] = choices[(pick[rows] * len(choices)).astype(np.int64)]
+    return drawn
 
 
 def _mode(shares: dict[str, float], u: float) -> str:
