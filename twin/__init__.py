@@ -16,6 +16,10 @@ Public API::
     comparison = twin.run_variants(twin.load_scenario("scenarios/policy-sandbox.yaml"))
     comparison.frame()                      # readable: percentages, days, yuan
     comparison.write("runs/demo"); twin.write_report("runs/demo")
+
+    spec = twin.load_calibration("scenarios/calibration/history.yaml").quick_mode()
+    found = twin.calibrate(spec, Path("runs/calibration/quick"), jobs=2)
+    twin.calibration_figure(found)          # a matplotlib Figure
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ _API = {
     "estimate_frame": "twin.runs.sandbox",
     "sensitivity": "twin.experiments.analysis",
     "indices_figure": "twin.experiments.analysis",
+    "load_calibration": "twin.calibration.calibration_file",
+    "calibrate": "twin.calibration.calibrate",
+    "calibration_figure": "twin.calibration.figure",
 }
 __all__ = ["__version__", *_API]
 

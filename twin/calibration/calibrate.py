@@ -60,13 +60,18 @@ def calibrate(
     spec: CalibrationFile,
     out: Path,
     *,
-    scale: float,
+    scale: float | None = None,
     jobs: int = 1,
     dask: str | int | None = None,
     on_run: Callable[[str, int, int], None] | None = None,
 ) -> Calibration:
-    """Run the whole calibration into ``out`` (resuming what is stored there)."""
+    """Run the whole calibration into ``out`` (resuming what is stored there); ``scale`` is
+    the runs' city.scale (read from the scenario when not given)."""
     started = time.perf_counter()
+    if scale is None:
+        from twin.scenario.loader import load_scenario
+
+        scale = load_scenario(spec.scenario, spec.base).city.scale
     space = hm.Space.of(spec.parameters)
     runner = Runner(spec, space, scale, out, jobs, dask, on_run)
     first = [t for t in spec.targets if t != spec.holdout]
