@@ -156,10 +156,10 @@ def _diagnostic_lines(s: dict) -> list[str]:
            "|---|---|---|---|"]  # fmt: skip
     for w in s["waves"]:
         out.append(f"| {w['wave']} | {', '.join(w['targets'])} | {w['runs']} | "
-                   f"{100 * w['share']:.2f}% |")  # fmt: skip
+                   f"{_percent(w['share'])} |")  # fmt: skip
     out += [
         "",
-        f"Non-implausible at the end: {100 * s['non_implausible_share']:.2f}% of the "
+        f"Non-implausible at the end: {_percent(s['non_implausible_share'])} of the "
         f"priors' box. Runs: {s['runs']} in {s['seconds'] / 60:.1f} minutes.",
         "",
         "Emulator validation (leave one out): share of runs within two standard deviations",
@@ -168,3 +168,8 @@ def _diagnostic_lines(s: dict) -> list[str]:
     ]
     out += [f"- {t}: {100 * v:.0f}%" for t, v in s["emulator_loo_within_2sd"].items()]
     return [*out, ""]
+
+
+def _percent(share: float) -> str:
+    """A share of the priors' box as a percentage with three significant digits (0.0155%)."""
+    return "0%" if share == 0 else f"{100 * share:.3g}%"
