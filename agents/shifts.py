@@ -65,10 +65,7 @@ def _day(day: float, steps: Sequence[tuple[float, int]]):
 
 
 def _off_duty(env: simpy.Environment, staff: simpy.PriorityResource, until: float):
-    with staff.request(priority=-1) as hold:
-        yield hold
-        if until > env.now:
-            yield env.timeout(until - env.now)
+    yield from _held(env, staff.request(priority=-1), until)
 
 
 def _held(env: simpy.Environment, hold: simpy.resources.resource.Request, until: float):

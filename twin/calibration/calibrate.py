@@ -89,7 +89,7 @@ def calibrate(
         predictive = runner.run("predictive", drawn)
     return Calibration(
         spec, space, runs, fit, waves, holdout, central, predictive,
-        predicted=_predicted(fit, spec.seed), loo=_loo(runs, fit, spec.seed),
+        predicted=_predicted(fit, spec.seed), loo=_loo(runs, fit),
         seconds=time.perf_counter() - started,
     )  # fmt: skip
 
@@ -105,7 +105,7 @@ def _waves(
     """Waves on ``targets``: the first a Latin hypercube over the priors, each next one spread
     over the set the runs so far have not ruled out. Phase two (``runs`` given) is one wave.
     Each wave records the share of the priors' box it was drawn from."""
-    d, space = spec.design, hm.Space.of(spec.parameters)
+    d, space = spec.design, runner.space
     count = d.waves if runs is None else 1
     runs = runs if runs is not None else Runs.none(len(space.names), spec.targets)
     waves: list[dict] = []
@@ -179,7 +179,7 @@ def _predicted(fit: Fit, seed: int) -> dict[str, tuple[float, float, float]]:
     return {t: _band(e, fit.pool, seed) for t, e in fit.emulators.items()}
 
 
-def _loo(runs: Runs, fit: Fit, seed: int) -> dict[str, np.ndarray]:
+def _loo(runs: Runs, fit: Fit) -> dict[str, np.ndarray]:
     return {t: em.leave_one_out(runs.u, runs.figures[t], e) for t, e in fit.emulators.items()}
 
 

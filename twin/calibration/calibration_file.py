@@ -9,11 +9,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, model_validator
 
-from datafiles import Problem, Strict, UserError, read_yaml, validate
-from datafiles.kinds import expect_kind
-from datafiles.roots import confined, data_roots
+from datafiles import Problem, Strict, UserError
 from datafiles.types import FolderName
-from twin.experiments.sweep_file import key_exists
+from twin.experiments.sweep_file import key_exists, read_naming_a_scenario
 from twin.scenario.schema import Scenario
 from twin.scoring.reach import FIGURES
 
@@ -96,14 +94,7 @@ def load_calibration(path: str | Path) -> CalibrationFile:
     """Read and check a calibration file: parameter keys exist in the scenario schema, targets
     are figures the twin counts, the held-out figure is a target; every fault located."""
     path = Path(path)
-    data, origins = read_yaml(path)
-    expect_kind(path, data, "calibration")
-    spec = validate(CalibrationFile, data, origins, str(path))
-    line = origins.get(("scenario",), (None, None, None))[1]
-    scenario = confined(
-        path.parent / spec.scenario, data_roots(path), file=str(path), line=line, key="scenario"
-    )
-    spec = spec.model_copy(update={"scenario": scenario})
+    spec, origins = read_naming_a_scenario(path, "calibration", CalibrationFile)
     problems = _check(spec, str(path), origins)
     if problems:
         raise UserError(problems)

@@ -46,7 +46,6 @@ def run(args: argparse.Namespace) -> int:
     from twin.calibration.calibration_file import load_calibration
     from twin.calibration.write import lines, write
     from twin.core.folders import check_destination
-    from twin.scenario.loader import load_scenario
 
     spec = load_calibration(args.file)
     if args.quick:
@@ -56,7 +55,6 @@ def run(args: argparse.Namespace) -> int:
         check_destination(out, replace=False)  # names the fault
     if args.force and out.is_dir():
         shutil.rmtree(out)
-    scale = load_scenario(spec.scenario, spec.base).city.scale
     dask = args.dask_local if args.dask_local is not None else args.scheduler
     with tqdm(unit="run", disable=args.quiet, file=sys.stderr) as bar:
 
@@ -66,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
                 bar.reset(total=todo)
             bar.update(done - bar.n)
 
-        result = calibrate(spec, out, scale=scale, jobs=args.jobs, dask=dask, on_run=advance)
+        result = calibrate(spec, out, jobs=args.jobs, dask=dask, on_run=advance)
     summary = write(result, out)
     print("\n".join(lines(summary)))
     print(f"calibration folder: {out}/ (calibration.md, calibration.json, posterior.parquet, "

@@ -62,18 +62,24 @@ class SweepFile(Strict):
     retries: Annotated[int, Field(ge=0, le=10)] = 1
 
 
-def load_sweep(path: str | Path) -> SweepFile:
-    """Read and check a sweep file: keys exist in the scenario schema, values have the types
-    the scenario wants, the design can be drawn; every fault named by file and key."""
-    path = Path(path)
+def read_naming_a_scenario[M: BaseModel](path: Path, kind: str, model: type[M]) -> tuple[M, dict]:
+    """A data file of ``kind`` that names a scenario (sweep, calibration), validated, its
+    scenario path resolved from the file's folder and confined (datafiles.roots)."""
     data, origins = read_yaml(path)
-    expect_kind(path, data, "sweep")
-    spec = validate(SweepFile, data, origins, str(path))
+    expect_kind(path, data, kind)
+    spec = validate(model, data, origins, str(path))
     line = origins.get(("scenario",), (None, None, None))[1]
     scenario = confined(
         path.parent / spec.scenario, data_roots(path), file=str(path), line=line, key="scenario"
     )
-    spec = spec.model_copy(update={"scenario": scenario})
+    return spec.model_copy(update={"scenario": scenario}), origins
+
+
+def load_sweep(path: str | Path) -> SweepFile:
+    """Read and check a sweep file: keys exist in the scenario schema, values have the types
+    the scenario wants, the design can be drawn; every fault named by file and key."""
+    path = Path(path)
+    spec, origins = read_naming_a_scenario(path, "sweep", SweepFile)
     problems = _check_keys(spec, str(path)) + _within_budget(spec, origins, str(path))
     if problems:
         raise UserError(problems)
