@@ -1,5 +1,5 @@
 """The calibration's procedure: waves of history matching on every target but the held-out
-one, the held-out figure predicted out of sample, one wave more on every target, then checks
+one, the held-out figure predicted out of sample, more waves on every target, then checks
 at the central values and across the non-implausible set (docs/calibration.md)."""
 
 from __future__ import annotations
@@ -84,9 +84,11 @@ def calibrate(
     fit = _fit(spec, runs, list(spec.targets), seed=spec.seed + len(waves))
     d, central, predictive = spec.design, None, None
     if len(fit.pool):
-        central = runner.run("central", fit.central[None, :], replications=d.central_runs)
+        after = f"after-wave-{len(waves)}"  # more waves later check their own fit
+        central = runner.run(f"central-{after}", fit.central[None, :],
+                             replications=d.central_runs)  # fmt: skip
         drawn = hm.spread(fit.pool, d.check_runs, seed=spec.seed)
-        predictive = runner.run("predictive", drawn)
+        predictive = runner.run(f"predictive-{after}", drawn)
     return Calibration(
         spec, space, runs, fit, waves, holdout, central, predictive,
         predicted=_predicted(fit, spec.seed), loo=_loo(runs, fit),
@@ -103,10 +105,11 @@ def _waves(
     first_wave: int = 0,
 ) -> tuple[Runs, list[dict]]:
     """Waves on ``targets``: the first a Latin hypercube over the priors, each next one spread
-    over the set the runs so far have not ruled out. Phase two (``runs`` given) is one wave.
+    over the set the runs so far have not ruled out. Phase two (``runs`` given) runs
+    ``final_waves`` waves.
     Each wave records the share of the priors' box it was drawn from."""
     d, space = spec.design, runner.space
-    count = d.waves if runs is None else 1
+    count = d.waves if runs is None else d.final_waves
     runs = runs if runs is not None else Runs.none(len(space.names), spec.targets)
     waves: list[dict] = []
     for w in range(first_wave, first_wave + count):

@@ -44,10 +44,11 @@ class Target(Strict):
 
 
 class Waves(Strict):
-    """The history matching: ``runs`` per wave, ``waves`` of them on the first ``fit`` targets
-    (all but the held-out one), one more on every target, and the checks' runs."""
+    """The history matching: ``runs`` per wave, ``waves`` of them on every target but the
+    held-out one, ``final_waves`` more on every target, and the checks' runs."""
 
     waves: Annotated[int, Field(ge=1, le=10)] = 3
+    final_waves: Annotated[int, Field(ge=1, le=10)] = 1  # after the out-of-sample check
     runs: Annotated[int, Field(ge=4, le=500)] = 16
     cutoff: Annotated[float, Field(gt=0)] = 3.0  # implausibility: Pukelsheim's three sigma
     candidates: Annotated[int, Field(ge=100, le=1_000_000)] = 20_000
