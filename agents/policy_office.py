@@ -25,7 +25,9 @@ from agents.behaviour import Behaviour
 from agents.decisions import act_rate, decide_to_act, gather_evidence
 from agents.ledger import Ledger
 from agents.payments import Instruction, settle
+from agents.platform_decision import PlatformDecision
 from agents.pushes import PushSchedule
+from agents.row_state import RowState
 from agents.treasury import NO_DOWNTIME, Downtime, Treasury, treasury_payment
 from twin.core.eventlog import EventLog
 from twin.core.units import DAY
@@ -33,6 +35,22 @@ from twin.core.units import DAY
 # The office's random streams, one per process it runs.
 STREAMS = ("awareness", "pushes", "decisions", "evidence", "review", "payments")
 NEVER = np.inf
+# What the office knows of each entity it has dealt with: (dtype, value for any other entity).
+STATE = {
+    "truly_eligible": (bool, False),  # truth, for scoring and the applicant's evidence
+    "true_amount": (np.float64, 0.0),  # yuan owed under truth (0 if not eligible)
+    "false_claim": (bool, False),  # would claim it without being owed it
+    "served": (bool, False),  # matched (auto, push) or applied: never twice
+    "queued": (bool, False),  # sent to human review
+    "pushed": (bool, False),
+    "pushes_sent": (np.int16, 0),
+    "next_push": (np.float64, NEVER),  # the day of the next reminder
+    "offer_fen": (np.int64, 0),  # the amount a push offered
+    "acted": (bool, False),
+    "paid": (bool, False),  # money landed in their account
+    "last_period": (np.int64, -1),  # the last period paid, -1 for none
+    "periods_paid": (np.int32, 0),
+}
 
 
 @dataclass(frozen=True)
@@ -121,7 +139,7 @@ class PolicyOffice(mesa.Agent):
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
-        self.people, self.truly_eligible, self.true_amount = people, truly_eligible, true_amount
+        self.people = people
         self.treasury, self.route = treasury, route  # the route this policy's money takes
         self.behaviour, self.logs = behaviour, logs
         # one stream per process, so that a change to one (more reviewers, another route)
@@ -141,26 +159,36 @@ class PolicyOffice(mesa.Agent):
         self.ask = ask  # (how many, why, policy): people with questions call the desk
         self.schedule = pushes or PushSchedule()
         self.periods = periods or _Once()  # once, or each month or year while eligible
-        n = len(truly_eligible)
-        self.last_period = np.full(n, -1, dtype=np.int64)  # the last period paid, -1 for none
-        self.periods_paid = np.zeros(n, dtype=np.int32)
-        self.served = np.zeros(n, dtype=bool)  # matched (auto, push) or applied: never twice
-        self.queued = np.zeros(n, dtype=bool)
-        self.pushed = np.zeros(n, dtype=bool)
-        self.pushes_sent = np.zeros(n, dtype=np.int16)
-        self.next_push = np.full(n, NEVER)  # the day of the next reminder
-        self.offer_fen = np.zeros(n, dtype=np.int64)  # the amount a push offered
-        self.acted = np.zeros(n, dtype=bool)
-        self.paid = np.zeros(n, dtype=bool)  # money landed in their account
+        # only the entities the office deals with are held (agents/row_state.py)
+        self.state = RowState(len(truly_eligible), STATE)
+        eligible = np.flatnonzero(truly_eligible)
+        claims = np.flatnonzero(false_claims & ~truly_eligible)
+        self.state.set("truly_eligible", eligible, True)
+        self.state.set("true_amount", eligible, true_amount[eligible])
+        self.state.set("false_claim", claims, True)
+        self._typical: float | None = None  # the median amount owed, while truth holds still
         # who hears of it by media and word of mouth: the truly eligible and those who would
         # claim it without being owed it; a push adds whoever it is sent to
-        self.false_claims = false_claims & ~truly_eligible
-        members = np.flatnonzero(truly_eligible | self.false_claims)
+        members = np.flatnonzero(truly_eligible | (false_claims & ~truly_eligible))
         self.awareness = Awareness(members, people.group[members])
-        self.library_view: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+        self.library_view: PlatformDecision | None = None
 
     def _observe_queue(self, at: float, waiting: int) -> None:
         self.logs.review_queue.append(policy_id=self.policy_id, at=at, waiting=waiting)
+
+    def learn_truth(self, rows: np.ndarray, amount_yuan: np.ndarray) -> np.ndarray:
+        """Of ``rows`` truly eligible today (ascending), those newly so, whose amount owed is
+        recorded; eligible once, eligible for good."""
+        newly = rows[~self.state.get("truly_eligible", rows)]
+        if len(newly):
+            self.state.set("truly_eligible", newly, True)
+            self.state.set("true_amount", newly, amount_yuan[newly])
+            self._typical = None
+        return newly
+
+    def count(self, name: str) -> int:
+        """How many entities have a true flag (acted, pushed, paid ...)."""
+        return int(self.state.columns[name].sum())
 
     def widen_audience(self, rows: np.ndarray) -> None:
         """Entities that became eligible (newcomers, graduates) or were pushed to can now hear
@@ -170,25 +198,28 @@ class PolicyOffice(mesa.Agent):
 
     # -- the platform's decision ------------------------------------------------------------
 
-    def deliver(
-        self, eligible: np.ndarray, amount_yuan: np.ndarray, needs_review: np.ndarray
-    ) -> int:
+    def deliver(self, decision: PlatformDecision) -> int:
         """Act on today's decision: pay (auto) or push to (push) the newly matched, queue the
         undecidable for human review; for ``apply``, remember the decision for applicants."""
-        self.library_view = (eligible, amount_yuan, needs_review)
-        self._estimate_need(eligible, amount_yuan)
+        self.library_view = decision
+        self._estimate_need(decision)
         if self.delivery == "apply":
             return 0
-        env = self.model.clock.env
-        for row in np.flatnonzero(needs_review & ~self.queued & ~self.served).tolist():
+        env, st = self.model.clock.env, self.state
+        review = decision.review_rows
+        review = review[~st.get("queued", review) & ~st.get("served", review)]
+        for row in review.tolist():
             self._queue_review(row, env.now)
-        rows = np.flatnonzero(eligible & ~self.served & np.isfinite(amount_yuan))
-        self.served[rows] = True
-        for row in rows.tolist():
-            fen = self._match(row, amount_yuan[row], env.now, self.delivery)
-            self.offer_fen[row] = fen
+        rows, amount = decision.eligible_rows, decision.amount_yuan
+        new = ~st.get("served", rows) & np.isfinite(amount)
+        rows, amount = rows[new], amount[new]
+        st.set("served", rows, True)
+        fens = np.zeros(len(rows), np.int64)
+        for i, (row, yuan) in enumerate(zip(rows.tolist(), amount.tolist(), strict=True)):
+            fens[i] = self._match(row, yuan, env.now, self.delivery)
             if self.delivery == "auto":
-                self._pay(row, fen, env.now)
+                self._pay(row, int(fens[i]), env.now)
+        st.set("offer_fen", rows, fens)
         if self.delivery == "push":
             self._push(rows, env.now / DAY)
             self._remind(env.now / DAY)
@@ -198,11 +229,12 @@ class PolicyOffice(mesa.Agent):
         """Send the push (first or reminder): those it reaches become aware."""
         if not len(rows):
             return
-        first = rows[~self.pushed[rows]]
-        self.pushed[rows] = True
+        st = self.state
+        first = rows[~st.get("pushed", rows)]
+        st.set("pushed", rows, True)
         self.widen_audience(first)
-        self.pushes_sent[rows] += 1
-        self.next_push[rows] = day + self.schedule.reminder_every / DAY
+        st.set("pushes_sent", rows, st.get("pushes_sent", rows) + 1)
+        st.set("next_push", rows, day + self.schedule.reminder_every / DAY)
         aw = self.awareness
         sent = np.zeros(len(aw.members), bool)
         sent[aw.position(rows)] = True
@@ -212,16 +244,17 @@ class PolicyOffice(mesa.Agent):
 
     def _remind(self, day: float) -> None:
         """A reminder to everyone pushed who has not confirmed, up to the schedule's cap."""
-        due = self.pushed & ~self.acted & (self.next_push <= day + 1e-9)
-        due &= self.pushes_sent <= self.schedule.reminders
-        self._push(np.flatnonzero(due), day)
+        c = self.state.columns
+        due = c["pushed"] & ~c["acted"] & (c["next_push"] <= day + 1e-9)
+        due &= c["pushes_sent"] <= self.schedule.reminders
+        self._push(self.state.rows_where(due), day)
 
-    def _estimate_need(self, eligible: np.ndarray, amount_yuan: np.ndarray) -> None:
+    def _estimate_need(self, decision: PlatformDecision) -> None:
         """Pro rata: on the first day, scale amounts so the budget covers everyone matched."""
         b = self.budget
         if b is None or b.estimated or b.rule != "pro_rata":
             return
-        need = float(np.nansum(amount_yuan[eligible])) * 100
+        need = float(np.nansum(decision.amount_yuan)) * 100
         b.factor = min(1.0, b.total_fen / need) if need > 0 else 1.0
         b.estimated = True
 
@@ -243,19 +276,26 @@ class PolicyOffice(mesa.Agent):
             rng=self.rngs["awareness"],
         )
         known = aw.members[aw.aware]
-        waiting = known[~self.acted[known]]
+        at = self.state.positions(known)  # every member of the audience is held
+        c = self.state.columns
+        waiting, at = known[~c["acted"][at]], at[~c["acted"][at]]
         to_deadline = (self.valid_to - today).days if self.valid_to else 3650.0
-        confirming = self._deciding(waiting[self.pushed[waiting]], b.push_effort, to_deadline)
+        pushed, served = c["pushed"][at], c["served"][at]
+        confirming = self._deciding(waiting[pushed], at[pushed], b.push_effort, to_deadline)
         self._confirm(confirming)
-        unserved = waiting[~self.pushed[waiting] & ~self.served[waiting]]
-        self._start_applications(self._deciding(unserved, b.apply_effort, to_deadline))
+        unserved = ~pushed & ~served
+        applying = self._deciding(waiting[unserved], at[unserved], b.apply_effort, to_deadline)
+        self._start_applications(applying)
 
-    def _deciding(self, rows: np.ndarray, effort: float, to_deadline: float) -> np.ndarray:
-        """Those of ``rows`` who act today."""
+    def _deciding(
+        self, rows: np.ndarray, at: np.ndarray, effort: float, to_deadline: float
+    ) -> np.ndarray:
+        """Those of ``rows`` (held at ``at``) who act today."""
         if not len(rows):
             return rows
         # a false claimant expects what an eligible entity typically gets
-        benefit = np.where(self.false_claims[rows], self._typical_amount(), self.true_amount[rows])
+        c = self.state.columns
+        benefit = np.where(c["false_claim"][at], self._typical_amount(), c["true_amount"][at])
         p = self.people
         rate = act_rate(
             benefit, effort, p.literacy[rows], p.distrust[rows], to_deadline, self.behaviour
@@ -265,17 +305,17 @@ class PolicyOffice(mesa.Agent):
     def _confirm(self, rows: np.ndarray) -> None:
         """Confirming a push pays the amount it offered."""
         now = self.model.clock.env.now
-        self.acted[rows] = True
-        for row in rows.tolist():
+        self.state.set("acted", rows, True)
+        for row, fen in zip(rows.tolist(), self.state.get("offer_fen", rows).tolist(), strict=True):
             self._act(row, "confirm", self.behaviour.push_effort)
-            self._pay(row, int(self.offer_fen[row]), now)
+            self._pay(row, fen, now)
 
     def _start_applications(self, rows: np.ndarray) -> None:
         """Applicants gather their evidence (some give up), then apply."""
         if not len(rows):
             return
         b, env = self.behaviour, self.model.clock.env
-        self.acted[rows] = True
+        self.state.set("acted", rows, True)
         if self.ask is not None:
             self.ask(len(rows), "apply", self.policy_id)
         days, gives_up = gather_evidence(self.people.literacy[rows], b, rng=self.rngs["evidence"])
@@ -297,17 +337,18 @@ class PolicyOffice(mesa.Agent):
         """An applicant gathers evidence, then applies; the platform checks its library."""
         env = self.model.clock.env
         yield env.timeout(evidence_seconds)
-        eligible, amount, review = self.library_view  # type: ignore[misc]
-        if self.served[row]:
+        view, st, one = self.library_view, self.state, np.array([row])
+        if st.one("served", row):
             return
         self._act(row, "apply", self.behaviour.apply_effort)
-        if eligible[row] and np.isfinite(amount[row]):
+        if view.payable(one)[0]:  # type: ignore[union-attr]
             outcome = "paid"
-            self.served[row] = True
-            self._pay(row, self._match(row, amount[row], env.now, "apply"), env.now)
-        elif review[row]:
+            st.put("served", row, True)
+            amount = float(view.amount(one)[0])  # type: ignore[union-attr]
+            self._pay(row, self._match(row, amount, env.now, "apply"), env.now)
+        elif view.needs_review(one)[0]:  # type: ignore[union-attr]
             outcome = "review"
-            if not self.queued[row]:
+            if not st.one("queued", row):
                 self._queue_review(row, env.now)
         else:
             outcome = "rejected"
@@ -332,8 +373,9 @@ class PolicyOffice(mesa.Agent):
 
     def _queue_review(self, row: int, now: float) -> None:
         """The case joins the reviewers' queue; approved cases are paid."""
-        self.queued[row] = True
-        truly = bool(self.truly_eligible[row])
+        st = self.state
+        st.put("queued", row, True)
+        truly = bool(st.one("truly_eligible", row))
         self.logs.reviews.append(policy_id=self.policy_id, entity=row, queued_at=now)
 
         def decided(at: float, outcome: str) -> None:
@@ -344,16 +386,16 @@ class PolicyOffice(mesa.Agent):
                 decided_at=at,
                 outcome=outcome,
             )
-            if outcome != APPROVED or self.served[row]:
+            if outcome != APPROVED or st.one("served", row):
                 return
-            self.served[row] = True
+            st.put("served", row, True)
             # the evidence shows the amount owed; a false claim asks for the typical amount
-            owed = self.true_amount[row] if truly else self._typical_amount()
+            owed = st.one("true_amount", row) if truly else self._typical_amount()
             if not np.isfinite(owed):
                 return  # an amount nobody can work out is not paid
             self._pay(row, self._match(row, owed, at, "review"), at)
 
-        false_claim = bool(self.false_claims[row])
+        false_claim = bool(st.one("false_claim", row))
         self.model.clock.env.process(self.desk.review(truly, decided, false_claim=false_claim))
 
     def pay_period(self, today: dt.date) -> None:
@@ -363,19 +405,25 @@ class PolicyOffice(mesa.Agent):
         the eligibility."""
         if self.periods.every == "once" or self.library_view is None:
             return
-        eligible, amount, _ = self.library_view
-        k = self.periods.index(today)
-        due = (self.last_period >= 0) & (self.last_period < k) & eligible & np.isfinite(amount)
+        view, st, k = self.library_view, self.state, self.periods.index(today)
+        last = st.columns["last_period"]
+        due = (last >= 0) & (last < k)
         if self.periods.periods is not None:
-            due &= self.periods_paid < self.periods.periods
+            due &= st.columns["periods_paid"] < self.periods.periods
+        rows = st.rows_where(due)
+        rows = rows[view.payable(rows)]
         now = self.model.clock.env.now
-        for row in np.flatnonzero(due).tolist():
-            self._pay(row, self._match(row, amount[row], now, "period"), now, on=today)
+        for row, amount in zip(rows.tolist(), view.amount(rows).tolist(), strict=True):
+            self._pay(row, self._match(row, amount, now, "period"), now, on=today)
 
     def _typical_amount(self) -> float:
-        amounts = self.true_amount[self.truly_eligible]
-        amounts = amounts[np.isfinite(amounts)]
-        return float(np.median(amounts)) if len(amounts) else 0.0
+        """The median amount truly owed (what a false claimant expects)."""
+        if self._typical is None:
+            c = self.state.columns
+            amounts = c["true_amount"][c["truly_eligible"]]
+            amounts = amounts[np.isfinite(amounts)]
+            self._typical = float(np.median(amounts)) if len(amounts) else 0.0
+        return self._typical
 
     def _pay(self, row: int, fen: int, matched_at: float, on: dt.date | None = None) -> None:
         """Commit the amount against the policy's budget, send it by the treasury route, and
@@ -392,8 +440,9 @@ class PolicyOffice(mesa.Agent):
                 self._log_payment(row, fen, matched_at, started, env.now, status)
                 return
             budget.committed += fen
-        self.last_period[row] = self.periods.index(today)
-        self.periods_paid[row] += 1
+        st = self.state
+        st.put("last_period", row, self.periods.index(today))
+        st.put("periods_paid", row, st.one("periods_paid", row) + 1)
         ins = Instruction(
             self.policy_id,
             self.periods.label(today),
@@ -421,7 +470,8 @@ class PolicyOffice(mesa.Agent):
     def _log_payment(
         self, row: int, fen: int, matched_at: float, started: float, at: float, status: str
     ) -> None:
-        self.paid[row] |= status == "paid"
+        if status == "paid":
+            self.state.put("paid", row, True)
         self.logs.payments.append(
             policy_id=self.policy_id,
             entity=row,

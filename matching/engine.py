@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -104,11 +104,15 @@ class Matcher:
 
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
         """Every policy in force, as boolean arrays with amounts: what a platform acts on."""
+        return list(self.decide(table, target, on))
+
+    def decide(self, table: Table, target: str, on: dt.date) -> Iterator[PolicyMatch]:
+        """As ``evaluate``, one policy at a time: a caller that keeps only what it needs of
+        each holds one policy's arrays at once, not the catalogue's."""
         found = self.match(table, target, on, keep_leaves=False)
         keys = {pid: self._amount_key(pid, on) for pid in found.policy_ids}
         shared = {k for k, n in Counter(keys.values()).items() if n > 1}
         whole: dict[tuple, np.ndarray] = {}  # an amount many policies share, for every row once
-        out = []
         for pid in found.policy_ids:
             eligible = found.eligible_mask(pid)
             amount = np.zeros(len(table))
@@ -120,8 +124,7 @@ class Matcher:
                 amount[rows] = whole[keys[pid]][rows]
             else:
                 amount[rows] = self.amounts(pid, table, rows, on)
-            out.append(PolicyMatch(pid, eligible, found.review_mask(pid), amount))
-        return out
+            yield PolicyMatch(pid, eligible, found.review_mask(pid), amount)
 
     def _amount_key(self, policy_id: str, on: dt.date) -> tuple:
         """Policies with equal keys owe every row the same amount on ``on``: the same amount

@@ -64,4 +64,4 @@ def test_newcomers_are_born_arrive_and_found_firms_and_the_platform_registers_th
     assert model.libraries["person"].registered[newcomers].mean() > 0.5  # 7-day lag, 14 days on
     assert not people.alive[model.reserve.next_person :].any()
     graduates = model.offices["graduate-living-subsidy"]
-    assert graduates.truly_eligible[newcomers].any()  # arriving graduates qualify
+    assert graduates.state.dense("truly_eligible")[newcomers].any()  # arriving graduates qualify

@@ -213,8 +213,8 @@ def test_the_daily_totals_count_every_office_in_force_or_not():
     offices = model.policies.offices.values()
     last = model.datacollector.get_model_vars_dataframe().iloc[-1]
     assert last["aware"] == sum(int(o.awareness.aware.sum()) for o in offices) > 0
-    assert last["acted"] == sum(int(o.acted.sum()) for o in offices)
-    assert last["pushed"] == sum(int(o.pushed.sum()) for o in offices)
+    assert last["acted"] == sum(int(o.state.dense("acted").sum()) for o in offices)
+    assert last["pushed"] == sum(int(o.state.dense("pushed").sum()) for o in offices)
     ends = [p.spec.valid_to for p in model.policies.matcher.policies]
     assert min(ends) < scenario.start + dt.timedelta(days=29)  # some expired before the end
 

@@ -45,12 +45,13 @@ def test_reminders_follow_the_schedule_up_to_its_cap():
     model = build_model(scenario)
     model.run()
     office = model.offices[PID]
-    sent = office.pushes_sent[office.pushed]
+    pushed, acted = office.state.dense("pushed"), office.state.dense("acted")
+    sent = office.state.dense("pushes_sent")[pushed]
     # a week apart over 30 days: the first push and up to three reminders, fewer for those
     # who confirmed or were matched late
     assert sent.max() == 4 and sent.min() >= 1
-    assert (sent[office.acted[office.pushed]] <= sent.max()).all()
-    assert (sent[~office.acted[office.pushed]] > 1).any()
+    assert (sent[acted[pushed]] <= sent.max()).all()
+    assert (sent[~acted[pushed]] > 1).any()
 
 
 def test_a_pushed_policy_keeps_media_and_word_of_mouth():

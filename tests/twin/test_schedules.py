@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 import twin
+from agents.platform_decision import PlatformDecision
 from matching.policy import Schedule
 from tests.conftest import SCENARIOS, SKELETON
 from twin.cli import main
@@ -80,20 +81,24 @@ def test_a_one_off_policy_pays_each_beneficiary_once(tmp_path):
 def test_those_the_platform_no_longer_finds_eligible_are_not_paid_again(tmp_path):
     model = _model(tmp_path, {"every": "month"}, days="20d")
     office = model.policies.offices["sme-relief"]
-    paid = np.flatnonzero(office.periods_paid > 0)
+    periods_paid = office.state.dense("periods_paid")
+    paid = np.flatnonzero(periods_paid > 0)
     assert len(paid) >= 4
-    eligible, amount, review = office.library_view
-    eligible = eligible & np.isfinite(amount)
-    stop = paid[eligible[paid]][:2]
-    eligible[stop] = False  # closed, moved away, grown too large
-    office.library_view = (eligible, amount, review)
+    view = office.library_view
+    keep = view.payable(view.eligible_rows)
+    rows, amount = view.eligible_rows[keep], view.amount_yuan[keep]
+    stop = paid[view.payable(paid)][:2]
+    gone = np.isin(rows, stop)  # closed, moved away, grown too large
+    office.library_view = PlatformDecision(rows[~gone], amount[~gone], view.review_rows)
+    eligible = office.library_view.payable(paid)
     matches_before = len(model.policies.model.logs["matches"])
     office.pay_period(dt.date(2022, 7, 1))
     office.pay_period(dt.date(2022, 7, 15))  # the same period: nobody twice
-    assert (office.periods_paid[stop] == 1).all()
-    assert (office.periods_paid[paid[eligible[paid]]] == 2).all()
-    assert (office.periods_paid[paid[~eligible[paid]]] == 1).all()
-    assert len(model.policies.model.logs["matches"]) - matches_before == eligible[paid].sum()
+    periods_paid = office.state.dense("periods_paid")
+    assert (periods_paid[stop] == 1).all()
+    assert (periods_paid[paid[eligible]] == 2).all()
+    assert (periods_paid[paid[~eligible]] == 1).all()
+    assert len(model.policies.model.logs["matches"]) - matches_before == eligible.sum()
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from agents.consultation import Callers, Desk
 from agents.ledger import Ledger
 from agents.libraries import DataQuality, Library, LibraryQuality
 from agents.payments import release
+from agents.platform_decision import PlatformDecision
 from agents.policy_office import BudgetState, Logs, People, PolicyOffice
 from agents.population import Population
 from agents.pushes import reach
@@ -70,10 +71,12 @@ class PolicySide:
         ]
         self.callers = Callers(env, self.desk, rng=g("questions"))
         office_logs = Logs(*(logs[k] for k in Logs.__dataclass_fields__))
+        self._opening: dict[tuple, Entitlement] = {}  # copies of one template open alike
         self.offices = {
             p.id: self._office(p, office_logs, _substreams(streams, f"delivery/{p.id}"))
             for p in self.matcher.policies
         }
+        self._opening.clear()
         self._counts: dict[str, np.ndarray] = {}  # per office: aware, acted, pushed
         self._totals_on: dt.date | None = None
         self._totals: dict[str, int] = {}
@@ -82,7 +85,11 @@ class PolicySide:
 
     def _office(self, policy: Policy, logs: Logs, streams) -> PolicyOffice:
         s, target = self.params, policy.spec.target
-        truth = self._truth(policy, max(s.start, policy.spec.valid_from))
+        on = max(s.start, policy.spec.valid_from)
+        key = (rules_key(policy.spec, on), on if self._dated[policy.id] else None)
+        if key not in self._opening:
+            self._opening[key] = self._truth(policy, on)
+        truth = self._opening[key]
         n = self.population[target].size
         claims = streams("claims").random(n) < s.behaviour.false_claim_share
         self._log_truth(policy.id, np.flatnonzero(truth.eligible), truth.amount, 0.0)
@@ -188,9 +195,11 @@ class PolicySide:
         for target, library in self.libraries.items():
             table = Table(library.values, library.known)
             known = library.registered
-            for match in self.matcher.evaluate(table, target, today):
+            for match in self.matcher.decide(table, target, today):
                 self.offices[match.policy_id].deliver(
-                    match.eligible & known, match.amount, match.needs_review & known
+                    PlatformDecision.of(
+                        match.eligible & known, match.amount, match.needs_review & known
+                    )
                 )
 
     def pay_periods(self, today: dt.date) -> None:
@@ -214,7 +223,7 @@ class PolicySide:
                 if policy.in_force(today) or policy.id not in self._counts:
                     o = self.offices[policy.id]
                     self._counts[policy.id] = np.array(
-                        [o.awareness.aware.sum(), o.acted.sum(), o.pushed.sum()], np.int64
+                        [o.awareness.aware.sum(), o.count("acted"), o.count("pushed")], np.int64
                     )
             total = np.sum([np.zeros(3, np.int64), *self._counts.values()], axis=0)
             self._totals = dict(zip(("aware", "acted", "pushed"), map(int, total), strict=True))
@@ -225,19 +234,20 @@ class PolicySide:
         """Who is truly eligible now joins those who were (eligible at any time counts), and
         can hear of the policy: every policy after life events (``lived``), otherwise only
         those whose answer moves with the date (ages, dated parameters)."""
-        same: dict[tuple, Entitlement] = {}  # copies of one template run alike: once
+        same: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # copies of one template: once
         for policy in self.matcher.policies:
             if not policy.in_force(today) or not (lived or self._dated[policy.id]):
                 continue
-            target = policy.spec.target
             key = rules_key(policy.spec, today)
-            truth = same[key] if key in same else same.setdefault(key, self._truth(policy, today))
+            if key not in same:
+                truth = self._truth(policy, today)
+                living = self.population.living(policy.spec.target)
+                same[key] = np.flatnonzero(truth.eligible & living), truth.amount
+            rows, amount = same[key]
             office = self.offices[policy.id]
-            newly = truth.eligible & self.population.living(target) & ~office.truly_eligible
-            office.truly_eligible |= newly
-            office.true_amount[newly] = truth.amount[newly]
-            self._log_truth(policy.id, np.flatnonzero(newly), truth.amount, now)
-            office.widen_audience(np.flatnonzero(newly))
+            newly = office.learn_truth(rows, amount)
+            self._log_truth(policy.id, newly, amount, now)
+            office.widen_audience(newly)
 
     # -- the run's tables -----------------------------------------------------------------------
 
@@ -293,7 +303,8 @@ class PolicySide:
         for policy in self.matcher.policies:
             office = self.offices[policy.id]
             if policy.target == target:
-                missed |= office.truly_eligible & ~office.paid
+                c = office.state.columns
+                missed[office.state.rows[c["truly_eligible"] & ~c["paid"]]] = True
                 read |= policy.fields
         rows = np.flatnonzero(missed)
         library = self.libraries[target]
