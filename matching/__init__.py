@@ -10,7 +10,7 @@ See ``matching.engine`` for a runnable example.
 """
 
 from matching.catalogue import Catalogue, MatchSet
-from matching.engine import Matcher, PolicyMatch, amounts_of, evaluate_policy
+from matching.engine import Decision, Matcher, PolicyMatch, amounts_of, evaluate_policy
 from matching.estimate import Estimate, Group, estimate, gini
 from matching.explain import (
     ELIGIBLE,
@@ -38,6 +38,7 @@ __all__ = [
     "BoundPolicy",
     "Catalogue",
     "ConditionCheck",
+    "Decision",
     "EntityExplanation",
     "Estimate",
     "Explanation",

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from matching import bitmaps
 from matching.catalogue import Catalogue, MatchSet
 from matching.nodes import Context, Node
 from matching.policy import BoundPolicy, Policy
@@ -54,6 +55,17 @@ class PolicyMatch:
     def review_count(self) -> int:
         """How many rows need review."""
         return int(self.needs_review.sum())
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One policy over one library on one date, as rows: ``eligible_rows`` (ascending) with
+    ``amount`` in yuan for each (NaN where unknown), and ``review_rows`` (ascending), whose
+    eligibility is unknown for lack of data."""
+
+    eligible_rows: np.ndarray
+    amount: np.ndarray
+    review_rows: np.ndarray
 
 
 KEPT_CATALOGUES = 16  # a run changes its policies in force as it goes: older sets never return
@@ -104,17 +116,13 @@ class Matcher:
 
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
         """Every policy in force, as boolean arrays with amounts: what a platform acts on."""
-        return list(self.decide(table, target, on))
-
-    def decide(self, table: Table, target: str, on: dt.date) -> Iterator[PolicyMatch]:
-        """As ``evaluate``, one policy at a time: a caller that keeps only what it needs of
-        each holds one policy's arrays at once, not the catalogue's."""
         found = self.match(table, target, on, keep_leaves=False)
         keys = {pid: self._amount_key(pid, on) for pid in found.policy_ids}
         shared = {k for k, n in Counter(keys.values()).items() if n > 1}
         whole: dict[tuple, np.ndarray] = {}  # an amount many policies share, for every row once
-        for pid in found.policy_ids:
-            eligible = found.eligible_mask(pid)
+        out = []
+        for i, pid in enumerate(found.policy_ids):
+            eligible = bitmaps.unpack(found.eligible[i], found.n_rows)  # type: ignore[index]
             amount = np.zeros(len(table))
             rows = np.flatnonzero(eligible)
             if keys[pid] in shared:
@@ -124,7 +132,27 @@ class Matcher:
                 amount[rows] = whole[keys[pid]][rows]
             else:
                 amount[rows] = self.amounts(pid, table, rows, on)
-            yield PolicyMatch(pid, eligible, found.review_mask(pid), amount)
+            review = bitmaps.unpack(found.review[i], found.n_rows)  # type: ignore[index]
+            out.append(PolicyMatch(pid, eligible, review, amount))
+        return out
+
+    def decide(self, table: Table, target: str, on: dt.date) -> Iterator[tuple[str, Decision]]:
+        """Every policy in force, in catalogue order, as the rows it finds eligible with their
+        amounts and the rows it cannot decide: what a platform acts on, in memory that follows
+        the eligible, not the library. Policies whose conditions and amount are the same on
+        ``on`` (copies of one template) are decided once and share one ``Decision``."""
+        cat = self.catalogue(target, on)
+        found = cat.match(table, keep_leaves=False)
+        decided: dict[tuple, Decision] = {}
+        for i, pid in enumerate(found.policy_ids):
+            key = (cat.formulas[i], self._amount_key(pid, on))
+            if key not in decided:
+                eligible = bitmaps.unpack(found.eligible[i], found.n_rows)  # type: ignore[index]
+                rows = np.flatnonzero(eligible)
+                review = bitmaps.unpack(found.review[i], found.n_rows)  # type: ignore[index]
+                amount = self.amounts(pid, table, rows, on)
+                decided[key] = Decision(rows, amount, np.flatnonzero(review))
+            yield pid, decided[key]
 
     def _amount_key(self, policy_id: str, on: dt.date) -> tuple:
         """Policies with equal keys owe every row the same amount on ``on``: the same amount

@@ -87,6 +87,29 @@ def test_policies_sharing_an_amount_are_paid_as_each_alone(specs, entities):
         assert np.allclose(match.amount, alone.amount, equal_nan=True)
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(conditions, AMOUNTS), min_size=1, max_size=4), rows, st.data())
+def test_decisions_as_rows_equal_the_masks_and_copies_share_one(specs, entities, data):
+    """``decide`` hands each policy its eligible rows with their amounts and its review rows,
+    as ``evaluate``'s masks say; copies with the same conditions and amount share one
+    decision object (the history's catalogue is two thousand copies of 33 templates)."""
+    copies = data.draw(st.lists(st.integers(0, len(specs) - 1), max_size=6))
+    texts = [*specs, *(specs[k] for k in copies)]
+    policies = [policy(f"p-{i:03d}", e, a) for i, (e, a) in enumerate(texts)]
+    t = table(entities)
+    m = Matcher(policies)
+    dense = {match.policy_id: match for match in m.evaluate(t, "person", ON)}
+    rows = dict(m.decide(t, "person", ON))
+    assert list(rows) == list(dense)  # the catalogue's order
+    for pid, d in rows.items():
+        want = dense[pid]
+        assert np.array_equal(d.eligible_rows, np.flatnonzero(want.eligible))
+        assert np.array_equal(d.review_rows, np.flatnonzero(want.needs_review))
+        assert np.array_equal(d.amount, want.amount[d.eligible_rows], equal_nan=True)
+    for i, k in enumerate(copies):
+        assert rows[f"p-{len(specs) + i:03d}"] is rows[f"p-{k:03d}"]
+
+
 def test_many_blocks_and_threads_give_the_same_bitmaps_as_one_block():
     rng = np.random.default_rng(0)
     n = 10_000

@@ -22,7 +22,7 @@ from agents.population import Population
 from agents.pushes import reach
 from agents.treasury import Downtime
 from datafiles.types import hh_mm
-from matching import Matcher, Policy, Table
+from matching import Decision, Matcher, Policy, Table
 from twin.core.capacity import staffed, staffing
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
@@ -195,12 +195,12 @@ class PolicySide:
         for target, library in self.libraries.items():
             table = Table(library.values, library.known)
             known = library.registered
-            for match in self.matcher.decide(table, target, today):
-                self.offices[match.policy_id].deliver(
-                    PlatformDecision.of(
-                        match.eligible & known, match.amount, match.needs_review & known
-                    )
-                )
+            kept: dict[int, tuple[Decision, PlatformDecision]] = {}  # copies share a decision
+            for policy_id, d in self.matcher.decide(table, target, today):
+                if id(d) not in kept:
+                    ok, review = known[d.eligible_rows], d.review_rows[known[d.review_rows]]
+                    kept[id(d)] = d, PlatformDecision(d.eligible_rows[ok], d.amount[ok], review)
+                self.offices[policy_id].deliver(kept[id(d)][1])
 
     def pay_periods(self, today: dt.date) -> None:
         """Recurring policies in force pay the period that began (docs/policy-language.md)."""
