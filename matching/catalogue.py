@@ -246,9 +246,14 @@ class MatchSet:
     eligible_counts: np.ndarray  # (n_policies,) int64
     review_counts: np.ndarray
 
+    def __post_init__(self) -> None:
+        self._at = {pid: i for i, pid in enumerate(self.policy_ids)}
+
     def position(self, policy_id: str) -> int:
         """The row of a policy in the bitmaps."""
-        return self.policy_ids.index(policy_id)
+        if policy_id not in self._at:
+            raise ValueError(f"{policy_id!r} is not in this match")
+        return self._at[policy_id]
 
     def eligible_mask(self, policy_id: str) -> np.ndarray:
         """Rows definitely eligible for the policy, as booleans."""
