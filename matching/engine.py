@@ -112,7 +112,7 @@ class Matcher:
     def amounts(self, policy_id: str, table: Table, rows: np.ndarray, on: dt.date) -> np.ndarray:
         """Amounts in yuan for the given rows (NaN where unknown, never below 0)."""
         node = self._bind(self.by_id[policy_id], on).amount
-        return amounts_of(node, table.take(rows), on)
+        return amounts_of(node, table.take(rows, node.fields()), on, n=len(rows))
 
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
         """Every policy in force, as boolean arrays with amounts: what a platform acts on."""

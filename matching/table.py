@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,9 +39,10 @@ class Table:
             {k: v[start:stop] for k, v in self.known.items()},
         )
 
-    def take(self, rows: np.ndarray) -> Table:
-        """The given rows, copied, in the given order."""
+    def take(self, rows: np.ndarray, fields: Collection[str] | None = None) -> Table:
+        """The given rows, copied, in the given order; only ``fields``, when given."""
+        keep = self.columns.keys() if fields is None else set(fields) & self.columns.keys()
         return Table(
-            {k: v[rows] for k, v in self.columns.items()},
-            {k: v[rows] for k, v in self.known.items()},
+            {k: self.columns[k][rows] for k in keep},
+            {k: v[rows] for k, v in self.known.items() if k in keep},
         )
