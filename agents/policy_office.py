@@ -118,9 +118,8 @@ class PolicyOffice(mesa.Agent):
         valid_to: dt.date | None,
         *,
         people: People,
-        truly_eligible: np.ndarray,
+        owed: tuple[np.ndarray, np.ndarray],
         false_claims: np.ndarray,
-        true_amount: np.ndarray,
         treasury: Treasury,
         route: str,
         behaviour: Behaviour,
@@ -160,31 +159,34 @@ class PolicyOffice(mesa.Agent):
         self.schedule = pushes or PushSchedule()
         self.periods = periods or _Once()  # once, or each month or year while eligible
         # only the entities the office deals with are held (agents/row_state.py)
-        self.state = RowState(len(truly_eligible), STATE)
-        eligible = np.flatnonzero(truly_eligible)
-        claims = np.flatnonzero(false_claims & ~truly_eligible)
+        self.state = RowState(len(people.group), STATE)
+        eligible, amount = owed  # the rows truly eligible on opening day, and what each is owed
+        claims = np.setdiff1d(np.flatnonzero(false_claims), eligible)
         self.state.set("truly_eligible", eligible, True)
-        self.state.set("true_amount", eligible, true_amount[eligible])
+        self.state.set("true_amount", eligible, amount)
         self.state.set("false_claim", claims, True)
         self._typical: float | None = None  # the median amount owed, while truth holds still
         # who hears of it by media and word of mouth: the truly eligible and those who would
         # claim it without being owed it; a push adds whoever it is sent to
-        members = np.flatnonzero(truly_eligible | (false_claims & ~truly_eligible))
+        members = np.union1d(eligible, claims)
         self.awareness = Awareness(members, people.group[members])
         self.library_view: PlatformDecision | None = None
 
     def _observe_queue(self, at: float, waiting: int) -> None:
         self.logs.review_queue.append(policy_id=self.policy_id, at=at, waiting=waiting)
 
-    def learn_truth(self, rows: np.ndarray, amount_yuan: np.ndarray) -> np.ndarray:
-        """Of ``rows`` truly eligible today (ascending), those newly so, whose amount owed is
-        recorded; eligible once, eligible for good."""
-        newly = rows[~self.state.get("truly_eligible", rows)]
+    def learn_truth(
+        self, rows: np.ndarray, amount_yuan: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Of ``rows`` truly eligible today (ascending; ``amount_yuan`` owed each), those newly
+        so and their amounts, now recorded: eligible once, eligible for good."""
+        new = ~self.state.get("truly_eligible", rows)
+        newly, owed = rows[new], amount_yuan[new]
         if len(newly):
             self.state.set("truly_eligible", newly, True)
-            self.state.set("true_amount", newly, amount_yuan[newly])
+            self.state.set("true_amount", newly, owed)
             self._typical = None
-        return newly
+        return newly, owed
 
     def count(self, name: str) -> int:
         """How many entities have a true flag (acted, pushed, paid ...)."""

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from matching import PolicySpec, Registry, Table, compile_policy, evaluate_policy, load_policy
 from matching.reference import evaluate_one
 from tests.conftest import SCENARIOS
-from twin.world.truth import entitlement, rules_key
+from twin.world.truth import Memo, entitlement, rules_key
 
 ON = dt.date(2022, 6, 1)
 REGISTRY = Registry.model_validate(
@@ -161,6 +161,29 @@ def test_copies_with_one_rules_key_are_owed_the_same_and_a_moved_parameter_parts
     assert rules_key(base, ON) == rules_key(twin_copy, ON) != rules_key(shifted, ON)
     assert owed["p-test"].eligible.tolist() == owed["p-copy"].eligible.tolist() == [True, True]
     assert owed["p-late"].eligible.tolist() == [False, True]
+
+
+def test_a_memo_shared_by_a_template_and_its_district_copies_changes_nothing():
+    """Truth evaluates a text once a day for every copy that repeats it (a district's copy
+    repeats its template's conditions); what each copy is owed is what it alone is owed, and
+    the memo stays bounded."""
+    base = spec("age <= max_age", "cap")
+    local = PolicySpec.model_validate(
+        {
+            **base.model_dump(),
+            "id": "p-local",
+            "eligible": [{"when": "age <= max_age"}, {"when": "income < 5"}],
+        }
+    )
+    other = base.model_copy(update={"id": "p-other", "eligible": "income >= 5"})
+    t = table([{"age": 33, "income": 0.0}, {"age": 25, "income": 9.0}, {"age": 20}])
+    memo = Memo(size=2)
+    for s in (base, local, other, base, local):
+        alone = entitlement(s, REGISTRY, t.columns, ON, t.known)
+        shared = entitlement(s, REGISTRY, t.columns, ON, t.known, memo=memo)
+        assert np.array_equal(alone.eligible, shared.eligible)
+        assert np.array_equal(alone.amount, shared.amount, equal_nan=True)
+        assert len(memo._kept) <= 2
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
 from twin.scenario.inputs import Inputs
 from twin.scenario.schema import Scenario
-from twin.world.truth import Entitlement, entitlement, moves_with_the_date, rules_key
+from twin.world.truth import Memo, entitlement, moves_with_the_date, rules_key
 
 
 class PolicySide:
@@ -71,12 +71,13 @@ class PolicySide:
         ]
         self.callers = Callers(env, self.desk, rng=g("questions"))
         office_logs = Logs(*(logs[k] for k in Logs.__dataclass_fields__))
-        self._opening: dict[tuple, Entitlement] = {}  # copies of one template open alike
+        # copies of one template open alike: truth once per rules key and opening day
+        self._opening: tuple[dt.date | None, dict[tuple, Owed], Memo] = (None, {}, Memo())
         self.offices = {
             p.id: self._office(p, office_logs, _substreams(streams, f"delivery/{p.id}"))
             for p in self.matcher.policies
         }
-        self._opening.clear()
+        self._opening = (None, {}, Memo())
         self._counts: dict[str, np.ndarray] = {}  # per office: aware, acted, pushed
         self._totals_on: dt.date | None = None
         self._totals: dict[str, int] = {}
@@ -86,22 +87,24 @@ class PolicySide:
     def _office(self, policy: Policy, logs: Logs, streams) -> PolicyOffice:
         s, target = self.params, policy.spec.target
         on = max(s.start, policy.spec.valid_from)
-        key = (rules_key(policy.spec, on), on if self._dated[policy.id] else None)
-        if key not in self._opening:
-            self._opening[key] = self._truth(policy, on)
-        truth = self._opening[key]
+        day, owed_by_key, memo = self._opening
+        if day != on:  # offices open in date order: keep one day's truths at a time
+            day, owed_by_key, memo = self._opening = (on, {}, Memo())
+        key = rules_key(policy.spec, on)
+        if key not in owed_by_key:
+            owed_by_key[key] = self._owed(policy, on, memo, living=False)
+        owed = owed_by_key[key]
         n = self.population[target].size
         claims = streams("claims").random(n) < s.behaviour.false_claim_share
-        self._log_truth(policy.id, np.flatnonzero(truth.eligible), truth.amount, 0.0)
+        self._log_truth(policy.id, *owed, 0.0)
         return PolicyOffice(
             self.model,
             policy.id,
             s.policy_delivery.get(policy.id, policy.spec.delivery),
             policy.spec.valid_to,
             people=self._people(target),
-            truly_eligible=truth.eligible,
+            owed=owed,
             false_claims=claims,
-            true_amount=truth.amount,
             treasury=s.treasury,
             route=s.treasury.route_of(policy.id),
             behaviour=s.behaviour,
@@ -119,17 +122,22 @@ class PolicySide:
             periods=policy.spec.schedule,
         )
 
-    def _truth(self, policy: Policy, on: dt.date):
+    def _owed(self, policy: Policy, on: dt.date, memo: Memo, *, living: bool) -> Owed:
+        """The rows truly eligible on ``on`` (of the living alone, if ``living``), ascending,
+        and the amount owed each."""
         target = policy.spec.target
         columns = self.population[target].library_columns()
-        return entitlement(policy.spec, self.registries[target], columns, on)
+        truth = entitlement(policy.spec, self.registries[target], columns, on, memo=memo)
+        eligible = truth.eligible & self.population.living(target) if living else truth.eligible
+        rows = np.flatnonzero(eligible)
+        return rows, truth.amount[rows]
 
     def _log_truth(self, policy_id: str, rows: np.ndarray, amount: np.ndarray, at: float) -> None:
         self.truth_log.extend(
             policy_id=[policy_id] * len(rows),
             entity=rows,
             since=np.full(len(rows), at),
-            amount_yuan=amount[rows],
+            amount_yuan=amount,
         )
 
     def _people(self, target: str) -> People:
@@ -234,18 +242,18 @@ class PolicySide:
         """Who is truly eligible now joins those who were (eligible at any time counts), and
         can hear of the policy: every policy after life events (``lived``), otherwise only
         those whose answer moves with the date (ages, dated parameters)."""
-        same: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}  # copies of one template: once
-        for policy in self.matcher.policies:
-            if not policy.in_force(today) or not (lived or self._dated[policy.id]):
-                continue
-            key = rules_key(policy.spec, today)
-            if key not in same:
-                truth = self._truth(policy, today)
-                living = self.population.living(policy.spec.target)
-                same[key] = np.flatnonzero(truth.eligible & living), truth.amount
-            rows, amount = same[key]
+        due = [
+            (policy, rules_key(policy.spec, today))
+            for policy in self.matcher.policies
+            if policy.in_force(today) and (lived or self._dated[policy.id])
+        ]
+        first = {key: policy for policy, key in reversed(due)}  # copies of one template: once
+        memo, owed = Memo(), {}
+        for key in sorted(first, key=repr):  # a template beside its districts' copies
+            owed[key] = self._owed(first[key], today, memo, living=True)
+        for policy, key in due:
             office = self.offices[policy.id]
-            newly = office.learn_truth(rows, amount)
+            newly, amount = office.learn_truth(*owed[key])
             self._log_truth(policy.id, newly, amount, now)
             office.widen_audience(newly)
 
@@ -355,6 +363,9 @@ RECORDS = pa.schema(
 AWARENESS = pa.schema(
     [("policy_id", pa.string()), ("entity", pa.int64()), ("aware_since_day", pa.float64())]
 )
+
+
+Owed = tuple[np.ndarray, np.ndarray]  # rows truly eligible (ascending), the amount owed each
 
 
 def _substreams(streams: Streams, prefix: str):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import datetime as dt
 import functools
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -43,20 +44,50 @@ def entitlement(
     columns: Mapping[str, np.ndarray],
     on: dt.date,
     known: Mapping[str, np.ndarray] | None = None,
+    *,
+    memo: Memo | None = None,
 ) -> Entitlement:
     """The policy as written, on the population's ``columns`` (codes as indices, dates as
-    days since 1970), on date ``on``; ``known`` marks known values (all, when left out)."""
+    days since 1970), on date ``on``; ``known`` marks known values (all, when left out).
+    ``memo`` shares the value of a text between policies evaluated on the same columns and
+    date (a district's copy of a template repeats the template's conditions)."""
     n = len(next(iter(columns.values())))
-    env = _Env(registry, columns, known or {}, _parameters(spec, on), on, n)
+    params = _parameters(spec, on)
+    env = _Env(registry, columns, known or {}, params, on, n)
+    pkey = tuple((k, repr(v)) for k, v in sorted(params.items()))
+
+    def value_of(text: str) -> _Val:
+        if memo is None:
+            return env.visit(_parse(text))
+        return memo.get((spec.target, on, text, pkey), lambda: env.visit(_parse(text)))
+
     texts = [spec.eligible] if isinstance(spec.eligible, str) else [c.when for c in spec.eligible]
-    conditions = [env.visit(_parse(t)) for t in texts]
+    conditions = [value_of(t) for t in texts]
     eligible = np.array(_full(_all(conditions).true, n), dtype=bool)  # writable: truth grows
-    value = env.visit(_parse(spec.amount))
+    value = value_of(spec.amount)
     with np.errstate(invalid="ignore"):
         amount = _full(value.v, n).astype(float)
         payable = _full(value.known, n) & np.isfinite(amount) & (amount <= MOST_OWED)
     owed = np.where(payable, np.maximum(amount, 0), np.nan)
     return Entitlement(eligible, np.where(eligible, owed, 0.0))
+
+
+class Memo:
+    """The latest few values of texts (conditions, amounts), each under its target, date and
+    parameter values: bounded, so that a city of millions holds a few arrays, not one per
+    policy; callers evaluate policies sharing a text one after another."""
+
+    def __init__(self, size: int = 8) -> None:
+        self.size, self._kept = size, OrderedDict()
+
+    def get(self, key: tuple, compute):
+        if key in self._kept:
+            self._kept.move_to_end(key)
+            return self._kept[key]
+        value = self._kept[key] = compute()
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+        return value
 
 
 # the policy language's ceiling on one amount (docs/policy-language.md): an amount beyond it,
