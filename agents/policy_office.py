@@ -210,6 +210,7 @@ class PolicyOffice(mesa.Agent):
         env, st = self.model.clock.env, self.state
         review = decision.review_rows
         review = review[~st.get("queued", review) & ~st.get("served", review)]
+        st.add(review)  # held at once, not one insertion per case
         for row in review.tolist():
             self._queue_review(row, env.now)
         rows, amount = decision.eligible_rows, decision.amount_yuan
