@@ -41,7 +41,8 @@ class Awareness:
 
     def __post_init__(self) -> None:
         self._raw_group = np.asarray(self.group)
-        self.group = np.unique(self._raw_group, return_inverse=True)[1].astype(np.int32)
+        self._seen, codes = np.unique(self._raw_group, return_inverse=True)  # groups, sorted
+        self.group = codes.astype(np.int32)
         self.aware = np.zeros(len(self.members), bool)
         self.aware_since = np.full(len(self.members), np.nan, np.float32)
         self._group_size = np.bincount(self.group).astype(np.float64)
@@ -54,17 +55,39 @@ class Awareness:
 
     def add(self, members: np.ndarray, group: np.ndarray) -> None:
         """New members join the audience, unaware (newcomers, the newly eligible)."""
-        fresh = ~np.isin(members, self.members)
+        fresh = ~self._holds(members)
         members, group = members[fresh], group[fresh]
+        if not len(members):
+            return
+        first = len(self.members)
         self.members = np.concatenate([self.members, members])
         self._raw_group = np.concatenate([self._raw_group, group])
-        self.group = np.unique(self._raw_group, return_inverse=True)[1].astype(np.int32)
+        self.group = self._codes(group)
         self._group_size = np.bincount(self.group).astype(np.float64)
         self.aware = np.concatenate([self.aware, np.zeros(len(members), bool)])
         self.aware_since = np.concatenate(
             [self.aware_since, np.full(len(members), np.nan, np.float32)]
         )
-        self._order = np.argsort(self.members, kind="stable")
+        # the stable sort of all members, by merging the newcomers into the old order
+        o = np.argsort(members, kind="stable")
+        at = np.searchsorted(self.members[self._order], members[o], side="right")
+        self._order = np.insert(self._order, at, first + o)
+
+    def _holds(self, rows: np.ndarray) -> np.ndarray:
+        """Whether each of ``rows`` is a member already."""
+        if not len(self.members):
+            return np.zeros(len(rows), bool)
+        return self.members[self.position(rows)] == rows
+
+    def _codes(self, group: np.ndarray) -> np.ndarray:
+        """Each member's group as its rank among the groups (np.unique's inverse), extended
+        without re-sorting every member while the newcomers' groups are known ones."""
+        seen = self._seen
+        at = np.searchsorted(seen, group)
+        if len(seen) and (seen[np.minimum(at, len(seen) - 1)] == group).all():
+            return np.concatenate([self.group, at.astype(np.int32)])
+        self._seen, codes = np.unique(self._raw_group, return_inverse=True)
+        return codes.astype(np.int32)
 
     @property
     def share(self) -> float:

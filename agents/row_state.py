@@ -43,13 +43,11 @@ class RowState:
         """Hold the rows not ``held``; whether any joined."""
         if held.all():
             return False
-        merged = np.union1d(self.rows, rows[~held])
-        old_at = np.searchsorted(merged, self.rows)
+        new = np.unique(rows[~held])  # few beside the rows held: insert, do not re-sort
+        at = np.searchsorted(self.rows, new)
+        self.rows = np.insert(self.rows, at, new)
         for name, column in self.columns.items():
-            grown = np.full(len(merged), self.defaults[name], column.dtype)
-            grown[old_at] = column
-            self.columns[name] = grown
-        self.rows = merged
+            self.columns[name] = np.insert(column, at, self.defaults[name])
         return True
 
     def positions(self, rows: np.ndarray) -> np.ndarray:

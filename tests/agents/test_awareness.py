@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import stats
 
 from agents.awareness import Awareness, bass_share, hear_of_it, read_push, unaware_after
@@ -94,3 +96,27 @@ def test_the_less_literate_take_longer_and_give_up_more():
     slow, slow_drop = gather_evidence(np.full(50_000, 0.2), p, rng=rng)
     assert np.median(slow) > 3 * np.median(fast)
     assert slow_drop.mean() > fast_drop.mean()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8)), max_size=10), max_size=6)
+)
+def test_newcomers_join_as_a_rebuilt_audience_would_hold_them(batches):
+    """Adding members merges them into the sorted order and the group codes instead of
+    re-sorting the audience: the same members, codes, order and positions as rebuilding."""
+    aw = Awareness(np.array([5, 1, 9], np.int64), np.array([3, 3, 7]))
+    members, groups = [5, 1, 9], [3, 3, 7]
+    for batch in batches:
+        rows = np.array([r for r, _ in batch], np.int64)
+        group = np.array([g for _, g in batch], np.int64)
+        aw.add(rows, group)
+        fresh = ~np.isin(rows, members)
+        members += rows[fresh].tolist()
+        groups += group[fresh].tolist()
+    assert aw.members.tolist() == members
+    assert aw.group.tolist() == np.unique(groups, return_inverse=True)[1].tolist()
+    assert aw._order.tolist() == np.argsort(np.array(members), kind="stable").tolist()
+    assert aw._group_size.tolist() == np.bincount(aw.group).tolist()
+    unique = np.unique(members)
+    assert (aw.members[aw.position(unique)] == unique).all()
