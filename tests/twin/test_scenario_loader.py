@@ -138,5 +138,6 @@ def test_setting_one_entry_of_a_mapping_keeps_its_other_defaults():
     assert s.catalogue.delivery_from_version_2 == {"apply": 0.4, "push": 0.35, "auto": 0.01}
     s = load_scenario(SKELETON, {"catalogue.amount_factor.person": 0.1})
     assert s.catalogue.amount_factor == {"person": 0.1}  # a mapping empty by default stays so
+    written = load_scenario(SCENARIOS / "history.yaml").catalogue.amount_factor["enterprise"]
     s = load_scenario(SCENARIOS / "history.yaml", {"catalogue.amount_factor.person": 0.1})
-    assert s.catalogue.amount_factor == {"enterprise": 0.219, "person": 0.1}  # the file's kept
+    assert s.catalogue.amount_factor == {"enterprise": written, "person": 0.1}  # the file's kept
