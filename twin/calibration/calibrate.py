@@ -53,7 +53,8 @@ class Calibration:
     predictive: Runs | None = None
     predicted: dict[str, tuple[float, float, float]] = field(default_factory=dict)
     loo: dict[str, np.ndarray] = field(default_factory=dict)
-    seconds: float = 0.0
+    seconds: float = 0.0  # this sitting's wall time
+    run_seconds: float = 0.0  # every run's wall time, runs resumed from earlier sittings included
 
 
 def calibrate(
@@ -92,7 +93,7 @@ def calibrate(
     return Calibration(
         spec, space, runs, fit, waves, holdout, central, predictive,
         predicted=_predicted(fit, spec.seed), loo=_loo(runs, fit),
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, run_seconds=runner.run_seconds,
     )  # fmt: skip
 
 

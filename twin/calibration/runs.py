@@ -4,6 +4,7 @@ target figures at Ningbo's size."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +46,7 @@ class Runs:
         return len(self.u)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Runner:
     """Runs points of one calibration into stores under ``out``."""
 
@@ -56,6 +57,7 @@ class Runner:
     jobs: int = 1
     dask: str | int | None = None
     on_run: Callable[[str, int, int], None] | None = None
+    run_seconds: float = 0.0  # the wall time of every run read, stored ones included
 
     def run(self, stage: str, u: np.ndarray, *, replications: int = 1) -> Runs:
         """Run each point of ``u`` (``replications`` times, each at its own seed)."""
@@ -69,6 +71,7 @@ class Runner:
                 file=str(where / "failed"),
                 hint="read their errors there; 'twin calibrate' again resumes where it stopped",
             )
+        self.run_seconds += _wall_seconds(where)
         return self._read(stage, sweep, np.repeat(u, replications, axis=0))
 
     def _sweep(self, stage: str, u: np.ndarray, replications: int) -> SweepFile:
@@ -121,3 +124,9 @@ def point_seed(spec: CalibrationFile, stage: str, i: int) -> int:
     """A run's own seed: from the calibration's seed, its stage and its place in the stage."""
     key = [spec.seed % 2**32, *stage.encode(), i]
     return int(np.random.SeedSequence(key).generate_state(1, np.uint32)[0])
+
+
+def _wall_seconds(where: Path) -> float:
+    """The wall time its runs took, as each recorded it (a resumed stage counts them all)."""
+    timing = where / store.TIMING
+    return sum(json.loads(f.read_text())["wall_s"] for f in sorted(timing.glob("*.json")))

@@ -45,7 +45,8 @@ def summary(c: Calibration) -> dict:
         "name": c.spec.name, "method": c.spec.method, "fitted": bool(len(c.fit.pool)),
         "runs": len(c.runs) + sum(len(r) for r in (c.central, c.predictive) if r is not None)
         + (len(c.holdout.get("runs", [])) if c.holdout else 0),
-        "seconds": c.seconds, "waves": c.waves, "non_implausible_share": c.fit.share,
+        "seconds": c.seconds, "run_seconds": c.run_seconds, "waves": c.waves,
+        "non_implausible_share": c.fit.share,
         "parameters": params, "targets": _targets(c), "holdout": c.holdout,
         "emulator_loo_within_2sd": {t: float(np.mean(np.abs(v) <= 2)) for t, v in c.loo.items()},
     }  # fmt: skip
@@ -160,7 +161,8 @@ def _diagnostic_lines(s: dict) -> list[str]:
     out += [
         "",
         f"Non-implausible at the end: {_percent(s['non_implausible_share'])} of the "
-        f"priors' box. Runs: {s['runs']} in {s['seconds'] / 60:.1f} minutes.",
+        f"priors' box. Runs: {s['runs']}, {s['run_seconds'] / 3600:.1f} hours of runs "
+        f"(this sitting: {s['seconds'] / 60:.1f} minutes of wall time).",
         "",
         "Emulator validation (leave one out): share of runs within two standard deviations",
         "of the emulator fitted without them (about 95% for an honest emulator):",
