@@ -17,12 +17,6 @@ class PlatformDecision:
     amount_yuan: np.ndarray
     review_rows: np.ndarray
 
-    @classmethod
-    def of(cls, eligible: np.ndarray, amount_yuan: np.ndarray, review: np.ndarray):
-        """From the engine's masks over the library (``amount_yuan`` over every row)."""
-        rows = np.flatnonzero(eligible)
-        return cls(rows, amount_yuan[rows], np.flatnonzero(review))
-
     def eligible(self, rows: np.ndarray) -> np.ndarray:
         """Whether each of ``rows`` is found eligible."""
         return _member(self.eligible_rows, rows)

@@ -60,7 +60,8 @@ def test_an_entity_never_dealt_with_is_not_held():
 def test_a_decision_kept_as_rows_answers_as_its_masks(eligible, review, amount, probe):
     eligible, review, amount = np.array(eligible), np.array(review), np.array(amount)
     amount = np.where(eligible, amount, 0.0)  # the engine's amounts: 0 off the eligible rows
-    d = PlatformDecision.of(eligible, amount, review)
+    rows = np.flatnonzero(eligible)
+    d = PlatformDecision(rows, amount[rows], np.flatnonzero(review))
     assert np.array_equal(d.eligible(probe), eligible[probe])
     assert np.array_equal(d.needs_review(probe), review[probe])
     assert np.array_equal(d.amount(probe), amount[probe], equal_nan=True)
