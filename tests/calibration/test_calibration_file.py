@@ -77,3 +77,11 @@ def test_bad_values_are_located(tmp_path, capsys, where, value, words):
 def test_a_calibration_file_given_to_twin_sweep_is_told_apart(capsys):
     assert main(["sweep", str(SHIPPED), "--quiet"]) == 2
     assert "twin calibrate" in capsys.readouterr().err
+
+
+def test_a_refinement_not_above_the_waves_scale_is_refused_before_any_run(tmp_path, capsys):
+    def change(d):
+        d["design"]["refine"] = {"scale": 0.0005, "runs": 4}
+
+    _refused(capsys, _with(tmp_path, change), "design.refine.scale", "not above", "0.0005")
+    assert not list(tmp_path.glob("**/runs"))  # nothing ran

@@ -94,6 +94,24 @@ def test_the_emulator_learns_the_runs_noise_and_loo_is_honest():
     assert 0.85 <= np.mean(np.abs(z) <= 2) <= 1.0
 
 
+def test_runs_at_a_larger_scale_weigh_more_and_are_predicted_less_noisy():
+    """40 runs with 20% lognormal noise (weight 1) and 20 at ten times the scale (weight 10,
+    noise 20% / sqrt(10)): the emulator learns the first noise, predicts a weight-10 run's
+    spread of about 6%, and about 95% of left-out runs of either kind fall within two sd."""
+    rng = np.random.default_rng(2)
+    u = rng.random((60, 2))
+    weight = np.r_[np.ones(40), np.full(20, 10.0)]
+    y = np.exp(5.0 + u[:, 0] + 0.2 / np.sqrt(weight) * rng.standard_normal(60))
+    e = em.fit(u, y, seed=2, weight=weight, at=10.0)
+    mean, sd = e.predict(np.full((1, 2), 0.5))
+    assert mean[0] == pytest.approx(5.5, abs=0.08)
+    assert 0.04 < sd[0] < 0.12  # the run-to-run 6% at weight 10, and what the process adds
+    noisy = em.fit(u, y, seed=2, weight=weight, at=1.0).predict(np.full((1, 2), 0.5))[1]
+    assert 0.15 < noisy[0] < 0.3  # a weight-1 run varies by its 20%
+    z = em.leave_one_out(u, y, e)
+    assert 0.85 <= np.mean(np.abs(z[:40]) <= 2) and 0.85 <= np.mean(np.abs(z[40:]) <= 2)
+
+
 def test_a_figure_that_never_moves_is_emulated_exactly():
     u = hm.latin(2, 5, seed=0)
     e = em.fit(u, np.full(5, 2056.0), seed=0)

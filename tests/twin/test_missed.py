@@ -2,6 +2,8 @@
 
 import pyarrow as pa
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import twin
 from tests.conftest import SCENARIOS
@@ -104,6 +106,34 @@ def test_a_push_that_was_never_read_or_never_confirmed():
         1: ("heard but did not act", None),
         2: ("payment under way", None),  # confirmed; the money had not landed
     }
+
+
+FIELDS = ["age", "income", "degree"]
+RECORD = st.tuples(
+    st.integers(0, 7),  # entity
+    st.sampled_from(FIELDS + ["tier"]),  # tier: a field the policy does not read
+    st.sampled_from([None, 1.0, 2.0]),  # recorded (None: unknown); truth is 1.0
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(RECORD, max_size=20), st.sampled_from(["auto", "apply"]))
+def test_the_fields_named_are_the_policys_fields_wrong_else_unknown(records, delivery):
+    """Against a per-entity reference: the policy's fields recorded wrongly, sorted and
+    comma-separated; else those it does not know; else none."""
+    tables = _run(delivery, truth=range(8),
+                  records=[("person", e, f, 1.0, r, True) for e, f, r in records])  # fmt: skip
+    tables["policies"] = _table(POLICIES, ("delivery",), [delivery], **{**POLICY, "fields": FIELDS})
+
+    def named(entity: int, wrong) -> str | None:
+        hit = {f for e, f, r in records if e == entity and f in FIELDS and wrong(r)}
+        return ", ".join(sorted(hit)) or None
+
+    expected = {
+        e: named(e, lambda r: r is not None and r != 1.0) or named(e, lambda r: r is None)
+        for e in range(8)
+    }
+    assert {e: fields for e, (_, fields) in _reasons(tables).items()} == expected
 
 
 def test_every_reason_has_a_meaning():

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from datafiles import UserError
 from twin.calibration import emulator as em
 from twin.calibration import history_matching as hm
 from twin.calibration.calibration_file import CalibrationFile
@@ -73,6 +74,8 @@ def calibrate(
         from twin.scenario.loader import load_scenario
 
         scale = load_scenario(spec.scenario, spec.base).city.scale
+    if spec.design.refine is not None:
+        _larger(spec.design.refine.scale, scale)
     space = hm.Space.of(spec.parameters)
     runner = Runner(spec, space, scale, out, jobs, dask, on_run)
     first = [t for t in spec.targets if t != spec.holdout]
@@ -82,14 +85,20 @@ def calibrate(
         holdout = _out_of_sample(spec, runner, runs, first)
         runs, more = _waves(spec, runner, list(spec.targets), runs=runs, first_wave=len(waves))
         waves += more
-    fit = _fit(spec, runs, list(spec.targets), seed=spec.seed + len(waves))
     d, central, predictive = spec.design, None, None
+    check = None if d.refine is None else d.refine.scale  # the checks' scale
+    if d.refine is not None:
+        runs, more = _refine(spec, runner, runs, first_wave=len(waves))
+        waves += more
+    at = 1.0 if check is None else check / scale
+    fit = _fit(spec, runs, list(spec.targets), seed=spec.seed + len(waves), at=at)
     if len(fit.pool):
-        after = f"after-wave-{len(waves)}"  # more waves later check their own fit
+        # more waves later check their own fit; a refined fit at its own scale
+        after = f"after-wave-{len(waves)}" + ("" if check is None else f"-at-{check:g}")
         central = runner.run(f"central-{after}", fit.central[None, :],
-                             replications=d.central_runs)  # fmt: skip
+                             replications=d.central_runs, scale=check)  # fmt: skip
         drawn = hm.spread(fit.pool, d.check_runs, seed=spec.seed)
-        predictive = runner.run(f"predictive-{after}", drawn)
+        predictive = runner.run(f"predictive-{after}", drawn, scale=check)
     return Calibration(
         spec, space, runs, fit, waves, holdout, central, predictive,
         predicted=_predicted(fit, spec.seed), loo=_loo(runs, fit),
@@ -119,18 +128,55 @@ def _waves(
         else:
             fit = _fit(spec, runs, targets, seed=spec.seed + w)
             u, share = hm.spread(fit.pool, d.runs, seed=spec.seed + w), fit.share
-        waves.append({"wave": w + 1, "targets": targets, "runs": len(u), "share": share})
+        waves.append({"wave": w + 1, "targets": targets, "runs": len(u), "share": share,
+                      "scale": runner.scale})  # fmt: skip
         if not len(u):
             break  # the runs so far rule out every value: the report says so
         runs = runs + runner.run(f"wave-{w + 1}", u)
     return runs, waves
 
 
-def _fit(spec: CalibrationFile, runs: Runs, targets: list[str], *, seed: int) -> Fit:
-    """Emulators of every target from ``runs``; the candidates not ruled out on ``targets``
-    (more batches of candidates while the set holds fewer than ``MIN_POOL`` points)."""
+def _refine(
+    spec: CalibrationFile, runner: Runner, runs: Runs, *, first_wave: int
+) -> tuple[Runs, list[dict]]:
+    """Waves at the larger scale of ``design.refine``, on every target, each spread over the
+    set not ruled out for a run at that scale (whose run-to-run noise is smaller)."""
+    r = spec.design.refine
+    assert r is not None
+    targets, waves = list(spec.targets), []
+    for w in range(first_wave, first_wave + r.waves):
+        fit = _fit(spec, runs, targets, seed=spec.seed + w, at=r.scale / runner.scale)
+        u = hm.spread(fit.pool, r.runs, seed=spec.seed + w)
+        waves.append({"wave": w + 1, "targets": targets, "runs": len(u), "share": fit.share,
+                      "scale": r.scale})  # fmt: skip
+        if not len(u):
+            break
+        runs = runs + runner.run(f"wave-{w + 1}-at-{r.scale:g}", u, scale=r.scale)
+    return runs, waves
+
+
+def _larger(refine: float, scale: float) -> None:
+    """A refinement runs at a larger scale than the waves before it, or it refines nothing."""
+    if refine <= scale:
+        raise UserError.one(
+            f"design.refine.scale {refine:g} is not above the calibration's city.scale {scale:g}",
+            key="design.refine.scale",
+            expected=f"a city scale above {scale:g}",
+            hint="refining runs fewer, larger runs: e.g. ten times the waves' scale",
+        )
+
+
+def _fit(
+    spec: CalibrationFile, runs: Runs, targets: list[str], *, seed: int, at: float = 1.0
+) -> Fit:
+    """Emulators of every target from ``runs``, predicting runs of weight ``at``; the
+    candidates not ruled out on ``targets`` (more batches of candidates while the set holds
+    fewer than ``MIN_POOL`` points)."""
     d = spec.design
-    emulators = {t: em.fit(runs.u, runs.figures[t], seed=seed) for t in spec.targets}
+    emulators = {
+        t: em.fit(runs.u, runs.figures[t], seed=seed, weight=runs.weight, at=at)
+        for t in spec.targets
+    }
     value = {t: spec.targets[t].value for t in targets}
     tol = {t: spec.targets[t].tolerance for t in targets}
     pools, worsts, tried = [], [], 0

@@ -43,9 +43,20 @@ class Target(Strict):
     source: Annotated[str, Field(min_length=1)]
 
 
+class Refine(Strict):
+    """Waves at a larger city scale after all the others (``design.refine``): a run there
+    varies less, so a few of them place the central values more tightly than many cheap runs
+    can; the checks then run at that scale too."""
+
+    scale: Annotated[float, Field(gt=0, le=1)]
+    waves: Annotated[int, Field(ge=1, le=10)] = 1
+    runs: Annotated[int, Field(ge=2, le=500)] = 10
+
+
 class Waves(Strict):
     """The history matching: ``runs`` per wave, ``waves`` of them on every target but the
-    held-out one, ``final_waves`` more on every target, and the checks' runs."""
+    held-out one, ``final_waves`` more on every target, ``refine`` waves at a larger scale,
+    and the checks' runs."""
 
     waves: Annotated[int, Field(ge=1, le=10)] = 3
     final_waves: Annotated[int, Field(ge=1, le=10)] = 1  # after the out-of-sample check
@@ -54,6 +65,7 @@ class Waves(Strict):
     candidates: Annotated[int, Field(ge=100, le=1_000_000)] = 20_000
     check_runs: Annotated[int, Field(ge=1, le=200)] = 6  # runs at points drawn from the fit
     central_runs: Annotated[int, Field(ge=1, le=200)] = 3  # replications at the central point
+    refine: Refine | None = None
 
 
 class Quick(Strict):

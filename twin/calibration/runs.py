@@ -25,21 +25,24 @@ METRIC = {"money_paid_yuan": "amount_paid"}
 
 @dataclass
 class Runs:
-    """Runs done: their points in the unit cube, stage and figures at Ningbo's size."""
+    """Runs done: their points in the unit cube, stage, figures at Ningbo's size and weight
+    (their city scale over the calibration's: how much less they vary)."""
 
     u: np.ndarray
     stage: list[str]
     figures: dict[str, np.ndarray]
+    weight: np.ndarray
 
     @classmethod
     def none(cls, d: int, names) -> Runs:
-        return cls(np.zeros((0, d)), [], {n: np.zeros(0) for n in names})
+        return cls(np.zeros((0, d)), [], {n: np.zeros(0) for n in names}, np.zeros(0))
 
     def __add__(self, other: Runs) -> Runs:
         return Runs(
             np.vstack([self.u, other.u]),
             self.stage + other.stage,
             {n: np.concatenate([v, other.figures[n]]) for n, v in self.figures.items()},
+            np.concatenate([self.weight, other.weight]),
         )
 
     def __len__(self) -> int:
@@ -59,9 +62,12 @@ class Runner:
     on_run: Callable[[str, int, int], None] | None = None
     run_seconds: float = 0.0  # the wall time of every run read, stored ones included
 
-    def run(self, stage: str, u: np.ndarray, *, replications: int = 1) -> Runs:
-        """Run each point of ``u`` (``replications`` times, each at its own seed)."""
-        sweep = self._sweep(stage, u, replications)
+    def run(
+        self, stage: str, u: np.ndarray, *, replications: int = 1, scale: float | None = None
+    ) -> Runs:
+        """Run each point of ``u`` (``replications`` times, each at its own seed), at the
+        calibration's scale or at ``scale``."""
+        sweep = self._sweep(stage, u, replications, scale)
         where = self.out / stage
         on_run = (lambda done, todo: self.on_run(stage, done, todo)) if self.on_run else None
         progress = run_sweep(sweep, where, jobs=self.jobs, dask=self.dask, on_run=on_run)
@@ -72,9 +78,11 @@ class Runner:
                 hint="read their errors there; 'twin calibrate' again resumes where it stopped",
             )
         self.run_seconds += _wall_seconds(where)
-        return self._read(stage, sweep, np.repeat(u, replications, axis=0))
+        return self._read(stage, sweep, np.repeat(u, replications, axis=0), scale or self.scale)
 
-    def _sweep(self, stage: str, u: np.ndarray, replications: int) -> SweepFile:
+    def _sweep(
+        self, stage: str, u: np.ndarray, replications: int, scale: float | None
+    ) -> SweepFile:
         names, values = self.space.names, self.space.values(u)
         points = [
             {**dict(zip(names, row.tolist(), strict=True)), "seed": point_seed(self.spec, stage, i)}
@@ -85,7 +93,7 @@ class Runner:
         return SweepFile(
             name=stage,
             scenario=self.spec.scenario,
-            base=self.spec.base,
+            base=self.spec.base if scale is None else {**self.spec.base, "city.scale": scale},
             seed=self.spec.seed,
             replications=replications,
             design=Design(kind="list", points=points),
@@ -94,7 +102,7 @@ class Runner:
             retries=1,
         )
 
-    def _read(self, stage: str, sweep: SweepFile, u: np.ndarray) -> Runs:
+    def _read(self, stage: str, sweep: SweepFile, u: np.ndarray, scale: float) -> Runs:
         table = store.read(self.out / stage).sort_by([("point", "ascending"),
                                                       ("replication", "ascending")])  # fmt: skip
         wanted = [dict(p) for p in sweep.design.points for _ in range(sweep.replications)]
@@ -116,8 +124,8 @@ class Runner:
         figures = {}
         for t in self.spec.targets:
             v = table[METRIC.get(t, t)].to_numpy(zero_copy_only=False).astype(float)
-            figures[t] = v / self.scale if t in SCALED else v
-        return Runs(u, [stage] * len(u), figures)
+            figures[t] = v / scale if t in SCALED else v
+        return Runs(u, [stage] * len(u), figures, np.full(len(u), scale / self.scale))
 
 
 def point_seed(spec: CalibrationFile, stage: str, i: int) -> int:

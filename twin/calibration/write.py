@@ -47,9 +47,18 @@ def summary(c: Calibration) -> dict:
         + (len(c.holdout.get("runs", [])) if c.holdout else 0),
         "seconds": c.seconds, "run_seconds": c.run_seconds, "waves": c.waves,
         "non_implausible_share": c.fit.share,
+        "check_scale": _check_scale(c),
         "parameters": params, "targets": _targets(c), "holdout": c.holdout,
         "emulator_loo_within_2sd": {t: float(np.mean(np.abs(v) <= 2)) for t, v in c.loo.items()},
     }  # fmt: skip
+
+
+def _check_scale(c: Calibration) -> float | None:
+    """The city scale of the runs at the central values and drawn from the set."""
+    r = c.spec.design.refine
+    if r is not None:
+        return r.scale
+    return c.waves[0]["scale"] if c.waves else None
 
 
 def _targets(c: Calibration) -> dict:
@@ -119,6 +128,9 @@ def _target_lines(s: dict) -> list[str]:
     out = ["## Targets at Ningbo's size", "",
            "| figure | target | central runs (mean) | off by | predictive 90% | target inside |",
            "|---|---|---|---|---|---|"]  # fmt: skip
+    if s.get("check_scale"):
+        out[2:2] = [f"Runs at the central values and drawn from the set at city.scale "
+                    f"{s['check_scale']:g}, scaled to Ningbo's size.", ""]  # fmt: skip
     for t, v in s["targets"].items():
         unit = v["unit"]
         band = v["predictive"]
@@ -153,11 +165,12 @@ def _holdout_lines(s: dict) -> list[str]:
 
 
 def _diagnostic_lines(s: dict) -> list[str]:
-    out = ["## Diagnostics", "", "| wave | fitted on | runs | drawn from (share of the priors) |",
-           "|---|---|---|---|"]  # fmt: skip
+    out = ["## Diagnostics", "",
+           "| wave | fitted on | runs | city.scale | drawn from (share of the priors) |",
+           "|---|---|---|---|---|"]  # fmt: skip
     for w in s["waves"]:
         out.append(f"| {w['wave']} | {', '.join(w['targets'])} | {w['runs']} | "
-                   f"{_percent(w['share'])} |")  # fmt: skip
+                   f"{w.get('scale', 0):g} | {_percent(w['share'])} |")  # fmt: skip
     out += [
         "",
         f"Non-implausible at the end: {_percent(s['non_implausible_share'])} of the "

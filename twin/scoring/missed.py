@@ -59,11 +59,11 @@ def _policy(tables: dict[str, pa.Table], policy: dict) -> pa.Table:
     keep = ~np.isin(truth["entity"].to_numpy(), paid)
     who = truth["entity"].to_numpy()[keep]
     since = truth["since"].to_numpy()[keep]
-    reason = np.full(len(who), "", dtype=object)
+    reason = np.full(len(who), len(REASONS), np.int8)  # index into REASONS; none yet
     fields = _wrong_fields(tables["records"], policy, who)
 
     def mark(name: str, hit: np.ndarray) -> None:
-        reason[(reason == "") & hit] = name
+        reason[(reason == len(REASONS)) & hit] = _CODE[name]
 
     actions = _of(tables["actions"], pid)
     done = actions["action"].to_numpy(zero_copy_only=False)
@@ -88,44 +88,73 @@ def _policy(tables: dict[str, pa.Table], policy: dict) -> pa.Table:
     if policy["delivery"] in _PLATFORM_DECIDES:
         unfound = ~np.isin(who, matches["entity"].to_numpy())
         mark("not in the library", unfound & fields.unregistered)
-        mark("stale field", unfound & (fields.stale != ""))
-        mark("unknown field", unfound & (fields.unknown != ""))
+        mark("stale field", unfound & fields.stale.any)
+        mark("unknown field", unfound & fields.unknown.any)
         mark("not yet reached", unfound)
     heard = np.isin(who, _of(tables["awareness"], pid)["entity"].to_numpy())
     mark("never heard", ~heard)
     mark("heard but did not act", heard)
-    wrong = np.where(fields.stale != "", fields.stale, fields.unknown)
+    wrong = fields.stale.where(fields.stale.any, fields.unknown)
     return pa.table(
         {
-            "policy_id": pa.array([pid] * len(who), pa.string()),
+            "policy_id": pa.repeat(pa.scalar(pid, pa.string()), len(who)),
             "entity": who.astype(np.int64),
-            "reason": pa.array(reason.tolist(), pa.string()),
-            "fields": pa.array([w or None for w in wrong.tolist()], pa.string()),
+            "reason": _NAMES.take(pa.array(reason)),
+            "fields": wrong,
             "eligible_since": since.astype(np.float64),
         },
         schema=MISSED,
     )
 
 
-class _Fields:
-    """Per entity: no record at all, and the policy's fields recorded wrongly or not known
-    (comma-separated names, "" for none)."""
+_CODE = {name: i for i, name in enumerate(REASONS)}
+_NAMES = pa.array(list(REASONS), pa.string())
 
-    def __init__(self, unregistered: np.ndarray, stale: np.ndarray, unknown: np.ndarray) -> None:
+
+class _Names:
+    """Per entity, which of a policy's fields hit (recorded wrongly, or not known): as a
+    combination code, and the combinations as comma-separated names - a few combinations for
+    thousands of entities, so each string is built once."""
+
+    def __init__(self, who: np.ndarray, entity: np.ndarray, name: np.ndarray, fields: list[str]):
+        names = sorted(fields)
+        hits = np.column_stack(
+            [np.isin(who, entity[name == f]) for f in names] or [np.zeros(len(who), bool)]
+        )
+        combos, self._code = np.unique(hits, axis=0, return_inverse=True)
+        self._code = self._code.reshape(-1)
+        text = [", ".join(n for n, h in zip(names, c, strict=False) if h) or None for c in combos]
+        self._text = pa.array(text, pa.string())
+        self.any = hits.any(axis=1)
+
+    def where(self, mask: np.ndarray, other: _Names) -> pa.Array:
+        """These names where ``mask`` holds, ``other``'s elsewhere (null for none)."""
+        mine = self._text.take(pa.array(self._code))
+        theirs = other._text.take(pa.array(other._code))
+        return pc.if_else(pa.array(mask, pa.bool_()), mine, theirs)
+
+
+class _Fields:
+    """Per entity: no record at all, and the policy's fields recorded wrongly or not known."""
+
+    def __init__(self, unregistered: np.ndarray, stale: _Names, unknown: _Names) -> None:
         self.unregistered, self.stale, self.unknown = unregistered, stale, unknown
 
 
 def _wrong_fields(records: pa.Table, policy: dict, who: np.ndarray) -> _Fields:
     theirs, absent = of_table(f"records {policy['target']}", records,
                               lambda r: _of_target(r, policy["target"]))  # fmt: skip
-    mine = theirs.filter(pc.is_in(theirs["field"], pa.array(policy["fields"] or [], pa.string())))
+    read = list(policy["fields"] or [])
+    mine = theirs.filter(pc.is_in(theirs["field"], pa.array(read, pa.string())))
     entity = mine["entity"].to_numpy()
     name = mine["field"].to_numpy(zero_copy_only=False)
     recorded = mine["recorded"].to_numpy(zero_copy_only=False)
     known = mine["recorded"].is_valid().to_numpy(zero_copy_only=False)
     stale = known & (recorded != mine["truth"].to_numpy())
     return _Fields(
-        np.isin(who, absent), _names(who, entity, name, stale), _names(who, entity, name, ~known)
+        np.isin(who, absent),
+        _Names(who, entity[stale], name[stale], read),
+        _Names(who, entity[~known], name[~known], read),
     )
 
 
@@ -134,13 +163,6 @@ def _of_target(records: pa.Table, target: str) -> tuple[pa.Table, np.ndarray]:
     every policy of the target, so computed once."""
     theirs = records.filter(pc.equal(records["target"], target))
     return theirs, theirs["entity"].to_numpy()[~theirs["registered"].to_numpy(zero_copy_only=False)]
-
-
-def _names(who: np.ndarray, entity: np.ndarray, name: np.ndarray, hit: np.ndarray) -> np.ndarray:
-    out: dict[int, list[str]] = {}
-    for e, n in zip(entity[hit].tolist(), name[hit].tolist(), strict=True):
-        out.setdefault(e, []).append(n)
-    return np.array([", ".join(sorted(out.get(e, []))) for e in who.tolist()], dtype=object)
 
 
 def _of(table: pa.Table, policy_id: str) -> pa.Table:
