@@ -32,8 +32,12 @@ def test_the_quick_calibration_runs_every_stage_and_writes_its_files(quick):
     assert s["waves"][0]["targets"] == [t for t in s["targets"] if t != "persons_paid"]
     assert s["runs"] == 8 + 1 + 8 + 4 + 1 + 2 and s["check_scale"] == 0.001
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
-        "central-after-wave-3-at-0.001", "holdout", "predictive-after-wave-3-at-0.001",
-        "wave-1", "wave-2", "wave-3-at-0.001",
+        "central-after-wave-3-at-0.001",
+        "holdout",
+        "predictive-after-wave-3-at-0.001",
+        "wave-1",
+        "wave-2",
+        "wave-3-at-0.001",
     ]
     assert s["holdout"]["figure"] == "persons_paid" and s["holdout"]["found"]
     assert s["targets"]["policies_online"]["central_runs"] == [100.0]  # the catalogue's own

@@ -109,7 +109,7 @@ def test_runs_at_a_larger_scale_weigh_more_and_are_predicted_less_noisy():
     noisy = em.fit(u, y, seed=2, weight=weight, at=1.0).predict(np.full((1, 2), 0.5))[1]
     assert 0.15 < noisy[0] < 0.3  # a weight-1 run varies by its 20%
     z = em.leave_one_out(u, y, e)
-    assert 0.85 <= np.mean(np.abs(z[:40]) <= 2) and 0.85 <= np.mean(np.abs(z[40:]) <= 2)
+    assert min(np.mean(np.abs(z[:40]) <= 2), np.mean(np.abs(z[40:]) <= 2)) >= 0.85
 
 
 def test_a_figure_that_never_moves_is_emulated_exactly():

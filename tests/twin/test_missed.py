@@ -111,7 +111,7 @@ def test_a_push_that_was_never_read_or_never_confirmed():
 FIELDS = ["age", "income", "degree"]
 RECORD = st.tuples(
     st.integers(0, 7),  # entity
-    st.sampled_from(FIELDS + ["tier"]),  # tier: a field the policy does not read
+    st.sampled_from([*FIELDS, "tier"]),  # tier: a field the policy does not read
     st.sampled_from([None, 1.0, 2.0]),  # recorded (None: unknown); truth is 1.0
 )
 
