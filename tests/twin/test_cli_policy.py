@@ -85,3 +85,25 @@ def test_generate_writes_a_library_that_checks_clean(tmp_path, capsys):
     assert len(files) == 40
     assert main(["policy", "check", *map(str, files), "--fields", str(SCENARIOS / "fields")]) == 0
     assert "ok: 40 policies" in capsys.readouterr().out
+
+
+def test_coverage_lists_each_item_and_the_shipped_policies_cover_all(capsys):
+    assert main(["policy", "check", *map(str, POLICIES), "--coverage"]) == 0
+    out = capsys.readouterr().out
+    n = len(POLICIES)
+    assert f"coverage: {n} of {n} policies fully covered" in out and "MISSING" not in out
+    assert '  covered  industry == "agriculture": false  <- ' in out
+    assert "  covered  employees >= 2: at 2  <- " in out
+    assert "  covered  tiers step 3: at 100  <- A local resident turning 100" in out
+
+
+def test_coverage_names_what_a_policy_lacks(tmp_path, capsys):
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    shutil.copytree(SCENARIOS / "fields", tmp_path / "fields")
+    src = (SCENARIOS / "policies/agricultural-operator-support.yaml").read_text()
+    (folder / "a.yaml").write_text(src.split("\ntests:")[0] + "\n")  # no cases at all
+    assert main(["policy", "check", str(folder / "a.yaml"), "--coverage"]) == 0
+    out = capsys.readouterr().out
+    assert "coverage: 0 of 1 policies fully covered; 0 of 6 items" in out
+    assert "  MISSING  employees >= 2: at 2  (add a case sitting exactly on the number" in out

@@ -9,6 +9,7 @@ from pathlib import Path
 from datafiles import Problem, UserError, read_yaml
 from datafiles.kinds import expect_kind
 from matching import Policy, load_registry, run_policy_tests
+from twin.cli.policy_coverage import coverage_lines
 from twin.scenario.inputs import load_policies
 
 MAX_GENERATED = 100_000  # synthetic policies one command writes
@@ -29,6 +30,12 @@ def add_commands(sub) -> None:
         type=dt.date.fromisoformat,
         metavar="YYYY-MM-DD",
         help="also reject policies that have expired by this date",
+    )
+    check.add_argument(
+        "--coverage",
+        action="store_true",
+        help="list each condition's two sides and edge, each tier step and the review outcome, "
+        "and the test cases covering each",
     )
     est = psub.add_parser("estimate", help="estimate a draft policy over a scenario's city")
     est.add_argument("draft", type=Path)
@@ -88,6 +95,8 @@ def _check(args: argparse.Namespace) -> int:
         raise UserError(problems)
     cases = sum(len(p.spec.tests) for p in policies)
     print(f"ok: {len(policies)} policies, {cases} test cases passed")
+    if args.coverage:
+        print("\n".join(coverage_lines(policies, registries)))
     return 0
 
 
