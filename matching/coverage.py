@@ -117,9 +117,18 @@ def _tiers(amount: Node, cases: list[_Case]) -> Iterator[Item]:
             on = [
                 c.name
                 for c in cases
-                if c.expected is True and c.amount_given and _on(_at(c.amount, path).x, t, c)
+                if c.expected is True and c.amount_given and _on_step(_at(c.amount, path), i, c)
             ]
-            yield Item("tier", f"tiers step {i + 1}: at {_number(t)}", tuple(on))
+            yield Item("tier", f"tiers step {i + 1}: at {_number(_step(t))}", tuple(on))
+
+
+def _on_step(node: Tiers, i: int, case: _Case) -> bool:
+    """Whether the case's value sits on step ``i`` (as bound on the case's own date)."""
+    return _on(node.x, _step(node.thresholds[i]), case)
+
+
+def _step(t: float | Node) -> float:
+    return float(t.value) if isinstance(t, Const) else float(t)  # type: ignore[arg-type]
 
 
 def _threshold(node: Node) -> tuple[Node, float] | None:

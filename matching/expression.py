@@ -224,19 +224,20 @@ class _Compiler:
         usage = "tiers(x, {0: 1000, 10: 5000}) - the value of the highest threshold at or below x"
         if not isinstance(table, ast.Dict) or not table.keys:
             raise ExpressionError(f"use {usage}", _col(node))
-        pairs = []
+        pairs: list[tuple[float | Node, float | Node]] = []
         for k, v in zip(table.keys, table.values, strict=True):
             kc, vc = (self._expect(e, depth, "number") if e else None for e in (k, v))
-            if not isinstance(kc, Const) or not isinstance(vc, Const):
+            if not all(isinstance(c, Const | ParamRef) for c in (kc, vc)):
                 raise ExpressionError(
-                    f"tier thresholds and values must be numbers: {usage}", _col(table)
+                    f"tier thresholds and values must be numbers or parameters: {usage}",
+                    _col(table),
                 )
-            pairs.append((float(kc.value), float(vc.value)))
-        thresholds = [p[0] for p in pairs]
-        if thresholds != sorted(set(thresholds)):
+            pairs.append((_step(kc), _step(vc)))  # type: ignore[arg-type]
+        fixed = [p[0] for p in pairs if not isinstance(p[0], Node)]
+        if fixed != sorted(set(fixed)):  # with parameters: checked on each of their dates
             raise ExpressionError("tier thresholds must increase", _col(table))
         x = self._expect(node.args[0], depth, "number")
-        return Tiers(x, tuple(thresholds), tuple(p[1] for p in pairs))
+        return Tiers(x, tuple(p[0] for p in pairs), tuple(p[1] for p in pairs))
 
     def _Compare(self, node: ast.Compare, depth: int) -> Node:
         links, left = [], node.left
@@ -329,6 +330,11 @@ class _Label(Node):
 
     def eval(self, table: Table, ctx: Context) -> Values:
         raise ExpressionError(f"text '{self.text}' has no value on its own", self.col)
+
+
+def _step(node: Const | ParamRef) -> float | Node:
+    """A tier's threshold or value: a number, or the parameter until it is bound."""
+    return float(node.value) if isinstance(node, Const) else node
 
 
 def _bracket_depth(text: str) -> int:

@@ -256,16 +256,22 @@ class Tiers(Node):
     """A step function: the value of the highest threshold at or below x (unknown below all)."""
 
     x: Node
-    thresholds: tuple[float, ...]  # ascending
-    values: tuple[float, ...]
+    thresholds: tuple[float | Node, ...]  # ascending; a parameter is a node until bound
+    values: tuple[float | Node, ...]
     kind: str = "number"
 
     def eval(self, table: Table, ctx: Context) -> Values:
         """The step function's value, unknown below the first threshold."""
         x, kx = self.x.eval(table, ctx)
-        i = np.searchsorted(np.asarray(self.thresholds), x, side="right") - 1
-        vals = np.asarray(self.values, dtype=np.float64)
+        thresholds = np.asarray(self.steps(self.thresholds, table, ctx), dtype=np.float64)
+        i = np.searchsorted(thresholds, x, side="right") - 1
+        vals = np.asarray(self.steps(self.values, table, ctx), dtype=np.float64)
         return vals[np.clip(i, 0, None)], kx & (i >= 0)
+
+    @staticmethod
+    def steps(items: tuple[float | Node, ...], table: Table, ctx: Context) -> list[float]:
+        """Thresholds or values as numbers (a bound parameter is a constant node)."""
+        return [float(v.eval(table, ctx)[0]) if isinstance(v, Node) else v for v in items]
 
     @property
     def total(self) -> bool:

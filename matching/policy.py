@@ -17,7 +17,7 @@ from datafiles import Origin, Problem, Strict, UserError, read_yaml, validate
 from datafiles.kinds import expect_kind
 from matching.expression import Expr, ExpressionError, compile_expression
 from matching.fields import Registry
-from matching.nodes import Logic, Node, bind
+from matching.nodes import Const, Logic, Node, Tiers, bind
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,80}$"
 
@@ -220,7 +220,7 @@ def compile_policy(
     if not problems:
         policy = Policy(spec, tuple(conditions), amount, file, origins)  # type: ignore[arg-type]
     if policy is not None:
-        problems += _constant_amount(policy)
+        problems += _constant_amount(policy) + _tiers_in_order(policy)
     if problems:
         raise UserError(problems)
     return policy  # type: ignore[return-value]
@@ -253,6 +253,32 @@ def _constant_amount(policy: Policy) -> list[Problem]:
             hint="check for a division by zero, a sign, or a unit (amounts are in yuan)",
         )
     ]
+
+
+def _tiers_in_order(policy: Policy) -> list[Problem]:
+    """A tiers() table whose thresholds are parameters must rise on every date they change."""
+    for on in sorted({policy.spec.valid_from, *_parameter_dates(policy.spec)}):
+        bound = policy.bind(on)
+        for key, root in (("amount", bound.amount), ("eligible", bound.eligible)):
+            for node in _nodes(root):
+                if not isinstance(node, Tiers):
+                    continue
+                steps = [t.value if isinstance(t, Const) else t for t in node.thresholds]
+                if steps != sorted(set(steps)):
+                    shown = ", ".join(f"{v:g}" for v in steps)
+                    return [Problem(
+                        f"the tier thresholds do not increase on {on}: {shown}",
+                        file=policy.file, line=policy.origins.get((key,), (None, None))[1],
+                        key=key, expected="thresholds rising from the first step to the last",
+                        hint="check the dated values of the parameters used as thresholds",
+                    )]  # fmt: skip
+    return []
+
+
+def _nodes(node: Node):
+    yield node
+    for child in node.children():
+        yield from _nodes(child)
 
 
 def _parameter_dates(spec: PolicySpec) -> set[dt.date]:

@@ -1,5 +1,6 @@
 import datetime as dt
 
+import numpy as np
 import pytest
 
 from datafiles import UserError
@@ -58,3 +59,33 @@ def test_policy_ids_are_unique_in_a_matcher(write):
     policy = load_policy(write("p.yaml", GOOD), REGISTRIES)
     with pytest.raises(ValueError, match="repeated: elderly-care"):
         Matcher([policy, policy])
+
+
+TIERED = GOOD.replace(
+    'amount: "200"',
+    """parameters:
+  second_step: {unit: years, values: {2022-01-01: 90, 2022-07-01: 95}}
+  top_amount: {unit: yuan, values: {2022-01-01: 300, 2022-07-01: 400}}
+amount: "tiers(age(birth_date), {80: 100, second_step: top_amount})\"""",
+)
+
+
+def test_tiers_take_parameters_as_thresholds_and_values_on_each_date(write):
+    policy = load_policy(write("p.yaml", TIERED), REGISTRIES)
+    born = np.array([1930 - 1970, 1927 - 1970]) * 365.25  # aged 92 and 95 in mid-2022
+    library = {"birth_date": born.astype(np.int32), "registration": np.zeros(2, np.int16)}
+    local = REGISTRIES["person"].fields["registration"].codes.index("local")
+    library["registration"][:] = local
+    table = Table(library)
+    before, after = (Matcher([policy]).evaluate(table, "person", dt.date(2022, m, 15))[0]
+                     for m in (6, 9))  # fmt: skip
+    assert before.amount.tolist() == [300.0, 300.0]  # both past the second step at 90
+    assert after.amount.tolist() == [100.0, 400.0]  # the step moved to 95, its amount to 400
+
+
+def test_tier_thresholds_set_by_parameters_must_rise_on_every_date(write):
+    text = TIERED.replace("2022-07-01: 95}", "2022-07-01: 75}")
+    with pytest.raises(UserError) as info:
+        load_policy(write("p.yaml", text), REGISTRIES)
+    [p] = info.value.problems
+    assert p.key == "amount" and "do not increase on 2022-07-01: 80, 75" in p.message

@@ -43,12 +43,14 @@ ATOMS = [
     "days_since(birth_date) > 20000",
     "years_since(birth_date) <= max_age",
     "(500 if renting else 100) > 200",
+    "tiers(age, {max_age: 1, 60: 2}) >= 2",  # a threshold set by a dated parameter
 ]
 AMOUNTS = [
     "100",
     "income * 0.1",
     "min(income / 10, cap)",
     "tiers(age, {18: 100, 65: 300})",
+    "tiers(age, {max_age: 100, 65: cap})",  # a parameter as threshold and as value
     '500 if degree == "phd" else 200',
     "clip(age * 10, 100, 400)",
     "income / (age - 30)",
