@@ -19,11 +19,13 @@ from datafiles import did_you_mean
 from matching.fields import Registry
 from matching.nodes import (
     DATE_HELPERS,
+    DATE_PARTS,
     Arith,
     Choose,
     Compare,
     Const,
     Context,
+    DatePart,
     Elapsed,
     FieldRef,
     Logic,
@@ -32,17 +34,20 @@ from matching.nodes import (
     Not,
     ParamRef,
     Tiers,
+    Today,
     Values,
 )
 from matching.table import Table
 
+TODAY = "today"  # the evaluation date, by name
 MAX_CHARS = 4_000
 MAX_DEPTH = 40
 MAX_NODES = 500
 MAX_LITERAL = 1e15
 ALLOWED = (
     "fields, numbers, text codes, comparisons, and/or/not, in, + - * /, min, max, round, "
-    "clip, tiers, age, years_since, months_since, days_since and 'a if condition else b'"
+    "clip, tiers, age, years_since, months_since, days_since, year, month, today and "
+    "'a if condition else b'"
 )
 
 
@@ -137,6 +142,12 @@ class _Compiler:
     def _Name(self, node: ast.Name, depth: int) -> Node:
         if node.id in ("True", "False"):
             return Const(node.id == "True", "bool")
+        if node.id == TODAY:
+            if node.id in self.params:
+                raise ExpressionError(
+                    "'today' is the evaluation date", _col(node), hint="rename the parameter"
+                )
+            return Today()
         if node.id in self.params:
             return ParamRef(node.id)
         if node.id not in self.registry:
@@ -193,7 +204,7 @@ class _Compiler:
 
     def _Call(self, node: ast.Call, depth: int) -> Node:
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        known = [*_CALLS, "tiers", *DATE_HELPERS]
+        known = [*_CALLS, "tiers", *DATE_HELPERS, *DATE_PARTS]
         if name not in known or node.keywords:
             raise ExpressionError(
                 "only " + ", ".join(known) + " may be called",
@@ -202,12 +213,12 @@ class _Compiler:
             )
         if name == "tiers":
             return self._tiers(node, depth)
-        if name in DATE_HELPERS:
+        if name in DATE_HELPERS or name in DATE_PARTS:
             self._arity(node, name, 1)
             date = self.build(node.args[0], depth)
             if date.kind != "date":
                 raise ExpressionError(f"{name} needs a date field", _col(node.args[0]))
-            return Elapsed(name, date)
+            return Elapsed(name, date) if name in DATE_HELPERS else DatePart(name, date)
         fn, n = _CALLS[name]
         self._arity(node, name, n)
         return Arith(fn, tuple(self._expect(a, depth, "number") for a in node.args))

@@ -280,6 +280,35 @@ class Tiers(Node):
 
 
 DATE_HELPERS = ("age", "years_since", "months_since", "days_since")
+DATE_PARTS = ("year", "month")
+
+
+@dataclass(frozen=True)
+class Today(Node):
+    """The evaluation date: the day a run decides, or a test case's ``date``."""
+
+    kind: str = "date"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        """The date as days since 1970, known."""
+        return ctx.day, np.True_
+
+
+@dataclass(frozen=True)
+class DatePart(Node):
+    """The calendar year, or month (1 to 12), of a date."""
+
+    unit: str  # one of DATE_PARTS
+    date: Node
+    kind: str = "number"
+
+    def eval(self, table: Table, ctx: Context) -> Values:
+        """The year or month of each date, known where the date is."""
+        d, kd = self.date.eval(table, ctx)
+        days = np.asarray(d).astype(np.int64).astype("datetime64[D]")
+        if self.unit == "year":
+            return days.astype("datetime64[Y]").astype(np.int64) + 1970, kd
+        return days.astype("datetime64[M]").astype(np.int64) % 12 + 1, kd
 
 
 @dataclass(frozen=True)

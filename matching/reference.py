@@ -36,6 +36,8 @@ class _Eval:
     def Name(self, node: ast.Name) -> Any:
         if node.id in ("True", "False"):
             return node.id == "True"
+        if node.id == "today":
+            return self.on
         if node.id in self.params:
             return self.params[node.id]
         return self.entity.get(node.id)
@@ -86,6 +88,8 @@ class _Eval:
             return Unknown
         if name in ("age", "years_since", "months_since", "days_since"):
             return _elapsed(name, args[0], self.on)
+        if name in ("year", "month"):
+            return args[0].year if name == "year" else args[0].month
         if name == "clip":
             return min(max(args[0], args[1]), args[2])
         if name == "round":

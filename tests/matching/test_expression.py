@@ -1,4 +1,5 @@
 import contextlib
+import datetime as dt
 
 import numpy as np
 import pytest
@@ -76,6 +77,9 @@ def test_amounts_with_tiers_caps_and_unknowns():
         ("age > " + "(" * 1000 + "1" + ")" * 1000, "nested deeper"),
         ("age > 1 and " * 400 + "True", "longer than"),
         ("age >", "syntax error"),
+        ("year(age) > 2000", "year needs a date field"),
+        ("today > 3", "cannot compare a date with a number"),
+        ("month(today, today) == 1", "month takes 1 argument"),
     ],
 )
 def test_hostile_and_wrong_expressions_are_rejected_before_anything_runs(text, message):
@@ -87,6 +91,14 @@ def test_unknown_field_suggests_the_close_one():
     with pytest.raises(ExpressionError) as info:
         compile_expression("agee > 3", REGISTRY, kind="bool")
     assert info.value.hint == "did you mean 'age'?" and info.value.column == 1
+
+
+def test_today_is_the_evaluation_date_and_no_parameter_may_take_its_name():
+    expr = compile_expression("year(today) - 2000 == age", REGISTRY, kind="bool")
+    value, known = expr.evaluate(table([{"age": 22}, {"age": 23}]), dt.date(2022, 12, 31))
+    assert value.tolist() == [True, False] and known.tolist() == [True, True]
+    with pytest.raises(ExpressionError, match="'today' is the evaluation date"):
+        compile_expression("today == today", REGISTRY, kind="bool", params=("today",))
 
 
 def test_an_amount_where_a_condition_is_expected():

@@ -44,6 +44,8 @@ ATOMS = [
     "years_since(birth_date) <= max_age",
     "(500 if renting else 100) > 200",
     "tiers(age, {max_age: 1, 60: 2}) >= 2",  # a threshold set by a dated parameter
+    "year(today) - year(birth_date) >= 65",  # the evaluation date and calendar parts
+    "month(birth_date) == 6",
 ]
 AMOUNTS = [
     "100",
@@ -54,6 +56,7 @@ AMOUNTS = [
     '500 if degree == "phd" else 200',
     "clip(age * 10, 100, 400)",
     "income / (age - 30)",
+    "100 * (year(today) - year(birth_date)) + month(today)",
 ]
 conditions = st.recursive(
     st.sampled_from(ATOMS),
@@ -266,3 +269,13 @@ def test_truth_is_recomputed_daily_only_for_policies_that_move_with_the_date(nam
     }
     policy = load_policy(SCENARIOS / f"policies/{name}.yaml", registries)
     assert moves_with_the_date(policy.spec) is dated
+
+
+def test_a_policy_reading_today_moves_with_the_date_and_one_reading_years_alone_does_not():
+    from twin.world.truth import moves_with_the_date
+
+    def undated(eligible):  # no parameter that changes on a date
+        return spec(eligible, "100").model_copy(update={"parameters": {}})
+
+    assert moves_with_the_date(undated("year(today) - year(birth_date) >= 65"))
+    assert not moves_with_the_date(undated("year(birth_date) <= 1950"))

@@ -100,8 +100,8 @@ ELAPSED = ("age", "years_since", "months_since", "days_since")  # functions of t
 
 def moves_with_the_date(spec: PolicySpec) -> bool:
     """Whether the policy's answer can change from one day to the next with no change in the
-    population: an elapsed-time function (an age, months since arrival) or a parameter whose
-    value changes on a date."""
+    population: an elapsed-time function (an age, months since arrival), ``today``, or a
+    parameter whose value changes on a date."""
     texts = [spec.eligible] if isinstance(spec.eligible, str) else [c.when for c in spec.eligible]
     calls = (
         node.func.id
@@ -109,8 +109,15 @@ def moves_with_the_date(spec: PolicySpec) -> bool:
         for node in ast.walk(_parse(text))
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
     )
-    return any(name in ELAPSED for name in calls) or any(
-        len(p.values) > 1 for p in spec.parameters.values()
+    today = any(
+        isinstance(node, ast.Name) and node.id == "today"
+        for text in (*texts, spec.amount)
+        for node in ast.walk(_parse(text))
+    )
+    return (
+        today
+        or any(name in ELAPSED for name in calls)
+        or any(len(p.values) > 1 for p in spec.parameters.values())
     )
 
 
@@ -192,6 +199,8 @@ class _Env:
     def Name(self, node: ast.Name) -> _Val:
         if node.id in ("True", "False"):
             return _Val(node.id == "True", True, "bool")
+        if node.id == "today":  # the evaluation date, as days since 1970
+            return _Val(int((self.today - EPOCH).astype(np.int64)), True, "date")
         if node.id in self.params:
             return _Val(self.params[node.id], True, "number")
         spec = self.registry.fields[node.id]
@@ -236,6 +245,8 @@ class _Env:
         args = [self.visit(a) for a in node.args]
         if name in ELAPSED:
             return _Val(self._elapsed(name, np.asarray(args[0].v)), args[0].known, "number")
+        if name in ("year", "month"):
+            return _Val(_calendar(name, np.asarray(args[0].v)), args[0].known, "number")
         known = args[0].known
         for a in args[1:]:
             known = known & a.known
@@ -300,6 +311,15 @@ class _Env:
             return value
         codes = self.registry.fields[other.field].codes
         return _Val(codes.index(value.v), True, "code", other.field)  # type: ignore[arg-type]
+
+
+def _calendar(unit: str, days: np.ndarray) -> np.ndarray:
+    """The calendar year, or month from 1 to 12, of days since the epoch."""
+    dates = EPOCH + days.astype(np.int64).astype("timedelta64[D]")
+    years = dates.astype("datetime64[Y]").astype(np.int64)
+    if unit == "year":
+        return years + 1970
+    return dates.astype("datetime64[M]").astype(np.int64) - 12 * years + 1
 
 
 @functools.lru_cache(maxsize=256)
