@@ -31,7 +31,9 @@ from the engine's start.
 Readings: each tick takes every queued reading with ``ts <= now``, orders them by device and
 time (equal timestamps: the larger value wins, whatever the arrival order), and drops readings
 not newer than the device's last one (late). So the same readings in any batches between two
-ticks give the same transitions.
+ticks give the same transitions. Readings may run ahead of the clock by up to ``ahead``
+seconds (5 minutes by default; a day's file replayed as one batch sets a day): each waits,
+time-ordered, until the tick that reaches its timestamp.
 """
 
 from __future__ import annotations
@@ -69,7 +71,7 @@ class Kind(StrEnum):
 
 FIRED, RESOLVED, ESCALATED, OFFLINE, ONLINE = Kind
 DEFAULT_LOOKBACK = 300.0
-MAX_FUTURE = 300.0  # readings stamped further ahead of the engine's clock are refused
+MAX_FUTURE = 300.0  # by default, readings stamped further ahead of the clock are refused
 
 
 @dataclass(frozen=True)
@@ -235,8 +237,10 @@ class AlertEngine:
         *,
         start: float = 0.0,
         lookback: float = DEFAULT_LOOKBACK,
+        ahead: float = MAX_FUTURE,
     ) -> None:
         self.rules = rules
+        self.ahead = float(ahead)  # how far ahead of the clock a reading may be stamped
         self.labels = {k: np.asarray(v) for k, v in devices.items()}
         self.n_devices = len(self.labels["type"])
         # each device's type and its rank among devices of its type: a rule that selects a
@@ -349,14 +353,14 @@ class AlertEngine:
         n = len(device)
         if n and stale is None and self._all_valid(device, ts, value):  # the common case
             report = IngestReport(accepted=n)
-            self._queue.append((device, ts, value, None))
+            self._queue.append((device, ts, value, None, False))
             self.report.add(report)
             return report
         marked = stale is not None
         stale = np.asarray(stale, bool) if marked else np.zeros(n, bool)
         known = (device >= 0) & (device < self.n_devices)
         numeric = (np.isfinite(value) | stale) & np.isfinite(ts)
-        future = ts > self.now + MAX_FUTURE
+        future = ts > self.now + self.ahead
         ok = known & numeric & ~future
         report = IngestReport(
             accepted=int(ok.sum()),
@@ -365,7 +369,9 @@ class AlertEngine:
             future=int((known & numeric & future).sum()),
         )
         if ok.any():
-            self._queue.append((device[ok], ts[ok], value[ok], stale[ok] if marked else None))
+            self._queue.append(
+                (device[ok], ts[ok], value[ok], stale[ok] if marked else None, False)
+            )
         self.report.add(report)
         return report
 
@@ -377,7 +383,7 @@ class AlertEngine:
         if not np.isfinite(value.sum()):
             return False
         lo, hi = ts.min(), ts.max()
-        return bool(np.isfinite(lo) and np.isfinite(hi) and hi <= self.now + MAX_FUTURE)
+        return bool(np.isfinite(lo) and np.isfinite(hi) and hi <= self.now + self.ahead)
 
     def _take_due(self, now: float) -> tuple[np.ndarray, ...]:
         """Queued readings with ts <= now, ordered by device then time, deduplicated, newer
@@ -385,24 +391,14 @@ class AlertEngine:
         self._dense = self._unique = False
         if not self._queue:
             return (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), None)
-        if len(self._queue) == 1:
-            d, t, v, s = self._queue[0]
+        due, self._queue = _split_queue(self._queue, now)
+        if len(due) == 1:
+            d, t, v, s = due[0]
         else:
-            d, t, v = (np.concatenate([q[k] for q in self._queue]) for k in range(3))
-            s = (
-                None
-                if all(q[3] is None for q in self._queue)
-                else np.concatenate(
-                    [np.zeros(len(q[0]), bool) if q[3] is None else q[3] for q in self._queue]
-                )
-            )
-        if (newest := t.max()) <= now:
-            self._queue = []
-        else:
-            due = t <= now
-            self._queue = [(d[~due], t[~due], v[~due], None if s is None else s[~due])]
-            d, t, v, s = d[due], t[due], v[due], None if s is None else s[due]
-            newest = t.max() if len(t) else -np.inf
+            d, t, v = (np.concatenate([q[k] for q in due]) for k in range(3))
+            marks = [np.zeros(len(q[0]), bool) if q[3] is None else q[3] for q in due]
+            s = None if all(q[3] is None for q in due) else np.concatenate(marks)
+        newest = t.max() if len(t) else -np.inf
         ordered = len(d) <= 1 or bool((d[1:] > d[:-1]).all())  # one reading per device, in order
         if not ordered:
             d, t, v, s = self._group_by_device(d, t, v, s)
@@ -714,3 +710,28 @@ class AlertEngine:
                 }
             )
         return out
+
+
+def _split_queue(queue: list[tuple], now: float) -> tuple[list[tuple], list[tuple]]:
+    """The queued batches' readings due by ``now`` (as (d, t, v, s) parts; none empty but
+    one), and what stays queued. A batch with readings still ahead keeps them sorted by time,
+    so later ticks take a prefix instead of scanning it again (a day replayed minute by
+    minute would otherwise scan the whole day at every tick)."""
+    due, rest = [], []
+    for d, t, v, s, by_time in queue:
+        if by_time:
+            k = int(np.searchsorted(t, now, side="right"))
+        elif t.max() <= now:
+            k = len(t)
+        else:
+            order = np.argsort(t, kind="stable")
+            d, t, v = d[order], t[order], v[order]
+            s = None if s is None else s[order]
+            k = int(np.searchsorted(t, now, side="right"))
+        if k:
+            due.append((d[:k], t[:k], v[:k], None if s is None else s[:k]))
+        if k < len(t):
+            rest.append((d[k:], t[k:], v[k:], None if s is None else s[k:], True))
+    if not due:
+        due = [(np.zeros(0, np.int64), np.zeros(0), np.zeros(0), None)]
+    return due, rest

@@ -50,6 +50,7 @@ from alerting.engine import (
     DEFAULT_LOOKBACK,
     ESCALATED,
     FIRED,
+    MAX_FUTURE,
     OFFLINE,
     ONLINE,
     RESOLVED,
@@ -120,10 +121,11 @@ class AlertPipeline:
         sla: Mapping[str, float] = DEFAULT_SLA,
         lookback: float = DEFAULT_LOOKBACK,
         start: float = 0.0,
+        ahead: float = MAX_FUTURE,
         alert_labels: Sequence[str] | None = None,
         receivers: Mapping[str, Callable[[Delivered], None]] | None = None,
     ) -> None:
-        self._engine = AlertEngine(rules, devices, start=start, lookback=lookback)
+        self._engine = AlertEngine(rules, devices, start=start, lookback=lookback, ahead=ahead)
         self._dispatcher = Dispatcher(routing or DEFAULT_ROUTING)
         self._book = AlertBook(sla)
         names = [k for k in devices if k != "id"] if alert_labels is None else list(alert_labels)

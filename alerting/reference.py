@@ -52,8 +52,10 @@ class ReferenceEngine:
         *,
         start: float = 0.0,
         lookback: float = DEFAULT_LOOKBACK,
+        ahead: float = MAX_FUTURE,
     ) -> None:
         self.rules, self.lookback, self.start, self.now = rules, lookback, start, start
+        self.ahead = ahead
         self.labels = {k: [str(x) for x in v] for k, v in devices.items()}
         n = len(self.labels["type"])
         self.devices = [_Device() for _ in range(n)]
@@ -89,7 +91,7 @@ class ReferenceEngine:
         for i, (d, t, v) in enumerate(zip(device, ts, value, strict=True)):
             s = bool(stale[i]) if stale is not None else False
             ok = 0 <= d < len(self.devices) and math.isfinite(t) and (math.isfinite(v) or s)
-            if ok and t <= self.now + MAX_FUTURE:
+            if ok and t <= self.now + self.ahead:
                 self.queue.append((int(d), float(t), float(v), s))
 
     def tick(self, now: float) -> list[tuple[int, int, str, float]]:

@@ -329,3 +329,49 @@ def test_two_readings_of_one_device_in_a_batch_as_long_as_the_fleet():
     )
     assert engine.tick(960.0).rows() == []
     assert engine.last_value.tolist()[:2] == [0.0, 0.0]
+
+
+DAY = 86_400.0
+
+
+def _hours_of_readings(seed: int, devices: int = 30, hours: int = 6):
+    """Readings every minute for a few hours, each device drifting across the threshold, in
+    device order and shuffled in time (as a day's file may hold them)."""
+    rng = np.random.default_rng(seed)
+    steps = hours * 60
+    ts = np.tile(np.arange(steps) * STEP, devices)
+    d = np.repeat(np.arange(devices), steps)
+    v = 20 + np.cumsum(rng.normal(0, 2, (devices, steps)), axis=1).ravel()
+    keep = rng.random(len(d)) > 0.1  # some minutes missing
+    order = rng.permutation(int(keep.sum()))
+    return d[keep][order], ts[keep][order], v[keep][order], steps
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.integers(0, 10**6))
+def test_a_day_replayed_as_one_batch_gives_the_transitions_of_the_live_feed(seed):
+    rules = ruleset(**{"for": "3m"}, clear="value < 15", clear_for="2m")
+    d, t, v, steps = _hours_of_readings(seed)
+    devices = {"type": np.array(["gas"] * 30)}
+    live, replay = AlertEngine(rules, devices), AlertEngine(rules, devices, ahead=DAY)
+    ref = ReferenceEngine(rules, devices, ahead=DAY)
+    replay.ingest(d, t, v)
+    ref.ingest(d.tolist(), t.tolist(), v.tolist())
+    for k in range(steps):
+        now = k * STEP
+        due = t == now
+        live.ingest(d[due], t[due], v[due])
+        expected = live.tick(now).rows()
+        assert replay.tick(now).rows() == expected == ref.tick(now), f"at minute {k}"
+    assert replay.report.accepted == live.report.accepted == len(d)
+    assert replay.report.future == 0
+
+
+def test_readings_beyond_the_horizon_are_refused_as_future_and_counted():
+    engine = AlertEngine(ruleset(), {"type": np.array(["gas"])}, ahead=3600.0)
+    report = engine.ingest(np.zeros(3, np.int64), np.array([60.0, 3600.0, 3601.0]),
+                           np.array([30.0, 1.0, 30.0]))  # fmt: skip
+    assert (report.accepted, report.future) == (2, 1)
+    assert engine.tick(0.0).rows() == []  # nothing due yet
+    assert engine.tick(60.0).rows() == [(0, 0, "fired", 60.0)]
+    assert engine.tick(3600.0).rows() == [(0, 0, "resolved", 3600.0)]
