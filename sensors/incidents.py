@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.core.units import YEAR
+from twin.core.units import DAY, HOUR, YEAR
 
 
 @dataclass(frozen=True)
@@ -37,8 +37,15 @@ KINDS: dict[str, Kind] = {
     "fall": Kind(("water_meter", "door"), "silence", (0.0, 0.0)),
     # standing water deeper than the flood depth at a community's low point
     "flood": Kind(("water_level",), "field", (0.0, 0.0)),
+    # nuisance at a kitchen's gas detector, not incidents: fumes of frying oil or alcohol in
+    # cooking rise over two minutes to 5-25 %LEL; a spray (hair spray, insecticide, air
+    # freshener) puts 10-40 %LEL on the sensor at once (assumptions; docs/sensing.md)
+    "cooking_fumes": Kind(("gas",), "ramp", (5.0, 25.0), 120.0),
+    "aerosol": Kind(("gas",), "step", (10.0, 40.0)),
 }
-CONFOUNDERS = {"away"}  # truth that is not an incident: a household away from home is quiet
+# truth that is not an incident: a household away from home is quiet, a kitchen smells of gas
+CONFOUNDERS = {"away", "cooking_fumes", "aerosol"}
+MEALTIMES = ((10.5, 12.5), (16.5, 18.5))  # hours of the day when cooking fumes start
 
 
 @dataclass(frozen=True)
@@ -76,12 +83,16 @@ def at_devices(
     median_duration: float,
     *,
     rng: np.random.Generator,
+    hours: tuple[tuple[float, float], ...] | None = None,
 ) -> Incidents:
     """Incidents at devices as a Poisson process over device-time; each lasts a lognormal time
-    (sigma 0.5) around ``median_duration``."""
+    (sigma 0.5) around ``median_duration``. With ``hours`` (windows of the day, the run
+    starting at midnight) they start only within those windows, at the same rate per day."""
     count = rng.poisson(len(devices) * per_device_year * horizon / YEAR) if len(devices) else 0
     where = rng.integers(0, max(len(devices), 1), count)
-    onset = rng.uniform(0.0, horizon, count)
+    onset = (
+        rng.uniform(0.0, horizon, count) if hours is None else _within(hours, horizon, count, rng)
+    )
     return _incidents(
         kind,
         onset,
@@ -90,6 +101,19 @@ def at_devices(
         device=devices[where] if count else np.zeros(0, np.int64),
         community=community[where] if count else np.zeros(0, np.int32),
     )
+
+
+def _within(
+    hours: tuple[tuple[float, float], ...], horizon: float, count: int, rng: np.random.Generator
+) -> np.ndarray:
+    """``count`` moments spread evenly over the hours of the day in ``hours``, over as many
+    days as the horizon spans (wrapped back into it)."""
+    lengths = np.array([b - a for a, b in hours])
+    window = rng.choice(len(hours), count, p=lengths / lengths.sum())
+    start = np.array([a for a, _ in hours])[window]
+    day = rng.integers(0, max(int(np.ceil(horizon / DAY)), 1), count)
+    onset = day * DAY + (start + rng.uniform(0.0, 1.0, count) * lengths[window]) * HOUR
+    return np.mod(onset, horizon)
 
 
 def at_households(

@@ -50,6 +50,8 @@ DEFAULT_INCIDENTS = {
     "intrusion": IncidentRate(per_year=0.01, lasts="10m"),
     "fall": IncidentRate(per_year=0.05, lasts="1d"),
     "away": IncidentRate(per_year=2.0, lasts="3d"),
+    "cooking_fumes": IncidentRate(per_year=4.0, lasts="10m"),
+    "aerosol": IncidentRate(per_year=1.0, lasts="3m"),
 }
 
 

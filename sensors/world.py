@@ -22,7 +22,17 @@ from sensors.devices import Devices, by_residents, deploy, place
 from sensors.drainage import Drainage, WaterDepth, flood, flood_episodes, lay_out_drainage
 from sensors.faults import DeviceFault, DeviceFaults, deal_faults, schedule_faults
 from sensors.feed import SensingFeed
-from sensors.incidents import KINDS, Incidents, at_devices, at_households, combine, floods
+from sensors.incidents import (
+    CONFOUNDERS,
+    KINDS,
+    MEALTIMES,
+    Incidents,
+    at_devices,
+    at_households,
+    combine,
+    floods,
+    none,
+)
 from sensors.params import Deployment, Sensing
 from sensors.signals import Signals, witnesses
 from sensors.weather import Weather, calm, load_weather, storm_over
@@ -90,7 +100,10 @@ class SensingWorld:
         depth = flood(weather, drainage, horizon)
         cells, outages = _network(params, city, weather, horizon, g)
         devices = _deploy(params, catalogue, city, drainage, cells, households, start_day, g)
-        incidents = _incidents(params, devices, depth, horizon, g("incidents"))
+        incidents = combine(
+            _incidents(params, devices, depth, horizon, g("incidents")),
+            _nuisances(params, devices, horizon, g("nuisance")),
+        )
         rng = g("households")
         signals = Signals(
             devices,
@@ -262,7 +275,7 @@ def _homes(spec: Deployment, city: City, households: Households | None, start_da
 def _incidents(params: Sensing, dev: Devices, depth: WaterDepth, horizon: float, rng):
     parts = []
     for kind, spec in KINDS.items():
-        if spec.course == "field" or kind == "fall":
+        if spec.course == "field" or kind == "fall" or kind in CONFOUNDERS:
             continue
         (witness,) = spec.witnesses
         if witness not in dev.type_names:
@@ -292,4 +305,22 @@ def _incidents(params: Sensing, dev: Devices, depth: WaterDepth, horizon: float,
                 )
             )
     parts.append(floods(*flood_episodes(depth, params.drainage.flood_depth)))
+    return combine(*parts)
+
+
+def _nuisances(params: Sensing, dev: Devices, horizon: float, rng):
+    """What sets off a kitchen's gas detector without a leak: cooking fumes at mealtimes and
+    aerosol sprays at any hour (their own stream: adding them moves no incident)."""
+    if "gas" not in dev.type_names:
+        return none()
+    b = dev.block("gas")
+    parts = []
+    for kind, hours in (("cooking_fumes", MEALTIMES), ("aerosol", None)):
+        rate = params.incident_rate(kind)
+        parts.append(
+            at_devices(
+                kind, np.arange(b.start, b.stop), dev.community[b], horizon,
+                rate.per_year, rate.lasts, rng=rng, hours=hours,
+            )
+        )  # fmt: skip
     return combine(*parts)

@@ -112,3 +112,29 @@ def test_households_incidents_arrive_at_their_rate():
         "fall", np.arange(50_000), np.zeros(50_000, np.int32), YEAR, 0.05, 86_400, rng=RNG(4)
     )
     assert inc.size == pytest.approx(2_500, rel=0.1) and (inc.household >= 0).all()
+
+
+def test_cooking_fumes_start_at_mealtimes_only_at_their_rate_and_are_no_incident():
+    from sensors.incidents import MEALTIMES
+
+    days = 60
+    inc = at_devices(
+        "cooking_fumes", np.arange(5_000), np.zeros(5_000, np.int32), days * 86_400, 6.0, 600,
+        rng=RNG(1), hours=MEALTIMES,
+    )  # fmt: skip
+    expected = 5_000 * 6.0 * days * 86_400 / YEAR
+    assert inc.size == pytest.approx(expected, rel=5 / np.sqrt(expected))  # Poisson, 5 sd
+    hour = inc.onset % 86_400 / 3_600
+    assert (((hour >= 10.5) & (hour < 12.5)) | ((hour >= 16.5) & (hour < 18.5))).all()
+    assert abs(np.mean(hour < 14) - 0.5) < 0.05  # the two mealtimes alike
+    assert not inc.real().any()  # the twin scores an alert on them as a false alarm
+
+
+def test_cooking_fumes_rise_over_two_minutes_and_a_spray_is_there_at_once():
+    d = fleet({"gas": 2})
+    rows = [{"kind": "cooking_fumes", "device": 0, "onset": 0, "end": 600, "peak": 20},
+            {"kind": "aerosol", "device": 1, "onset": 0, "end": 180, "peak": 30}]  # fmt: skip
+    sig = signals(d, incidents(rows))
+    sig._noise[:] = 0
+    assert read(sig, 0, 60) == pytest.approx(10) and read(sig, 0, 300) == pytest.approx(20)
+    assert read(sig, 1, 1) == pytest.approx(30) and read(sig, 1, 180) == 0
