@@ -50,6 +50,7 @@ STATE = {
     "paid": (bool, False),  # money landed in their account
     "last_period": (np.int64, -1),  # the last period paid, -1 for none
     "periods_paid": (np.int32, 0),
+    "stopped": (bool, False),  # the schedule's stop rule held: never paid again
 }
 
 
@@ -81,19 +82,28 @@ class Periods(Protocol):
 
     every: str  # once, month or year
     periods: int | None  # payments per beneficiary at most; None while in force
+    back_pay: bool  # the first payment also pays the periods since the policy's first
 
     def index(self, on: dt.date) -> int: ...
     def label(self, on: dt.date) -> str: ...
+    def label_of(self, index: int) -> str: ...
 
 
 class _Once:
-    every, periods = "once", 1
+    every, periods, back_pay = "once", 1, False
 
     def index(self, on: dt.date) -> int:
         return 0
 
     def label(self, on: dt.date) -> str:
         return "run"
+
+    def label_of(self, index: int) -> str:
+        return "run"
+
+
+# rows due a period's payment and that day -> where the schedule's stop rule definitely holds
+Stops = Callable[[np.ndarray, dt.date], np.ndarray]
 
 
 @dataclass(frozen=True)
@@ -135,6 +145,8 @@ class PolicyOffice(mesa.Agent):
         via: tuple[str, ...] = (),
         downtime: Downtime = NO_DOWNTIME,
         periods: Periods | None = None,
+        stops: Stops | None = None,
+        first_period: int = 0,
     ) -> None:
         super().__init__(model)
         self.policy_id, self.delivery, self.valid_to = policy_id, delivery, valid_to
@@ -158,6 +170,8 @@ class PolicyOffice(mesa.Agent):
         self.ask = ask  # (how many, why, policy): people with questions call the desk
         self.schedule = pushes or PushSchedule()
         self.periods = periods or _Once()  # once, or each month or year while eligible
+        self.stops = stops  # the schedule's stop rule, on the platform's records
+        self.first_period = first_period  # the policy's first period: where back pay starts
         # only the entities the office deals with are held (agents/row_state.py)
         self.state = RowState(len(people.group), STATE)
         eligible, amount = owed  # the rows truly eligible on opening day, and what each is owed
@@ -410,10 +424,14 @@ class PolicyOffice(mesa.Agent):
             return
         view, st, k = self.library_view, self.state, self.periods.index(today)
         last = st.columns["last_period"]
-        due = (last >= 0) & (last < k)
+        due = (last >= 0) & (last < k) & ~st.columns["stopped"]
         if self.periods.periods is not None:
             due &= st.columns["periods_paid"] < self.periods.periods
         rows = st.rows_where(due)
+        if self.stops is not None and len(rows):
+            ended = self.stops(rows, today)
+            st.set("stopped", rows[ended], True)  # for good: eligible again is not enough
+            rows = rows[~ended]
         rows = rows[view.payable(rows)]
         now = self.model.clock.env.now
         for row, amount in zip(rows.tolist(), view.amount(rows).tolist(), strict=True):
@@ -429,10 +447,23 @@ class PolicyOffice(mesa.Agent):
         return self._typical
 
     def _pay(self, row: int, fen: int, matched_at: float, on: dt.date | None = None) -> None:
-        """Commit the amount against the policy's budget, send it by the treasury route, and
-        book it when it lands (or comes back from an invalid account)."""
+        """Pay ``row`` for the period ``on`` falls in - and, under back pay, on its first
+        payment for each period since the policy's first, earliest first, within ``periods``."""
+        today = on or self.model.clock.today
+        k = self.periods.index(today)
+        owed = [k]
+        if self.periods.back_pay and self.state.one("periods_paid", row) == 0:
+            owed = list(range(min(self.first_period, k), k + 1))
+            if self.periods.periods is not None:
+                owed = owed[: self.periods.periods]
+        for period in owed:
+            self._send(row, fen, matched_at, period)
+
+    def _send(self, row: int, fen: int, matched_at: float, period: int) -> None:
+        """Commit one period's amount against the policy's budget, send it by the treasury
+        route, and book it when it lands (or comes back from an invalid account)."""
         env, budget = self.model.clock.env, self.budget
-        started, today = env.now, on or self.model.clock.today
+        started = env.now
         if budget is not None and budget.rule == "pro_rata":
             fen = int(fen * budget.factor)
         if fen <= 0:
@@ -444,11 +475,11 @@ class PolicyOffice(mesa.Agent):
                 return
             budget.committed += fen
         st = self.state
-        st.put("last_period", row, self.periods.index(today))
+        st.put("last_period", row, max(period, st.one("last_period", row)))
         st.put("periods_paid", row, st.one("periods_paid", row) + 1)
         ins = Instruction(
             self.policy_id,
-            self.periods.label(today),
+            self.periods.label_of(period),
             f"{self.target}:{row}",
             fen,
             bool(self.people.account_valid[row]),

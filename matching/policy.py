@@ -58,10 +58,28 @@ class Budget(Strict):
 
 class Schedule(Strict):
     """How often the policy pays one beneficiary: once, or in each month or year (from its
-    first day) while the platform still finds them eligible, up to ``periods`` payments."""
+    first day) while the platform still finds them eligible, up to ``periods`` payments;
+    ``stop_when`` ends a beneficiary's payments for good, ``back_pay`` pays the periods since
+    the policy's first when a beneficiary is first paid (docs/policy-language.md)."""
 
     every: Literal["once", "month", "year"] = "once"
     periods: Annotated[int, Field(ge=1, le=1200)] | None = None  # at most; None: while in force
+    stop_when: str | None = None  # a condition, as eligible's, checked at each new period
+    back_pay: bool = False
+
+    @model_validator(mode="after")
+    def _recurring(self) -> Schedule:
+        if self.every == "once" and (self.stop_when is not None or self.back_pay):
+            raise ValueError(
+                "stop_when and back_pay need a recurring schedule: every month or year"
+            )
+        return self
+
+    def label_of(self, index: int) -> str:
+        """The name of period ``index`` (as ``index`` counts them): 2022-06, 2022 or run."""
+        if self.every == "month":
+            return f"{index // 12:04d}-{index % 12 + 1:02d}"
+        return f"{index:04d}" if self.every == "year" else "run"
 
     def index(self, on: dt.date) -> int:
         """The period ``on`` falls in: 0 for once, else months or years since year 0."""
@@ -71,7 +89,7 @@ class Schedule(Strict):
 
     def label(self, on: dt.date) -> str:
         """The period's name in the ledger's idempotency key: run, 2022-06 or 2022."""
-        return {"once": "run", "month": f"{on:%Y-%m}", "year": f"{on:%Y}"}[self.every]
+        return self.label_of(self.index(on))
 
 
 class Expected(Strict):
@@ -148,6 +166,7 @@ class Policy:
     amount: Expr
     file: str
     origins: Mapping[Any, Origin]
+    stop: Expr | None = None  # the schedule's stop_when, compiled
 
     @property
     def id(self) -> str:
@@ -167,8 +186,9 @@ class Policy:
 
     @cached_property
     def fields(self) -> frozenset[str]:
-        """The library fields its conditions and amount read."""
-        return self.eligible_node.fields() | self.amount.node.fields()
+        """The library fields its conditions, amount and stop rule read."""
+        stop = self.stop.node.fields() if self.stop is not None else frozenset()
+        return self.eligible_node.fields() | self.amount.node.fields() | stop
 
     def in_force(self, on: dt.date) -> bool:
         """Whether the policy is valid on a date."""
@@ -216,9 +236,14 @@ def compile_policy(
         if expr is not None:
             conditions += [CompiledCondition(t, article, e) for t, e in _conjuncts(expr)]
     amount = _compile(spec.amount, registry, "number", params, ("amount",), file, origins, problems)
+    stop = None
+    if spec.schedule.stop_when is not None:
+        key = ("schedule", "stop_when")
+        stop = _compile(spec.schedule.stop_when, registry, "bool", params, key, file, origins,
+                        problems)  # fmt: skip
     policy = None
     if not problems:
-        policy = Policy(spec, tuple(conditions), amount, file, origins)  # type: ignore[arg-type]
+        policy = Policy(spec, tuple(conditions), amount, file, origins, stop)  # type: ignore[arg-type]
     if policy is not None:
         problems += _constant_amount(policy) + _tiers_in_order(policy)
     if problems:

@@ -113,3 +113,63 @@ def test_a_schedule_that_cannot_be_is_refused_located(schedule, says, tmp_path, 
     assert main(["policy", "check", str(path), "--fields", str(SCENARIOS / "fields")]) == 2
     err = capsys.readouterr().err
     assert "relief.yaml:" in err and "schedule" in err and says in err, err
+
+
+def test_back_pay_pays_each_month_since_the_policys_first_on_the_first_payment(tmp_path):
+    # the relief starts on 1 April; the run on 1 June: a firm first paid in June is owed three
+    model = _model(tmp_path, {"every": "month", "back_pay": True}, days="20d")
+    ledger, payments = model.policies.ledger, model.tables()["payments"]
+    per_firm = Counter(payments["entity"].to_pylist())
+    assert per_firm and set(per_firm.values()) == {3}
+    for row in list(per_firm)[:20]:
+        for period in ("2022-04", "2022-05", "2022-06"):
+            assert ledger.seen(("paid", ("sme-relief", period, f"enterprise:{row}")))
+    capped = _model(tmp_path, {"every": "month", "back_pay": True, "periods": 2}, days="45d")
+    counts = Counter(capped.tables()["payments"]["entity"].to_pylist())
+    assert set(counts.values()) == {2}  # April and May, the earliest first; never June or July
+
+
+def test_a_stop_rule_ends_the_payments_for_good_though_the_firm_stays_eligible(tmp_path):
+    scenario = twin.load_scenario(SKELETON, {
+        "policies": [_policy(tmp_path, {"every": "month", "stop_when": "employees >= 10"})],
+        "duration": "45d", "sensing.enabled": False,
+    })  # fmt: skip
+    model = build_model(scenario)
+    office = model.policies.offices["sme-relief"]
+    library, rule, seen = model.policies.libraries["enterprise"], office.stops, []
+
+    def stops(rows, on):  # what the platform's records read when the rule is checked
+        ended = rule(rows, on)
+        known = library.known["employees"][rows]  # an unknown headcount stops nobody
+        seen.append((on, rows, ended, np.where(known, library.values["employees"][rows], 0)))
+        return ended
+
+    office.stops = stops
+    model.run()
+    # from July's first day, on whoever is due July's payment and not yet paid it
+    assert seen[0][0] == dt.date(2022, 7, 1) and all(on.month == 7 for on, *_ in seen)
+    for _, _, ended, employees in seen:
+        assert (ended == (employees >= 10)).all()
+    stopped, paid = office.state.dense("stopped"), office.state.dense("periods_paid")
+    ended_rows = np.concatenate([rows[ended] for _, rows, ended, _ in seen])
+    assert len(ended_rows) and sorted(ended_rows.tolist()) == np.flatnonzero(stopped).tolist()
+    assert (paid[stopped] == 1).all()  # June's payment, then never again
+    assert (paid[(paid > 0) & ~stopped] == 2).mean() > 0.5  # the rest paid June and July
+
+
+@pytest.mark.parametrize(
+    ("schedule", "says"),
+    [
+        ("{every: once, back_pay: true}", "recurring schedule"),
+        ("{every: month, stop_when: 'employes > 3'}", "unknown field 'employes'"),
+    ],
+)
+def test_a_stop_rule_or_back_pay_that_cannot_be_is_refused_located(schedule, says, tmp_path,
+                                                                    capsys):  # fmt: skip
+    text = RELIEF.read_text() + f"schedule: {schedule}\n"
+    path = tmp_path / "policies" / "relief.yaml"
+    path.parent.mkdir()
+    path.write_text(text)
+    assert main(["policy", "check", str(path), "--fields", str(SCENARIOS / "fields")]) == 2
+    err = capsys.readouterr().err
+    assert "relief.yaml:" in err and "schedule" in err and says in err, err

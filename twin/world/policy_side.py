@@ -23,6 +23,7 @@ from agents.pushes import reach
 from agents.treasury import Downtime
 from datafiles.types import hh_mm
 from matching import Decision, Matcher, Policy, Table
+from matching.nodes import Context, bind
 from twin.core.capacity import staffed, staffing
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
@@ -120,7 +121,24 @@ class PolicySide:
             ask=self.callers,
             downtime=Downtime.of(s.faults.bank_outages, s.faults.platform_crashes),
             periods=policy.spec.schedule,
+            stops=self._stops(policy),
+            first_period=policy.spec.schedule.index(policy.spec.valid_from),
         )
+
+    def _stops(self, policy: Policy):
+        """The schedule's stop rule on the platform's records, as of each period's first day:
+        rows where it definitely holds (an unknown field stops nobody)."""
+        if policy.stop is None:
+            return None
+        node, library = policy.stop.node, self.libraries[policy.target]
+
+        def stops(rows: np.ndarray, on: dt.date) -> np.ndarray:
+            table = Table(library.values, library.known).take(rows, node.fields())
+            value, known = bind(node, policy.parameters_on(on)).eval(table, Context(on))
+            shape = (len(rows),)
+            return np.broadcast_to(value, shape) & np.broadcast_to(known, shape)
+
+        return stops
 
     def _owed(self, policy: Policy, on: dt.date, memo: Memo, *, living: bool) -> Owed:
         """The rows truly eligible on ``on`` (of the living alone, if ``living``), ascending,
