@@ -10,6 +10,7 @@ See ``matching.engine`` for a runnable example.
 """
 
 from matching.catalogue import Catalogue, MatchSet
+from matching.coverage import CoverageItem, coverage
 from matching.engine import Decision, Matcher, PolicyMatch, amounts_of, evaluate_policy
 from matching.estimate import Estimate, Group, estimate, gini
 from matching.explain import (
@@ -38,6 +39,7 @@ __all__ = [
     "BoundPolicy",
     "Catalogue",
     "ConditionCheck",
+    "CoverageItem",
     "Decision",
     "EntityExplanation",
     "Estimate",
@@ -56,6 +58,7 @@ __all__ = [
     "amounts_of",
     "compile_expression",
     "compile_policy",
+    "coverage",
     "estimate",
     "evaluate_one",
     "evaluate_policy",

@@ -40,7 +40,7 @@ Path = tuple[tuple[str, int | None], ...]  # field name, and index within a tupl
 
 
 @dataclass(frozen=True)
-class Item:
+class CoverageItem:
     """One thing a policy's cases should pin down, and the cases that do."""
 
     kind: str  # side, edge, tier or review
@@ -64,14 +64,14 @@ class _Case:
     amount_given: bool
 
 
-def coverage(policy: Policy, registry: Registry) -> list[Item]:
+def coverage(policy: Policy, registry: Registry) -> list[CoverageItem]:
     """Every side, edge, tier and the review outcome of ``policy``, with the cases covering
     each (a case whose input does not fit the registry is skipped: the check reports it)."""
     cases = list(_cases(policy, registry))
     bound = policy.bind(policy.spec.valid_from)
     items = [*_sides_and_edges(bound.eligible, cases), *_tiers(bound.amount, cases)]
     review = tuple(c.name for c in cases if c.expected == "review")
-    return [*items, Item("review", "a case that needs review (a field unknown)", review)]
+    return [*items, CoverageItem("review", "a case that needs review (a field unknown)", review)]
 
 
 def _cases(policy: Policy, registry: Registry) -> Iterator[_Case]:
@@ -88,7 +88,7 @@ def _cases(policy: Policy, registry: Registry) -> Iterator[_Case]:
         )  # fmt: skip
 
 
-def _sides_and_edges(eligible: Node, cases: list[_Case]) -> Iterator[Item]:
+def _sides_and_edges(eligible: Node, cases: list[_Case]) -> Iterator[CoverageItem]:
     for path, node in _walk(eligible, (), (Compare, Member, FieldRef)):
         if isinstance(node, FieldRef) and node.kind != "bool":
             continue  # a number or code is a side of a comparison, not a condition
@@ -105,13 +105,13 @@ def _sides_and_edges(eligible: Node, cases: list[_Case]) -> Iterator[Item]:
             mine = _threshold(part)
             if mine is not None and _on(mine[0], mine[1], case):
                 edge.append(case.name)
-        yield Item("side", f"{text}: true", tuple(sides[True]))
-        yield Item("side", f"{text}: false", tuple(sides[False]))
+        yield CoverageItem("side", f"{text}: true", tuple(sides[True]))
+        yield CoverageItem("side", f"{text}: false", tuple(sides[False]))
         if threshold is not None:
-            yield Item("edge", f"{text}: at {_number(threshold[1])}", tuple(edge))
+            yield CoverageItem("edge", f"{text}: at {_number(threshold[1])}", tuple(edge))
 
 
-def _tiers(amount: Node, cases: list[_Case]) -> Iterator[Item]:
+def _tiers(amount: Node, cases: list[_Case]) -> Iterator[CoverageItem]:
     for path, node in _walk(amount, (), (Tiers,)):
         for i, t in enumerate(node.thresholds):
             on = [
@@ -119,7 +119,7 @@ def _tiers(amount: Node, cases: list[_Case]) -> Iterator[Item]:
                 for c in cases
                 if c.expected is True and c.amount_given and _on_step(_at(c.amount, path), i, c)
             ]
-            yield Item("tier", f"tiers step {i + 1}: at {_number(_step(t))}", tuple(on))
+            yield CoverageItem("tier", f"tiers step {i + 1}: at {_number(_step(t))}", tuple(on))
 
 
 def _on_step(node: Tiers, i: int, case: _Case) -> bool:

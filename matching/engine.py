@@ -114,6 +114,16 @@ class Matcher:
         node = self._bind(self.by_id[policy_id], on).amount
         return amounts_of(node, table.take(rows, node.fields()), on, n=len(rows))
 
+    def stops(self, policy_id: str, table: Table, rows: np.ndarray, on: dt.date) -> np.ndarray:
+        """Whether the policy's stop rule definitely holds for each of ``rows`` on ``on``
+        (False for a policy without one, and where a field it reads is unknown)."""
+        node = self._bind(self.by_id[policy_id], on).stop
+        if node is None:
+            return np.zeros(len(rows), bool)
+        value, known = node.eval(table.take(rows, node.fields()), Context(on))
+        shape = (len(rows),)
+        return np.broadcast_to(value, shape) & np.broadcast_to(known, shape)
+
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
         """Every policy in force, as boolean arrays with amounts: what a platform acts on."""
         found = self.match(table, target, on, keep_leaves=False)

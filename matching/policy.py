@@ -155,6 +155,7 @@ class BoundPolicy:
     eligible: Node
     amount: Node
     conditions: tuple[tuple[str, str, Node], ...]  # (text, article, node)
+    stop: Node | None = None  # the schedule's stop rule
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,9 @@ class Policy:
         conds = tuple((c.text, c.article, bind(c.expr.node, params)) for c in self.conditions)
         nodes = tuple(c[2] for c in conds)
         eligible = nodes[0] if len(nodes) == 1 else Logic(True, nodes)
-        return BoundPolicy(self.id, self.target, eligible, bind(self.amount.node, params), conds)
+        stop = None if self.stop is None else bind(self.stop.node, params)
+        amount = bind(self.amount.node, params)
+        return BoundPolicy(self.id, self.target, eligible, amount, conds, stop)
 
 
 def load_policy(path: str | Path, registries: Mapping[str, Registry]) -> Policy:

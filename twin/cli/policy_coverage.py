@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from matching import Policy, Registry
-from matching.coverage import Item, coverage
+from matching import CoverageItem, Policy, Registry, coverage
 
 HINTS = {
     "side": "a case that this condition alone decides, on this side",
@@ -32,7 +31,7 @@ def coverage_lines(policies: list[Policy], registries: Mapping[str, Registry]) -
     return out
 
 
-def _line(item: Item) -> str:
+def _line(item: CoverageItem) -> str:
     if item.covered:
         return f"  covered  {item.what}  <- {'; '.join(item.covered_by)}"
     return f"  MISSING  {item.what}  (add {HINTS[item.kind]})"

@@ -23,7 +23,6 @@ from agents.pushes import reach
 from agents.treasury import Downtime
 from datafiles.types import hh_mm
 from matching import Decision, Matcher, Policy, Table
-from matching.nodes import Context, bind
 from twin.core.capacity import staffed, staffing
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
@@ -126,17 +125,14 @@ class PolicySide:
         )
 
     def _stops(self, policy: Policy):
-        """The schedule's stop rule on the platform's records, as of each period's first day:
+        """The schedule's stop rule on the platform's records, as of the day it is checked:
         rows where it definitely holds (an unknown field stops nobody)."""
-        if policy.stop is None:
+        if policy.spec.schedule.stop_when is None:
             return None
-        node, library = policy.stop.node, self.libraries[policy.target]
+        library = self.libraries[policy.target]
 
         def stops(rows: np.ndarray, on: dt.date) -> np.ndarray:
-            table = Table(library.values, library.known).take(rows, node.fields())
-            value, known = bind(node, policy.parameters_on(on)).eval(table, Context(on))
-            shape = (len(rows),)
-            return np.broadcast_to(value, shape) & np.broadcast_to(known, shape)
+            return self.matcher.stops(policy.id, Table(library.values, library.known), rows, on)
 
         return stops
 
