@@ -93,12 +93,9 @@ def calibrate(
     at = 1.0 if check is None else check / scale
     fit = _fit(spec, runs, list(spec.targets), seed=spec.seed + len(waves), at=at)
     if len(fit.pool):
-        # more waves later check their own fit; a refined fit at its own scale
-        after = f"after-wave-{len(waves)}" + ("" if check is None else f"-at-{check:g}")
-        central = runner.run(f"central-{after}", fit.central[None, :],
-                             replications=d.central_runs, scale=check)  # fmt: skip
+        central = _central(spec, runner, fit, len(waves), check)
         drawn = hm.spread(fit.pool, d.check_runs, seed=spec.seed)
-        predictive = runner.run(f"predictive-{after}", drawn, scale=check)
+        predictive = runner.run(f"predictive-{_after(len(waves), check)}", drawn, scale=check)
     return Calibration(
         spec, space, runs, fit, waves, holdout, central, predictive,
         predicted=_predicted(fit, spec.seed), loo=_loo(runs, fit),
@@ -143,16 +140,35 @@ def _refine(
     set not ruled out for a run at that scale (whose run-to-run noise is smaller)."""
     r = spec.design.refine
     assert r is not None
-    targets, waves = list(spec.targets), []
-    for w in range(first_wave, first_wave + r.waves):
-        fit = _fit(spec, runs, targets, seed=spec.seed + w, at=r.scale / runner.scale)
+    targets, waves, at = list(spec.targets), [], r.scale / runner.scale
+    last = first_wave + r.waves - 1
+    for w in range(first_wave, last + 1):
+        fit = _fit(spec, runs, targets, seed=spec.seed + w, at=at)
         u = hm.spread(fit.pool, r.runs, seed=spec.seed + w)
         waves.append({"wave": w + 1, "targets": targets, "runs": len(u), "share": fit.share,
                       "scale": r.scale})  # fmt: skip
         if not len(u):
             break
         runs = runs + runner.run(f"wave-{w + 1}-at-{r.scale:g}", u, scale=r.scale)
+        if w < last:  # the wave's own central check teaches the next wave where it missed
+            fit = _fit(spec, runs, targets, seed=spec.seed + w + 1, at=at)
+            checked = _central(spec, runner, fit, w + 1, r.scale) if len(fit.pool) else None
+            runs = runs if checked is None else runs + checked
     return runs, waves
+
+
+def _central(
+    spec: CalibrationFile, runner: Runner, fit: Fit, waves: int, check: float | None
+) -> Runs:
+    """Runs at the fit's least implausible point (``central_runs`` replications)."""
+    return runner.run(f"central-{_after(waves, check)}", fit.central[None, :],
+                      replications=spec.design.central_runs, scale=check)  # fmt: skip
+
+
+def _after(waves: int, check: float | None) -> str:
+    """A check's stage name: after which wave, and at a refined scale its scale (more waves
+    later check their own fit)."""
+    return f"after-wave-{waves}" + ("" if check is None else f"-at-{check:g}")
 
 
 def _larger(refine: float, scale: float) -> None:
