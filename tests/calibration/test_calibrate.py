@@ -26,18 +26,21 @@ def test_the_quick_calibration_runs_every_stage_and_writes_its_files(quick):
     for name in ("calibration.md", "calibration.json", "posterior.parquet", "calibration.png"):
         assert (out / name).stat().st_size > 0
     s = json.loads((out / "calibration.json").read_text())
-    # one wave of 8 on four figures, the held-out check, one wave on all five, one of 4 at
-    # twice the scale, the checks at that scale
-    assert [(w["runs"], w["scale"]) for w in s["waves"]] == [(8, 0.0005), (8, 0.0005), (4, 0.001)]
+    # one wave of 8 on four figures, the held-out check, one wave on all five, two of 2 at
+    # twice the scale, each checked at its central values, the final checks at that scale
+    waves = [(w["runs"], w["scale"]) for w in s["waves"]]
+    assert waves == [(8, 0.0005), (8, 0.0005), (2, 0.001), (2, 0.001)]
     assert s["waves"][0]["targets"] == [t for t in s["targets"] if t != "persons_paid"]
-    assert s["runs"] == 8 + 1 + 8 + 4 + 1 + 2 and s["check_scale"] == 0.001
+    assert s["runs"] == 8 + 1 + 8 + (2 + 1) + (2 + 1) + 2 and s["check_scale"] == 0.001
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
-        "central-after-wave-3-at-0.001",
+        "central-after-wave-3-at-0.001",  # the first refined wave's check, learnt from
+        "central-after-wave-4-at-0.001",
         "holdout",
-        "predictive-after-wave-3-at-0.001",
+        "predictive-after-wave-4-at-0.001",
         "wave-1",
         "wave-2",
         "wave-3-at-0.001",
+        "wave-4-at-0.001",
     ]
     assert s["holdout"]["figure"] == "persons_paid" and s["holdout"]["found"]
     assert s["targets"]["policies_online"]["central_runs"] == [100.0]  # the catalogue's own
