@@ -240,6 +240,8 @@ class AlertEngine:
         ahead: float = MAX_FUTURE,
     ) -> None:
         self.rules = rules
+        if not (np.isfinite(ahead) and ahead >= 0):
+            raise ValueError(f"ahead must be a finite number of seconds >= 0, not {ahead!r}")
         self.ahead = float(ahead)  # how far ahead of the clock a reading may be stamped
         self.labels = {k: np.asarray(v) for k, v in devices.items()}
         self.n_devices = len(self.labels["type"])

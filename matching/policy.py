@@ -131,6 +131,8 @@ class PolicySpec(Strict):
     def _dates_in_order(self) -> PolicySpec:
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
+        if "today" in self.parameters:
+            raise ValueError("'today' is the evaluation date: name the parameter otherwise")
         for name, p in self.parameters.items():
             if p.value_on(self.valid_from) is None:
                 raise ValueError(f"parameter '{name}' has no value on valid_from {self.valid_from}")
@@ -187,9 +189,9 @@ class Policy:
 
     @cached_property
     def fields(self) -> frozenset[str]:
-        """The library fields its conditions, amount and stop rule read."""
-        stop = self.stop.node.fields() if self.stop is not None else frozenset()
-        return self.eligible_node.fields() | self.amount.node.fields() | stop
+        """The library fields its conditions and amount read (what matching reads; the stop
+        rule reads its own, at renewals)."""
+        return self.eligible_node.fields() | self.amount.node.fields()
 
     def in_force(self, on: dt.date) -> bool:
         """Whether the policy is valid on a date."""
@@ -285,9 +287,14 @@ def _constant_amount(policy: Policy) -> list[Problem]:
 
 def _tiers_in_order(policy: Policy) -> list[Problem]:
     """A tiers() table whose thresholds are parameters must rise on every date they change."""
-    for on in sorted({policy.spec.valid_from, *_parameter_dates(policy.spec)}):
+    end = policy.spec.valid_to or dt.date.max
+    for on in sorted(d for d in {policy.spec.valid_from, *_parameter_dates(policy.spec)}
+                     if d <= end):  # fmt: skip
         bound = policy.bind(on)
-        for key, root in (("amount", bound.amount), ("eligible", bound.eligible)):
+        roots = [("amount", bound.amount), ("eligible", bound.eligible)]
+        if bound.stop is not None:
+            roots.append(("schedule", bound.stop))
+        for key, root in roots:
             for node in _nodes(root):
                 if not isinstance(node, Tiers):
                     continue

@@ -106,12 +106,12 @@ def at_devices(
 def _within(
     hours: tuple[tuple[float, float], ...], horizon: float, count: int, rng: np.random.Generator
 ) -> np.ndarray:
-    """``count`` moments spread evenly over the hours of the day in ``hours``, over as many
-    days as the horizon spans (wrapped back into it)."""
+    """``count`` moments spread evenly over the hours of the day in ``hours``, over the whole
+    days of the horizon (a horizon under a day: wrapped back into it)."""
     lengths = np.array([b - a for a, b in hours])
     window = rng.choice(len(hours), count, p=lengths / lengths.sum())
     start = np.array([a for a, _ in hours])[window]
-    day = rng.integers(0, max(int(np.ceil(horizon / DAY)), 1), count)
+    day = rng.integers(0, max(int(horizon // DAY), 1), count)
     onset = day * DAY + (start + rng.uniform(0.0, 1.0, count) * lengths[window]) * HOUR
     return np.mod(onset, horizon)
 

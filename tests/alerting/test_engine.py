@@ -375,3 +375,9 @@ def test_readings_beyond_the_horizon_are_refused_as_future_and_counted():
     assert engine.tick(0.0).rows() == []  # nothing due yet
     assert engine.tick(60.0).rows() == [(0, 0, "fired", 60.0)]
     assert engine.tick(3600.0).rows() == [(0, 0, "resolved", 3600.0)]
+
+
+@pytest.mark.parametrize("ahead", [-1.0, float("nan"), float("inf")])
+def test_a_horizon_that_is_no_number_of_seconds_is_refused(ahead):
+    with pytest.raises(ValueError, match="ahead must be a finite number of seconds"):
+        AlertEngine(ruleset(), {"type": np.array(["gas"])}, ahead=ahead)

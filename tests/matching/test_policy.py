@@ -89,3 +89,17 @@ def test_tier_thresholds_set_by_parameters_must_rise_on_every_date(write):
         load_policy(write("p.yaml", text), REGISTRIES)
     [p] = info.value.problems
     assert p.key == "amount" and "do not increase on 2022-07-01: 80, 75" in p.message
+
+
+def test_a_parameter_may_not_take_the_name_of_the_evaluation_date(write):
+    text = GOOD.replace(
+        'amount: "200"', 'parameters:\n  today: {values: {2022-01-01: 1}}\namount: "200"'
+    )
+    with pytest.raises(UserError) as info:
+        load_policy(write("p.yaml", text), REGISTRIES)
+    assert "'today' is the evaluation date" in str(info.value)
+
+
+def test_tier_thresholds_are_checked_only_while_the_policy_is_in_force(write):
+    text = TIERED.replace("2022-07-01: 95}", "2022-07-01: 95, 2030-01-01: 70}")
+    assert load_policy(write("p.yaml", text), REGISTRIES).id == "elderly-care"  # ends 2022
