@@ -451,11 +451,13 @@ class PolicyOffice(mesa.Agent):
         payment for each period since the policy's first, earliest first, within ``periods``."""
         today = on or self.model.clock.today
         k = self.periods.index(today)
-        owed, first = [k], self.stops is not None and self.state.one("periods_paid", row) == 0
-        if first and self.stops(np.array([row]), today)[0]:  # type: ignore[misc]
+        owed, first = [k], False
+        if self.stops is not None or self.periods.back_pay:
+            first = self.state.one("periods_paid", row) == 0
+        if first and self.stops is not None and self.stops(np.array([row]), today)[0]:
             self.state.put("stopped", row, True)  # stopped before its first payment
             return
-        if self.periods.back_pay and self.state.one("periods_paid", row) == 0:
+        if first and self.periods.back_pay:
             owed = list(range(min(self.first_period, k), k + 1))
             if self.periods.periods is not None:
                 owed = owed[: self.periods.periods]

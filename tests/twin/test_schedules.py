@@ -103,7 +103,12 @@ def test_those_the_platform_no_longer_finds_eligible_are_not_paid_again(tmp_path
 
 @pytest.mark.parametrize(
     ("schedule", "says"),
-    [("{every: week}", "'once', 'month' or 'year'"), ("{every: month, periods: 0}", "periods")],
+    [
+        ("{every: week}", "'once', 'month' or 'year'"),
+        ("{every: month, periods: 0}", "periods"),
+        ("{every: once, back_pay: true}", "recurring schedule"),
+        ("{every: month, stop_when: 'employes > 3'}", "unknown field 'employes'"),
+    ],
 )
 def test_a_schedule_that_cannot_be_is_refused_located(schedule, says, tmp_path, capsys):
     text = RELIEF.read_text() + f"schedule: {schedule}\n"
@@ -157,21 +162,3 @@ def test_a_stop_rule_ends_the_payments_for_good_though_the_firm_stays_eligible(t
     assert (paid[stopped] <= 1).all()  # stopped before the first payment, or after June's
     assert (paid[stopped] == 0).mean() > 0.5  # most already had ten staff when first matched
     assert (paid[(paid > 0) & ~stopped] == 2).mean() > 0.5  # the rest paid June and July
-
-
-@pytest.mark.parametrize(
-    ("schedule", "says"),
-    [
-        ("{every: once, back_pay: true}", "recurring schedule"),
-        ("{every: month, stop_when: 'employes > 3'}", "unknown field 'employes'"),
-    ],
-)
-def test_a_stop_rule_or_back_pay_that_cannot_be_is_refused_located(schedule, says, tmp_path,
-                                                                    capsys):  # fmt: skip
-    text = RELIEF.read_text() + f"schedule: {schedule}\n"
-    path = tmp_path / "policies" / "relief.yaml"
-    path.parent.mkdir()
-    path.write_text(text)
-    assert main(["policy", "check", str(path), "--fields", str(SCENARIOS / "fields")]) == 2
-    err = capsys.readouterr().err
-    assert "relief.yaml:" in err and "schedule" in err and says in err, err

@@ -103,22 +103,13 @@ def moves_with_the_date(spec: PolicySpec) -> bool:
     population: an elapsed-time function (an age, months since arrival), ``today``, or a
     parameter whose value changes on a date."""
     texts = [spec.eligible] if isinstance(spec.eligible, str) else [c.when for c in spec.eligible]
-    calls = (
-        node.func.id
-        for text in (*texts, spec.amount)
-        for node in ast.walk(_parse(text))
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    nodes = [node for text in (*texts, spec.amount) for node in ast.walk(_parse(text))]
+    elapsed = any(
+        isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ELAPSED
+        for n in nodes
     )
-    today = any(
-        isinstance(node, ast.Name) and node.id == "today"
-        for text in (*texts, spec.amount)
-        for node in ast.walk(_parse(text))
-    )
-    return (
-        today
-        or any(name in ELAPSED for name in calls)
-        or any(len(p.values) > 1 for p in spec.parameters.values())
-    )
+    today = any(isinstance(n, ast.Name) and n.id == "today" for n in nodes)
+    return elapsed or today or any(len(p.values) > 1 for p in spec.parameters.values())
 
 
 def rules_key(spec: PolicySpec, on: dt.date) -> tuple:
