@@ -38,7 +38,9 @@ from alerting.routing import Dispatcher, Notification, RoutingConfig, Silence, l
 from alerting.rule_tests import Outcome, expand, run_test_file
 from alerting.rules import (
     SEVERITIES,
+    CombinedRule,
     DeviceType,
+    KOfN,
     OfflineRule,
     Rule,
     RuleSet,
@@ -65,11 +67,13 @@ __all__ = [
     "AlertPipeline",
     "AlertRecord",
     "Batch",
+    "CombinedRule",
     "Delivered",
     "DeviceType",
     "Dispatcher",
     "Escalation",
     "IngestReport",
+    "KOfN",
     "Kind",
     "LifecycleError",
     "Notification",

@@ -28,6 +28,10 @@ Offline rules, per device: ONLINE -> OFFLINE at the first tick where
 at the first tick after a new report (emits ``online``). A device that never reported counts
 from the engine's start.
 
+Combined rules (``alerting.combined``) move after the value and offline rules at each tick,
+one state per group of devices, from the counts of devices firing the rules they read; a value
+rule with ``notify: false`` is evaluated but its transitions are not returned.
+
 Readings: each tick takes every queued reading with ``ts <= now``, orders them by device and
 time (equal timestamps: the larger value wins, whatever the arrival order), and drops readings
 not newer than the device's last one (late). So the same readings in any batches between two
@@ -40,21 +44,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 from functools import cached_property
 
 import numpy as np
 
+from alerting import combined
+from alerting.hours import within
 from alerting.rules import SEVERITIES, OfflineRule, Rule, RuleSet, ValueCondition
+from alerting.states import State, escalate
 from alerting.templates import render
-
-
-class State(IntEnum):
-    """The state of one (value rule, device), kept in int8 arrays."""
-
-    INACTIVE = 0  # the condition does not hold
-    PENDING = 1  # it holds, not yet long enough (or on too few samples)
-    FIRING = 2  # it has held long enough, and its clearing condition has not
+from alerting.windows import WindowStore
 
 
 class Kind(StrEnum):
@@ -154,6 +154,7 @@ class _ValueState:
     fired_at: np.ndarray = field(init=False)
     clearing_since: np.ndarray = field(init=False)
     live: np.ndarray = field(init=False)  # positions not State.INACTIVE: only they move unprompted
+    open: bool = True  # inside the rule's hours (``during``) at the last tick
 
     def __post_init__(self) -> None:
         n = len(self.devices)
@@ -238,8 +239,10 @@ class AlertEngine:
         start: float = 0.0,
         lookback: float = DEFAULT_LOOKBACK,
         ahead: float = MAX_FUTURE,
+        day_start: float = 0.0,
     ) -> None:
         self.rules = rules
+        self.day_start = float(day_start)  # an instant of the clock that is a local midnight
         if not (np.isfinite(ahead) and ahead >= 0):
             raise ValueError(f"ahead must be a finite number of seconds >= 0, not {ahead!r}")
         self.ahead = float(ahead)  # how far ahead of the clock a reading may be stamped
@@ -258,9 +261,12 @@ class AlertEngine:
         self._mark = np.zeros(self.n_devices, bool)
         self.lookback = float(lookback)
         self.start = self.now = float(start)
-        self.alert_names = [r.alert for r in rules.rules] + [r.alert for r in rules.offline]
+        self.alert_names = [r.alert for r in (*rules.rules, *rules.offline, *rules.combined)]
         self._values = [self._value_state(r) for r in rules.rules]
         self._offline = [self._offline_state(r) for r in rules.offline]
+        self._combined = self._combined_states(rules)
+        # value rules that are signals for combined rules only: evaluated, never reported
+        self._quiet = np.array([i for i, r in enumerate(rules.rules) if not r.notify], np.int32)
         self.last_ts = np.full(self.n_devices, -np.inf)
         self.last_value = np.full(self.n_devices, np.nan)
         self.prev_ts = np.full(self.n_devices, -np.inf)
@@ -277,6 +283,8 @@ class AlertEngine:
             for r in rules.rules
             for c in (r.when, r.clear_when)
         )
+        self._windows = self._window_stores()
+        self._window_changed: dict[float, np.ndarray] = {}
         self.report = IngestReport()
 
     # -- set-up -------------------------------------------------------------------------
@@ -314,6 +322,35 @@ class AlertEngine:
         delta = rule.after_missed * self.rules.device_types[rule.device_type].report_interval
         return _OfflineState(rule, self._select(rule.device_type, rule.match), delta)
 
+    def _window_stores(self) -> dict[float, WindowStore]:
+        """One store per window length that a rule's condition (or clear) reads, holding the
+        samples of the devices of those rules."""
+        stores: dict[float, WindowStore] = {}
+        for vs in self._values:
+            for cond in (vs.rule.when, vs.rule.clear_when):
+                if cond is None or cond.window is None:
+                    continue
+                if cond.window not in stores:
+                    watched = np.zeros(self.n_devices, bool)
+                    stores[cond.window] = WindowStore(self.n_devices, cond.window, watched, False)
+                store = stores[cond.window]
+                store.watched[vs.devices] = True
+                if cond.subject in ("max", "min") and not store.extremes:
+                    stores[cond.window] = WindowStore(self.n_devices, cond.window,
+                                                      store.watched, True)  # fmt: skip
+        return stores
+
+    def _combined_states(self, rules: RuleSet) -> list[combined.CombinedState]:
+        watched = {vs.rule.alert: vs.devices for vs in self._values}
+        codes: dict[str, tuple[np.ndarray, int]] = {}
+        first = len(rules.rules) + len(rules.offline)
+        out = []
+        for k, rule in enumerate(rules.combined):
+            if rule.by not in codes:
+                codes[rule.by] = combined.group_codes(self.labels, rule.by)
+            out.append(combined.build(rule, first + k, codes[rule.by], watched, self.alert_names))
+        return out
+
     def _touched(
         self, devices: np.ndarray, d: np.ndarray, rule=None, lookup: _TypeLookup | None = None
     ) -> np.ndarray:
@@ -338,7 +375,9 @@ class AlertEngine:
             for a in (self.last_ts, self.last_value, self.prev_ts, self.prev_value, self.stale)
         )
         offline = sum(o.devices.nbytes + o.offline.nbytes + o.held.nbytes for o in self._offline)
-        return per_device + offline + sum(v.nbytes + v.devices.nbytes for v in self._values)
+        values = sum(v.nbytes + v.devices.nbytes for v in self._values)
+        windows = sum(w.nbytes for w in self._windows.values())
+        return per_device + offline + values + windows + sum(c.nbytes for c in self._combined)
 
     # -- readings -------------------------------------------------------------------------
 
@@ -423,6 +462,18 @@ class AlertEngine:
         condition holds on its newest sample. An inactive device whose condition fails stays
         put, so only those kinds are evaluated. ``pos``: each reading's position, -1 if not the
         rule's."""
+        rule = vs.rule
+        if rule.during:
+            was_open, vs.open = vs.open, within(rule.during, self.now, self.day_start)
+            if not vs.open:
+                return vs.live  # outside its hours the condition holds nowhere
+            if not was_open:  # its hours begin: every device whose condition holds
+                raw = rule.when.fn(self._subject(rule.when, self._dense_sel(vs)), vs.threshold)
+                raw[vs.live] = True
+                return np.flatnonzero(raw)
+        if rule.when.window is not None:  # windows change where samples came or left
+            changed = self._window_changed.get(rule.when.window, np.zeros(0, np.int64))
+            pos = self._touched(vs.devices, changed, rule)
         whole_fleet = len(vs.devices) == self.n_devices  # then pos is the readings' devices
         mine = pos if whole_fleet else pos[pos >= 0]
         if not len(mine):
@@ -481,6 +532,7 @@ class AlertEngine:
         for vs, pos in zip(self._values, positions, strict=True):
             self._update_consec(vs, pos, t, v, s)
         self._apply_samples(d, t, v, s)
+        self._move_windows(d, t, v, s, now)
         for i, (vs, pos) in enumerate(zip(self._values, positions, strict=True)):
             cand = self._candidates(vs, pos)
             if len(cand):
@@ -490,7 +542,62 @@ class AlertEngine:
             back = len(off.held) and (self.last_ts[off.held] > now - off.delta).any()
             if back or now >= off.next_silence:
                 parts.append(self._evaluate_offline(len(self._values) + j, off, now))
+        out = Transitions.concat(parts)
+        if self._combined:
+            out = self._tick_combined(out, now)
+        if len(self._quiet) and len(out):
+            out = out.take(~np.isin(out.rule, self._quiet))
+        return out
+
+    def _move_windows(self, d, t, v, s, now: float) -> None:
+        """Windows take the tick's samples and drop the old; per window, the devices whose
+        aggregate may have changed."""
+        self._window_changed = {}
+        for width, store in self._windows.items():
+            if len(d):
+                store.add(d, t, v, s)
+            store.expire(now)
+            self._window_changed[width] = store.take_changed()
+
+    def _tick_combined(self, tr: Transitions, now: float) -> Transitions:
+        """Combined rules, in file order, counting this tick's firings and their ends (a
+        combined rule's own feed the ones below it that name it under ``unless``)."""
+        up = (tr.kind == FIRED) | (tr.kind == OFFLINE)
+        moving = up | (tr.kind == RESOLVED) | (tr.kind == ONLINE)
+        rule, dev, up = tr.rule[moving], tr.device[moving], up[moving]
+        parts = [tr]
+        for cs in self._combined:
+            cand = np.union1d(cs.moved(rule, dev, up), cs.live)
+            if not len(cand):
+                continue
+            rows = self._combined_rows(cs, combined.advance(cs, now, cand), now)
+            parts.append(rows)
+            ends = (rows.kind == FIRED) | (rows.kind == RESOLVED)
+            rule = np.concatenate([rule, rows.rule[ends]])
+            dev = np.concatenate([dev, rows.device[ends]])
+            up = np.concatenate([up, rows.kind[ends] == FIRED])
         return Transitions.concat(parts)
+
+    def _combined_rows(self, cs: combined.CombinedState, m: combined.Moves, now: float):
+        """A combined rule's transitions, on each group's representative device, in device
+        order (fired, escalated, resolved within one)."""
+        picks = [(k, np.flatnonzero(x)) for k, x in ((FIRED, m.fired), (ESCALATED, m.escalated),
+                                                      (RESOLVED, m.resolved))]  # fmt: skip
+        local = np.concatenate([p for _, p in picks])
+        if not len(local):
+            return EMPTY
+        devices = cs.rep[m.groups[local]]
+        order = np.argsort(devices, kind="stable")
+        local, devices = local[order], devices[order]
+        kinds = np.concatenate([np.full(len(p), k) for k, p in picks])[order]
+        return Transitions(
+            np.full(len(local), cs.index, np.int32),
+            devices,
+            kinds.astype("<U9"),
+            np.full(len(local), now),
+            m.value[local],
+            m.severity[local].astype(np.int8),
+        )
 
     def _apply_samples(self, d: np.ndarray, t: np.ndarray, v: np.ndarray, s) -> None:
         if not len(d):
@@ -530,7 +637,9 @@ class AlertEngine:
 
     def _subject(self, cond: ValueCondition, devices: np.ndarray | None) -> np.ndarray:
         """The value a condition reads for each device (None: all devices, in order): its
-        newest value, or its rate of change per minute."""
+        newest value, its rate of change per minute, or an aggregate over its window."""
+        if cond.window is not None:
+            return self._windows[cond.window].value(cond.subject, devices)
         sel = slice(None) if devices is None else devices
         if cond.subject == "value":
             return self.last_value[sel]
@@ -548,8 +657,9 @@ class AlertEngine:
             if not mine.any():
                 return
             pos, t, v, s = pos[mine], t[mine], v[mine], None if s is None else s[mine]
-        d = vs.devices[pos]
         cond = vs.rule.when
+        whole = self._unique and len(pos) == len(vs.devices)  # every device once, in order
+        d = None if whole and cond.subject == "value" else vs.devices[pos]
         if cond.subject == "value":
             subject = v
         else:  # rate against the previous sample of the same device
@@ -559,14 +669,16 @@ class AlertEngine:
             prev_t[start], prev_v[start] = self.last_ts[d[start]], self.last_value[d[start]]
             with np.errstate(all="ignore"):
                 subject = (v - prev_v) / (t - prev_t) * 60.0
-        meets = cond.fn(subject, vs.threshold[pos])
+        meets = cond.fn(subject, vs.threshold if whole else vs.threshold[pos])
         if s is not None:
             meets &= ~s
         cap = np.iinfo(np.int16).max
         if self._unique:  # one sample per device: its count grows by one or starts again
-            vs.consec[pos] = np.where(
-                meets, np.minimum(vs.consec[pos].astype(np.int32) + 1, cap), 0
-            )
+            count = vs.consec if whole else vs.consec[pos]
+            count += count < cap
+            count[~meets] = 0
+            if not whole:
+                vs.consec[pos] = count
             return
         start, last = _runs(d)
         idx = np.arange(len(d))
@@ -583,8 +695,8 @@ class AlertEngine:
         rule = vs.rule
         dev = vs.devices[cand]
         raw = rule.when.fn(self._subject(rule.when, dev), vs.threshold[cand])
-        fresh = (now - self.last_ts[dev] <= self.lookback) & ~self.stale[dev]
-        holds = fresh & raw
+        fresh = self._fresh(rule.when, dev, now)
+        holds = fresh & raw & vs.open
         if rule.min_samples > 1:
             holds &= vs.consec[cand] >= rule.min_samples
         clear_cond = rule.clear_when
@@ -592,7 +704,8 @@ class AlertEngine:
             clearing = ~holds
         else:
             clear_x = self._subject(clear_cond, dev)
-            clearing = fresh & clear_cond.fn(clear_x, vs.clear_threshold[cand])
+            clear_fresh = self._fresh(clear_cond, dev, now)
+            clearing = clear_fresh & clear_cond.fn(clear_x, vs.clear_threshold[cand])
         # Without a fresh sample, `hold` moves nothing (timers included); `resolve` treats the
         # condition as not holding.
         moves = fresh if rule.no_data == "hold" else np.ones(len(cand), bool)
@@ -618,9 +731,9 @@ class AlertEngine:
         fired_at = vs.fired_at[cand]
         fired_at[fire] = now
         severity = vs.severity[cand]
-        escalate = self._escalate(rule, severity, fired_at, state == State.FIRING, now)
+        escalated = escalate(rule.escalate, severity, fired_at, state == State.FIRING, now)
         out = self._rows(
-            i, dev, [(FIRED, fire), (ESCALATED, escalate), (RESOLVED, resolve)], now, severity
+            i, dev, [(FIRED, fire), (ESCALATED, escalated), (RESOLVED, resolve)], now, severity
         )
         severity[resolve] = SEVERITIES.index(rule.severity)
         fired_at[resolve] = np.nan
@@ -635,16 +748,12 @@ class AlertEngine:
         vs.fired_at[cand], vs.severity[cand] = fired_at, severity
         return out
 
-    def _escalate(
-        self, rule: Rule, severity: np.ndarray, fired_at: np.ndarray, firing: np.ndarray, now: float
-    ) -> np.ndarray:
-        raised = np.zeros(len(firing), bool)
-        for step in rule.escalate:
-            level = np.int8(SEVERITIES.index(step.severity))
-            due = firing & (severity < level) & (now - fired_at >= step.after)
-            severity[due] = level
-            raised |= due
-        return raised
+    def _fresh(self, cond: ValueCondition, dev: np.ndarray, now: float) -> np.ndarray:
+        """Whether a condition has data: a sample within the lookback that is no stale marker,
+        or, for an aggregate, a sample in its window."""
+        if cond.window is not None:
+            return self._windows[cond.window].has_data(dev)
+        return (now - self.last_ts[dev] <= self.lookback) & ~self.stale[dev]
 
     def _evaluate_offline(self, i: int, off: _OfflineState, now: float) -> Transitions:
         rule, dev, offline, delta = off.rule, off.devices, off.offline, off.delta
@@ -685,18 +794,22 @@ class AlertEngine:
         )
 
     def firing(self, alert: str) -> np.ndarray:
-        """Devices where a value rule is firing, or an offline rule holds them offline."""
+        """Devices where a value rule is firing, or an offline rule holds them offline; for
+        a combined rule, the representatives of the groups where it fires."""
         for vs in self._values:
             if vs.rule.alert == alert:
                 return vs.devices[vs.state == State.FIRING]
         for off in self._offline:
             if off.rule.alert == alert:
                 return off.held.copy()
+        for cs in self._combined:
+            if cs.rule.alert == alert:
+                return np.sort(cs.rep[cs.state == State.FIRING])
         raise KeyError(alert)
 
     def annotations(self, transitions: Transitions) -> list[dict[str, str]]:
         """Each transition's annotations, templates filled with the device's labels and value."""
-        rules = [*self.rules.rules, *self.rules.offline]
+        rules = [*self.rules.rules, *self.rules.offline, *self.rules.combined]
         out = []
         for r, d, v in zip(
             transitions.rule.tolist(),

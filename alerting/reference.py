@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from alerting.engine import (
     DEFAULT_LOOKBACK,
@@ -20,7 +20,8 @@ from alerting.engine import (
     RESOLVED,
     State,
 )
-from alerting.rules import SEVERITIES, Rule, RuleSet, ValueCondition
+from alerting.hours import within
+from alerting.rules import SEVERITIES, CombinedRule, Rule, RuleSet, ValueCondition
 
 
 @dataclass
@@ -40,6 +41,7 @@ class _Device:
     prev_ts: float = -math.inf
     prev_value: float = math.nan
     stale: bool = False
+    samples: list[tuple[float, float]] = field(default_factory=list)  # (ts, value), not stale
 
 
 class ReferenceEngine:
@@ -53,8 +55,10 @@ class ReferenceEngine:
         start: float = 0.0,
         lookback: float = DEFAULT_LOOKBACK,
         ahead: float = MAX_FUTURE,
+        day_start: float = 0.0,
     ) -> None:
         self.rules, self.lookback, self.start, self.now = rules, lookback, start, start
+        self.day_start = day_start
         self.ahead = ahead
         self.labels = {k: [str(x) for x in v] for k, v in devices.items()}
         n = len(self.labels["type"])
@@ -68,6 +72,21 @@ class ReferenceEngine:
             for r, sel in zip(rules.rules, self.selected, strict=True)
         ]
         self.queue: list[tuple[int, float, float, bool]] = []
+        # per combined rule, each group's alert, keyed by the group's label value
+        self.groups: list[dict[str, _Alert]] = [
+            {g: _Alert(severity=SEVERITIES.index(c.severity)) for g in self._groups(c)}
+            for c in rules.combined
+        ]
+
+    def _groups(self, c: CombinedRule) -> dict[str, int]:
+        """Each group of a combined rule (a ``by`` label value) and its representative: the
+        lowest device a rule it counts watches."""
+        rep: dict[str, int] = {}
+        for name in c.reads:
+            for d in self.selected[self._value_index(name)]:
+                g = self.labels[c.by][d]
+                rep[g] = min(rep.get(g, d), d)
+        return rep
 
     def _select(self, device_type: str, match: Mapping[str, str]) -> list[int]:
         return [
@@ -113,6 +132,8 @@ class ReferenceEngine:
                     self._count(rule, self.alerts[ri][d], dev, d, t, v, s)
             dev.prev_ts, dev.prev_value = dev.last_ts, dev.last_value
             dev.last_ts, dev.last_value, dev.stale = t, v, s
+            if not s:
+                dev.samples.append((t, v))
         rows = []
         for ri, rule in enumerate(self.rules.rules):
             for d in self.selected[ri]:
@@ -129,7 +150,76 @@ class ReferenceEngine:
                 elif not silent and d in held:
                     held.discard(d)
                     rows.append((len(self.rules.rules) + oi, d, ONLINE, now))
-        return rows
+        first = len(self.rules.rules) + len(self.rules.offline)
+        for ci, c in enumerate(self.rules.combined):
+            reps = self._groups(c)
+            for g in sorted(reps, key=reps.__getitem__):
+                a = self.groups[ci][g]
+                kinds = self._evaluate_group(c, a, self._group_holds(c, g), now)
+                rows += [(first + ci, reps[g], kind, now) for kind in kinds]
+        quiet = {i for i, r in enumerate(self.rules.rules) if not r.notify}
+        return [r for r in rows if r[0] not in quiet]
+
+    def _value_index(self, name: str) -> int:
+        return [r.alert for r in self.rules.rules].index(name)
+
+    def _firing_in(self, name: str, by: str, g: str) -> int:
+        """How many devices of group ``g`` fire (or are held offline by) rule ``name``; for a
+        combined rule, 1 if it fires for the group."""
+        names = [r.alert for r in self.rules.rules]
+        if name in names:
+            alerts = self.alerts[names.index(name)]
+            return sum(
+                a.state == State.FIRING for d, a in alerts.items() if self.labels[by][d] == g
+            )
+        offline = [r.alert for r in self.rules.offline]
+        if name in offline:
+            return sum(self.labels[by][d] == g for d in self.offline[offline.index(name)])
+        ci = [c.alert for c in self.rules.combined].index(name)
+        a = self.groups[ci].get(g)
+        return int(a is not None and a.state == State.FIRING)
+
+    def _group_holds(self, c: CombinedRule, g: str) -> bool:
+        if any(self._firing_in(name, c.by, g) for name in c.unless):
+            return False
+        counts = [self._firing_in(name, c.by, g) for name in c.reads]
+        sizes = [
+            sum(self.labels[c.by][d] == g for d in self.selected[self._value_index(name)])
+            for name in c.reads
+        ]
+        if c.k_of_n is not None:
+            k = c.k_of_n.k if c.k_of_n.smaller_groups == "never" else min(c.k_of_n.k, sizes[0])
+            return sizes[0] > 0 and counts[0] >= k
+        if c.all_of is not None:
+            return all(
+                n > 0 or (name in c.optional and size == 0)
+                for name, n, size in zip(c.reads, counts, sizes, strict=True)
+            )
+        return any(n > 0 for n in counts)
+
+    def _evaluate_group(self, c: CombinedRule, a: _Alert, holds: bool, now: float) -> list[str]:
+        events = []
+        if a.state == State.INACTIVE and holds:
+            a.state, a.active_since = State.PENDING, now
+        if a.state == State.PENDING:
+            if holds and now - a.active_since >= c.for_:
+                a.state, a.fired_at = State.FIRING, now
+                events.append(FIRED)
+            elif not holds:
+                a.state, a.active_since = State.INACTIVE, math.nan
+            return events + self._ladder(c, a, now)
+        if a.state == State.FIRING:
+            if holds:
+                a.clearing_since = math.nan
+            else:
+                if math.isnan(a.clearing_since):
+                    a.clearing_since = now
+                if now - a.clearing_since >= c.clear_for:
+                    a.state = State.INACTIVE
+                    a.active_since = a.fired_at = a.clearing_since = math.nan
+                    a.severity = SEVERITIES.index(c.severity)
+                    return [RESOLVED]
+        return events + self._ladder(c, a, now)
 
     def _count(self, rule: Rule, a: _Alert, dev: _Device, d: int, t, v, s) -> None:
         if rule.min_samples == 1:
@@ -140,16 +230,34 @@ class ReferenceEngine:
         a.consec = min(a.consec + 1, 32767) if meets else 0
 
     def _subject(self, cond: ValueCondition, dev: _Device) -> float:
+        if cond.window is not None:
+            xs = self._window(cond, dev)
+            if not xs:
+                return math.nan
+            agg = {"sum": sum, "max": max, "min": min, "count": len}.get(cond.subject)
+            return float(agg(xs)) if agg else sum(xs) / len(xs)
         if cond.subject == "value":
             return dev.last_value
         return _rate(dev.last_value, dev.last_ts, dev.prev_value, dev.prev_ts)
 
+    def _window(self, cond: ValueCondition, dev: _Device) -> list[float]:
+        """The device's sample values in the condition's window, both ends inclusive."""
+        return [v for t, v in dev.samples if self.now - cond.window <= t <= self.now]
+
+    def _fresh(self, cond: ValueCondition, dev: _Device, now: float) -> bool:
+        if cond.window is not None:
+            return bool(self._window(cond, dev))
+        return now - dev.last_ts <= self.lookback and not dev.stale
+
     def _evaluate(self, rule: Rule, d: int, now: float) -> list[str]:
         a, dev = self.alerts[self.rules.rules.index(rule)][d], self.devices[d]
-        fresh = now - dev.last_ts <= self.lookback and not dev.stale
+        fresh = self._fresh(rule.when, dev, now)
         cond = rule.when
-        holds = fresh and bool(
-            cond.fn(self._subject(cond, dev), self._threshold(rule, d, cond.threshold))
+        hours = within(rule.during, now, self.day_start)
+        holds = (
+            fresh
+            and hours
+            and bool(cond.fn(self._subject(cond, dev), self._threshold(rule, d, cond.threshold)))
         )
         if rule.min_samples > 1:
             holds = holds and a.consec >= rule.min_samples
@@ -157,7 +265,7 @@ class ReferenceEngine:
         if clear is None:
             clearing = not holds
         else:
-            clearing = fresh and bool(
+            clearing = self._fresh(clear, dev, now) and bool(
                 clear.fn(self._subject(clear, dev), self._threshold(rule, d, clear.threshold))
             )
         if rule.no_data == "hold" and not fresh:
@@ -185,7 +293,7 @@ class ReferenceEngine:
                     return [RESOLVED]
         return events + self._ladder(rule, a, now)
 
-    def _ladder(self, rule: Rule, a: _Alert, now: float) -> list[str]:
+    def _ladder(self, rule: Rule | CombinedRule, a: _Alert, now: float) -> list[str]:
         if a.state != State.FIRING:
             return []
         raised = False

@@ -11,10 +11,26 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from alerting.hours import Spans
 from alerting.templates import Templates
-from datafiles import Duration, Strict, read_yaml, validate
+from datafiles import (
+    AtKey,
+    Duration,
+    Strict,
+    did_you_mean,
+    parse_duration,
+    read_yaml,
+    validate,
+)
 
-_CONDITION = re.compile(r"^\s*(value|rate)\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$")
+_CONDITION = re.compile(
+    r"^\s*(value|rate|(avg|sum|max|min|count)_over\s*\(\s*([^)]*?)\s*\))"
+    r"\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$"
+)
+CONDITION_FORMS = (
+    "a condition of the form 'value OP number', 'rate OP number' or 'AGG_over(DURATION) OP "
+    "number' (AGG one of avg, sum, max, min, count; e.g. 'avg_over(12h) > 5')"
+)
 OPERATORS: dict[str, Callable] = {
     ">": operator.gt,
     ">=": operator.ge,
@@ -28,20 +44,39 @@ Severity = Literal["info", "warning", "critical", "emergency"]
 Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
 
 
-class ValueCondition(Strict):
-    """``value OP number`` on the newest sample, or ``rate OP number`` (change per minute)."""
+def _check_ladder(severity: str, escalate: list) -> None:
+    """Escalation steps come later and rise in severity, from the alert's own severity."""
+    levels = [SEVERITIES.index(severity)] + [SEVERITIES.index(s.severity) for s in escalate]
+    afters = [s.after for s in escalate]
+    if levels != sorted(set(levels)) or afters != sorted(set(afters)):
+        raise ValueError("escalation steps must come later and rise in severity")
 
-    subject: Literal["value", "rate"]
+
+class ValueCondition(Strict):
+    """``value OP number`` on the newest sample, ``rate OP number`` (change per minute), or
+    ``AGG_over(DURATION) OP number`` over the last DURATION's samples (``alerting.windows``)."""
+
+    subject: Literal["value", "rate", "avg", "sum", "max", "min", "count"]
     op: str
     threshold: float
+    window: float | None = None  # seconds, for the aggregates over a window
 
     @classmethod
     def parse(cls, text: str) -> ValueCondition:
-        """``value OP number`` or ``rate OP number``, checked."""
+        """A condition's text, checked."""
         m = _CONDITION.match(text)
         if not m:
-            raise ValueError("a condition of the form 'value OP number' or 'rate OP number'")
-        return cls(subject=m.group(1), op=m.group(2), threshold=float(m.group(3)))
+            raise ValueError(CONDITION_FORMS)
+        op, threshold = m.group(4), float(m.group(5))
+        if m.group(2) is None:
+            return cls(subject=m.group(1), op=op, threshold=threshold)
+        try:
+            window = parse_duration(m.group(3))
+        except ValueError as e:
+            raise ValueError(f"the window of {m.group(2)}_over(...): {e}") from None
+        if window <= 0:
+            raise ValueError(f"the window of {m.group(2)}_over(...) must be longer than 0s")
+        return cls(subject=m.group(2), op=op, threshold=threshold, window=window)
 
     @property
     def fn(self) -> Callable:
@@ -82,6 +117,8 @@ class Rule(Strict):
     escalate: list[SeverityStep] = []
     labels: Templates = {}
     annotations: Templates = {}
+    notify: bool = True  # false: a signal for combined rules, evaluated but never sent
+    during: Spans = []  # local hours the condition may hold in ('22:00-06:00'); none: always
 
     @field_validator("condition", "clear")
     @classmethod
@@ -92,12 +129,12 @@ class Rule(Strict):
 
     @model_validator(mode="after")
     def _ladder_rises(self) -> Rule:
-        levels = [SEVERITIES.index(self.severity)]
-        for step in self.escalate:
-            levels.append(SEVERITIES.index(step.severity))
-        afters = [s.after for s in self.escalate]
-        if levels != sorted(set(levels)) or afters != sorted(set(afters)):
-            raise ValueError("escalation steps must come later and rise in severity")
+        _check_ladder(self.severity, self.escalate)
+        if self.min_samples > 1 and self.when.window is not None:
+            raise ValueError(
+                "min_samples counts consecutive samples of the newest value; a condition over "
+                "a window already reads every sample in it: drop min_samples"
+            )
         return self
 
     @cached_property
@@ -128,6 +165,56 @@ class OfflineRule(Strict):
     annotations: Templates = {}
 
 
+class KOfN(Strict):
+    """At least ``k`` devices of a group firing one value rule (all of a smaller group)."""
+
+    rule: Name
+    k: Annotated[int, Field(ge=1, le=100_000)]
+    # a group of fewer than k devices: fires when all of them do, or never (Prometheus's count)
+    smaller_groups: Literal["all", "never"] = "all"
+
+
+class CombinedRule(Strict):
+    """An alert over a group of devices (a household, a site, a community) from the value
+    rules' states: all of, any of, or k of n of them firing, unless another alert is."""
+
+    alert: Name
+    by: Annotated[str, Field(min_length=1)]
+    all_of: Annotated[list[Name], Field(min_length=1, max_length=20)] | None = None
+    any_of: Annotated[list[Name], Field(min_length=1, max_length=20)] | None = None
+    k_of_n: KOfN | None = None
+    optional: list[Name] = []  # rules of all_of a group may lack a device for
+    unless: Annotated[list[Name], Field(max_length=20)] = []
+    for_: Annotated[Duration, Field(alias="for")] = 0.0
+    clear_for: Duration = 0.0
+    severity: Severity = "warning"
+    escalate: list[SeverityStep] = []
+    labels: Templates = {}
+    annotations: Templates = {}
+
+    @model_validator(mode="after")
+    def _one_form(self) -> CombinedRule:
+        if sum(x is not None for x in (self.all_of, self.any_of, self.k_of_n)) != 1:
+            raise ValueError("give exactly one of all_of, any_of or k_of_n")
+        if self.optional:
+            if not set(self.optional) <= set(self.all_of or []):
+                raise ValueError("optional names rules of all_of (and needs all_of)")
+            if set(self.optional) == set(self.all_of):
+                raise ValueError("optional cannot name every rule of all_of: one must be asked")
+        _check_ladder(self.severity, self.escalate)
+        return self
+
+    @property
+    def reads(self) -> list[str]:
+        """The value rules whose firing devices the condition counts."""
+        return self.all_of or self.any_of or [self.k_of_n.rule]
+
+    @property
+    def resolve_after(self) -> float:
+        """How long the condition must have stopped before the alert resolves."""
+        return self.clear_for
+
+
 class DeviceType(Strict):
     """A device type as the rules know it: how often it reports."""
 
@@ -140,22 +227,55 @@ class RuleSet(Strict):
     device_types: dict[str, DeviceType] = {}
     rules: list[Rule] = []
     offline: list[OfflineRule] = []
+    combined: list[CombinedRule] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> RuleSet:
-        names = [r.alert for r in (*self.rules, *self.offline)]
+        names = [r.alert for r in (*self.rules, *self.offline, *self.combined)]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
             raise ValueError(f"alert names must be unique: {', '.join(dup)}")
         if not names:
             raise ValueError("a rule file needs at least one rule under 'rules' or 'offline'")
-        for r in self.offline:
+        for j, r in enumerate(self.offline):
             if r.device_type not in self.device_types:
-                raise ValueError(
+                raise AtKey(
                     f"offline rule {r.alert}: device type '{r.device_type}' has no "
-                    "report_interval under device_types"
-                )
+                    "report_interval under device_types",
+                    "offline", j, "device_type",
+                    hint=f"add '{r.device_type}: {{report_interval: ...}}' under device_types",
+                )  # fmt: skip
+        _combined_refer(self)
         return self
+
+
+def _combined_refer(rules: RuleSet) -> None:
+    """A combined rule counts value rules, and is suppressed by value or offline rules or by a
+    combined rule above it that groups by the same label."""
+    values = {r.alert for r in rules.rules}
+    offline = {r.alert for r in rules.offline}
+    above: dict[str, str] = {}
+    for i, c in enumerate(rules.combined):
+        form = "all_of" if c.all_of else "any_of" if c.any_of else "k_of_n"
+        for name in c.reads:
+            if name not in values:
+                raise AtKey(
+                    f"combined rule {c.alert}: '{name}' is not a value rule of this file",
+                    "combined", i, form,
+                    hint=did_you_mean(name, values)
+                    or f"value rules: {', '.join(sorted(values)) or 'none'}",
+                )  # fmt: skip
+        for name in c.unless:
+            if name in values or name in offline or above.get(name) == c.by:
+                continue
+            why = (
+                f"it groups by '{above[name]}', not '{c.by}'"
+                if name in above
+                else "name a value or offline rule, or a combined rule above this one"
+            )
+            raise AtKey(f"combined rule {c.alert}: unless '{name}': {why}", "combined", i,
+                        "unless", hint=did_you_mean(name, [*values, *offline, *above]))  # fmt: skip
+        above[c.alert] = c.by
 
 
 def load_rules(path: str | Path) -> RuleSet:

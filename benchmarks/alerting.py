@@ -3,6 +3,11 @@
 Rules: a value rule with ``for`` and a hysteresis clear, and an offline rule. Baseline: the
 per-reading reference engine, timed on a sample of devices in the same run and scaled to the
 whole fleet. The streaming front is timed parsing newline-delimited JSON on one core.
+``tick_combined_ms``: the same fleet as homes of a water meter and a door sensor, with a
+combined rule per home (no water and no door movement) and one per community (3 of its
+meters quiet), against the reference engine on a sample of homes. ``tick_window_ms``: the gas
+fleet under conditions over a ten-minute window (an average with ``for``, and a peak), against
+the reference engine on a sample; ``window_bytes_per_device`` is the memory the windows hold.
 """
 
 from __future__ import annotations
@@ -44,6 +49,31 @@ RULES = RuleSet.model_validate(
     }
 )
 STEP = 60.0
+WINDOWS = RuleSet.model_validate(
+    {
+        "device_types": {"gas": {"report_interval": "1m"}},
+        "rules": [
+            {"alert": "GasHighOnAverage", "device_type": "gas", "condition": "avg_over(10m) > 20",
+             "for": "5m"},
+            {"alert": "GasPeak", "device_type": "gas", "condition": "max_over(10m) > 30"},
+        ],
+    }
+)  # fmt: skip
+HOMES = RuleSet.model_validate(
+    {
+        "device_types": {t: {"report_interval": "1m"} for t in ("water_meter", "door")},
+        "rules": [
+            {"alert": "NoWater", "device_type": "water_meter", "condition": "value < 0.5",
+             "min_samples": 3, "notify": False},
+            {"alert": "NoDoor", "device_type": "door", "condition": "value < 1",
+             "min_samples": 3, "notify": False},
+        ],
+        "combined": [
+            {"alert": "Inactive", "by": "household", "all_of": ["NoWater", "NoDoor"]},
+            {"alert": "QuietBlock", "by": "community", "k_of_n": {"rule": "NoWater", "k": 3}},
+        ],
+    }
+)  # fmt: skip
 
 
 def readings(n: int, k: int, rng: np.random.Generator, silent: bool) -> np.ndarray:
@@ -72,8 +102,24 @@ def engine_ms_per_tick(n: int, ticks: int, rng: np.random.Generator, silent: boo
     return float(np.median(times[2:]) * 1e3), events, engine.state_bytes / (n * 2)
 
 
-def reference_ms_per_tick(n: int, ticks: int, rng: np.random.Generator) -> float:
-    ref = ReferenceEngine(RULES, {"type": ["gas"] * n}, lookback=STEP - 1)
+def window_ms_per_tick(n: int, ticks: int, rng: np.random.Generator) -> tuple[float, float]:
+    """Median ms per tick once the windows are full, and the bytes they hold per device."""
+    engine = AlertEngine(WINDOWS, {"type": np.full(n, "gas")}, lookback=STEP - 1)
+    device, times = np.arange(n), []
+    for k in range(ticks):
+        v = readings(n, k, rng, silent=False)
+        start = time.perf_counter()
+        engine.ingest(device, np.full(n, k * STEP), v)
+        engine.tick(k * STEP)
+        times.append(time.perf_counter() - start)
+    held = sum(w.nbytes for w in engine._windows.values())
+    return float(np.median(times[11:]) * 1e3), held / n
+
+
+def reference_ms_per_tick(
+    n: int, ticks: int, rng: np.random.Generator, rules: RuleSet = RULES, skip: int = 1
+) -> float:
+    ref = ReferenceEngine(rules, {"type": ["gas"] * n}, lookback=STEP - 1)
     device = list(range(n))
     times = []
     for k in range(ticks):
@@ -81,6 +127,46 @@ def reference_ms_per_tick(n: int, ticks: int, rng: np.random.Generator) -> float
         sent = [i for i in device if not np.isnan(v[i])]
         start = time.perf_counter()
         ref.ingest(sent, [k * STEP] * len(sent), [float(v[i]) for i in sent])
+        ref.tick(k * STEP)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times[skip:]) * 1e3)
+
+
+def homes(n: int) -> dict[str, np.ndarray]:
+    """Devices in pairs: a water meter and a door sensor per home, 100 homes a community."""
+    i = np.arange(n)
+    kind = np.where(i % 2 == 0, "water_meter", "door")
+    return {"type": kind, "household": i // 2, "community": i // 200}
+
+
+def home_readings(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Use in most homes; one home in 500 falls quiet from the second minute to the ninth."""
+    v = 1.0 + rng.poisson(2.0, n)
+    quiet = (np.arange(n) // 2) % 500 == 3
+    if 1 <= k < 9:
+        v[quiet] = 0.0
+    return v
+
+
+def combined_ms_per_tick(n: int, ticks: int, rng: np.random.Generator) -> tuple[float, int]:
+    engine = AlertEngine(HOMES, homes(n), lookback=STEP - 1)
+    device, times, events = np.arange(n), [], 0
+    for k in range(ticks):
+        v = home_readings(n, k, rng)
+        start = time.perf_counter()
+        engine.ingest(device, np.full(n, k * STEP), v)
+        events += len(engine.tick(k * STEP))
+        times.append(time.perf_counter() - start)
+    return float(np.median(times[2:]) * 1e3), events
+
+
+def combined_reference_ms_per_tick(n: int, ticks: int, rng: np.random.Generator) -> float:
+    ref = ReferenceEngine(HOMES, {k: v.tolist() for k, v in homes(n).items()}, lookback=STEP - 1)
+    device, times = list(range(n)), []
+    for k in range(ticks):
+        v = home_readings(n, k, rng).tolist()
+        start = time.perf_counter()
+        ref.ingest(device, [k * STEP] * n, v)
         ref.tick(k * STEP)
         times.append(time.perf_counter() - start)
     return float(np.median(times[1:]) * 1e3)
@@ -113,10 +199,21 @@ def main() -> None:
     tick_ms, events, state = engine_ms_per_tick(n, ticks, rng)
     sparse_ms, _, _ = engine_ms_per_tick(n, ticks, rng, silent=True)
     base_ms = reference_ms_per_tick(sample, 4, rng) * n / sample
+    combined_ms, combined_events = combined_ms_per_tick(n, ticks, rng)
+    combined_base = combined_reference_ms_per_tick(sample // 10, 4, rng) * n / (sample // 10)
+    window_ms, window_bytes = window_ms_per_tick(n, 16, rng)  # full windows from tick 11
+    few = sample // 10  # the reference re-reads each device's samples at every tick
+    window_base = reference_ms_per_tick(few, 14, rng, WINDOWS, skip=11) * n / few
     report(
         [
             Figure("tick_ms", tick_ms, "ms", base_ms, base_ms / tick_ms),
             Figure("tick_some_silent_ms", sparse_ms, "ms", base_ms, base_ms / sparse_ms),
+            Figure(
+                "tick_combined_ms", combined_ms, "ms", combined_base, combined_base / combined_ms
+            ),
+            Figure("combined_transitions", float(combined_events), "count"),
+            Figure("tick_window_ms", window_ms, "ms", window_base, window_base / window_ms),
+            Figure("window_bytes_per_device", window_bytes, "bytes"),
             Figure("readings_per_s", n / tick_ms * 1e3, "readings/s"),
             Figure(
                 "stream_msgs_per_s",

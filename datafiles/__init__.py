@@ -3,13 +3,14 @@
 A leaf package shared by ``matching``, ``alerting`` and ``twin``; it imports none of them.
 """
 
-from datafiles.errors import Problem, UserError, did_you_mean
+from datafiles.errors import AtKey, Problem, UserError, did_you_mean
 from datafiles.locate import KeyPath, Origin, format_key, read_yaml
 from datafiles.strict import Strict
 from datafiles.units import Duration, format_duration, parse_duration
 from datafiles.validate import validate
 
 __all__ = [
+    "AtKey",
     "Duration",
     "KeyPath",
     "Origin",

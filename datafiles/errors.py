@@ -51,6 +51,15 @@ class UserError(Exception):
         return cls([Problem(message, **where)])  # type: ignore[arg-type]
 
 
+class AtKey(ValueError):
+    """A model validator's fault at a key path below the model it checks (``("combined", 0,
+    "all_of")``), so the message names that key and line, not the whole file."""
+
+    def __init__(self, message: str, *path: str | int, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.path, self.hint = tuple(path), hint
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """A 'did you mean' hint for a misspelt name, or None when nothing is close."""
     close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)

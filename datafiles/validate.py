@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from datafiles.errors import Problem, UserError, did_you_mean
+from datafiles.errors import AtKey, Problem, UserError, did_you_mean
 from datafiles.locate import KeyPath, Origin, format_key
 
 
@@ -26,6 +26,11 @@ def _problem(
     err: Mapping[str, Any], origins: dict[KeyPath, Origin], model: type[BaseModel], top: str
 ) -> Problem:
     loc: KeyPath = tuple(err["loc"])
+    at = (err.get("ctx") or {}).get("error")
+    if isinstance(at, AtKey):  # a fault a validator located below its model
+        found = _dig(err.get("input"), at.path)
+        loc = (*loc, *at.path)
+        err = {**err, "input": found, "msg": str(at), "hint": at.hint}
     file, line, col = _origin_of(loc, origins, top)
     where = {"file": file, "line": line, "column": col, "key": format_key(loc) or None}
     if err["type"] == "extra_forbidden":
@@ -73,7 +78,19 @@ def fields_at(model: Any, loc: KeyPath) -> list[str]:
     return list(getattr(model, "model_fields", {}))
 
 
+def _dig(value: Any, path: KeyPath) -> Any:
+    """The value at ``path`` inside ``value`` (a validator's input), None if absent."""
+    for part in path:
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
+
+
 def _hint(err: Mapping[str, Any]) -> str | None:
+    if err.get("hint"):
+        return err["hint"]
     if err["type"].startswith("date"):
         return "write dates as YYYY-MM-DD, e.g. 2022-06-01"
     if "at most 100 years" in err["msg"]:

@@ -138,6 +138,7 @@ class SensingWorld:
             "community": d.community,
             "township": d.township,
             "cell": d.cell,
+            "household": d.household,  # -1 for a device not in a home
         }
 
     def witness_pairs(self) -> tuple[np.ndarray, np.ndarray]:

@@ -67,6 +67,22 @@ def test_each_townships_load_is_its_events_over_its_own_workers_on_duty():
     assert headline["hardest_hit_peak_per_worker_10min"] == pytest.approx(1.0)
 
 
+def test_of_townships_tied_on_load_the_one_whose_events_waited_longest_is_hardest_hit():
+    t = tables()
+    # township 2: a copy of township 0's workers and events, waits included; township 0's
+    # own events now start as soon as they are classified
+    jobs = t["jobs"].to_pydict()
+    extra = {k: v[:3] for k, v in jobs.items()}
+    extra["township"], extra["worker"] = [2, 2, 2], [3, 3, 4]
+    jobs["started_at"][:3] = jobs["classified_at"][:3]
+    t["jobs"] = pa.table({k: jobs[k] + extra[k] for k in jobs})
+    t["workers"] = pa.table({"township": [0, 0, 1, 2, 2], "community": [5, -1, -1, 6, -1]})
+    headline, towns, _ = local_load(t, SCENARIO)
+    assert towns["2"]["events_per_worker_10min"] == towns["0"]["events_per_worker_10min"]
+    assert towns["0"]["worker_wait_p95"] == 0 < towns["2"]["worker_wait_p95"]
+    assert headline["hardest_hit_township"] == 2
+
+
 def test_the_crews_load_counts_visits_made_over_technicians_on_shift():
     headline, _, districts = local_load(tables(), SCENARIO)
     d0 = districts["0"]

@@ -165,3 +165,24 @@ def test_desk_utilisation_counts_the_operators_staffed_at_the_run_scale():
     )
     tables = twin.run(scenario).tables | {"calls": calls}
     assert score(tables, scenario)["metrics"]["desk_utilisation"]["value"] == pytest.approx(2 / 48)
+
+
+def test_an_alert_firing_over_the_onset_detects_at_the_onset():
+    # incident 0 at device 1 during [100, 200]; alerts at device 1: fired at 50 and resolved
+    # at 120 (open at the onset), fired at 10 and resolved at 90 (over before it)
+    first, hit = m.detections(
+        np.array([0]), np.array([1]), np.array([100.0]), np.array([200.0]),
+        np.array([1, 1]), np.array([50.0, 10.0]), 0.0, until=np.array([120.0, 90.0]),
+    )  # fmt: skip
+    assert first.tolist() == [100.0] and hit.tolist() == [True, False]
+
+
+def test_firing_until_pairs_each_fired_row_with_its_resolution():
+    rule = np.array(["A", "A", "B", "A", "A", "A"])
+    device = np.array([1, 1, 1, 2, 1, 1])
+    kind = np.array(["fired", "escalated", "fired", "fired", "resolved", "fired"])
+    at = np.array([0.0, 5.0, 6.0, 7.0, 9.0, 12.0])
+    until = m.firing_until(rule, device, kind, at)
+    # A@1 fired at 0, resolved at 9; B@1 and A@2 still firing; A@1 fired again at 12
+    assert until[[0, 2, 3, 5]].tolist() == [9.0, np.inf, np.inf, np.inf]
+    assert np.isnan(until[[1, 4]]).all()

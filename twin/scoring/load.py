@@ -89,7 +89,8 @@ def _crews(tables: dict[str, pa.Table], maintenance, horizon: float) -> dict[int
 
 def _headline(workers: dict[int, dict], tables: dict[str, pa.Table]) -> dict:
     """The hardest-hit township (most events per on-duty worker over the run, then most
-    events) with its figures, and the maintenance crew's city-wide figures."""
+    events, then the longest queue wait) with its figures, and the maintenance crew's
+    city-wide figures."""
     visits = tables["repairs"]
     outcome = visits["outcome"].to_numpy(zero_copy_only=False).astype(str)
     wait = visits["started_at"].to_numpy() - visits["received_at"].to_numpy()
@@ -105,7 +106,8 @@ def _headline(workers: dict[int, dict], tables: dict[str, pa.Table]) -> dict:
                 "hardest_hit_peak_per_worker_10min": None,
                 "hardest_hit_worker_wait_p95": None, **crew}  # fmt: skip
     t = max(workers, key=lambda k: (workers[k]["events_per_worker_10min"] or 0.0,
-                                    workers[k]["events"], -k))  # fmt: skip
+                                    workers[k]["events"], workers[k]["worker_wait_p95"] or 0.0,
+                                    -k))  # fmt: skip
     return {
         "hardest_hit_township": t,
         "hardest_hit_events_per_worker_10min": workers[t]["events_per_worker_10min"],

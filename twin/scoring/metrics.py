@@ -310,15 +310,20 @@ def detections(
     alert_at: np.ndarray,
     grace: float,
     value: np.ndarray | None = None,
+    until: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Match alerts to incident windows [onset, end + grace] through witnesses: an alert
     counts for an incident when its device witnesses the incident (one detection per
-    incident, however many alerts fall in its window).
+    incident, however many alerts fall in its window). With ``until`` (when each alert
+    resolved; inf if never), an alert still firing at the onset counts too, detecting it at
+    the onset: a community already under a flood alert when its street floods is covered.
 
-    Returns (per incident: the earliest ``value`` (default: alert time) over its matched
-    alerts, NaN if none; per alert: True if inside some window of an incident it witnesses).
+    Returns (per incident: the earliest ``value`` (default: alert time, or the onset for an
+    alert fired before it) over its matched alerts, NaN if none; per alert: True if it falls
+    in, or is firing over, some window of an incident it witnesses).
     """
     value = alert_at if value is None else value
+    until = alert_at if until is None else until
     first = np.full(len(onset), np.nan)
     hit = np.zeros(len(alert_at), dtype=bool)
     if not len(witness_device) or not len(alert_device):
@@ -330,11 +335,29 @@ def detections(
     for k in range(int((hi - lo).max(initial=0))):
         a = np.flatnonzero(hi - lo > k)
         inc = wi[lo[a] + k]
-        inside = (alert_at[a] >= onset[inc]) & (alert_at[a] <= end[inc] + grace)
+        inside = (until[a] >= onset[inc]) & (alert_at[a] <= end[inc] + grace)
         a, inc = a[inside], inc[inside]
         hit[a] = True
-        np.fmin.at(first, inc, value[a])
+        np.fmin.at(first, inc, np.maximum(value[a], onset[inc]))
     return first, hit
+
+
+def firing_until(
+    rule: np.ndarray, device: np.ndarray, kind: np.ndarray, at: np.ndarray
+) -> np.ndarray:
+    """For each ``fired`` row of an alert log, when that alert resolved (the same rule and
+    device's next ``resolved`` row), inf while it still fires; NaN for other rows."""
+    out = np.full(len(at), np.nan)
+    rows = np.flatnonzero((kind == "fired") | (kind == "resolved"))
+    order = rows[np.lexsort((at[rows], device[rows], rule[rows]))]
+    fired = kind[order] == "fired"
+    nxt = np.append(order[1:], -1)
+    same = np.append(
+        (rule[order[1:]] == rule[order[:-1]]) & (device[order[1:]] == device[order[:-1]]), False
+    )
+    ends = same & (kind[nxt] == "resolved")
+    out[order[fired]] = np.where(ends[fired], at[nxt[fired]], np.inf)
+    return out
 
 
 def per_1000_device_days(count: float, devices: int, days: float) -> float | None:

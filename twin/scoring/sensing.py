@@ -27,7 +27,9 @@ def score_sensing(tables: dict[str, pa.Table], scenario) -> tuple[dict, dict]:
     pair_inc, pair_dev = pairs["incident"].to_numpy(), pairs["device"].to_numpy()
     keep = real[pair_inc]
     pair_inc, pair_dev = pair_inc[keep], pair_dev[keep]
-    first, hit = m.detections(pair_inc, pair_dev, onset, end, a_dev, a_at, grace)
+    first, hit = m.detections(
+        pair_inc, pair_dev, onset, end, a_dev, a_at, grace, until=_until(alerts)
+    )
     jobs = tables["jobs"]
     from_devices = jobs.filter(pc.greater_equal(jobs["device"], 0))
     on_site, _ = m.detections(
@@ -94,6 +96,14 @@ def score_sensing(tables: dict[str, pa.Table], scenario) -> tuple[dict, dict]:
         "by_township": by_township,
         "maintenance_by_district": by_district,
     }
+
+
+def _until(alerts: pa.Table) -> np.ndarray:
+    """When each fired alert of the log resolved (inf while it still fires)."""
+    kind = alerts["kind"].to_numpy(zero_copy_only=False).astype(str)
+    rule = alerts["rule"].to_numpy(zero_copy_only=False).astype(str)
+    at, device = alerts["at"].to_numpy(), alerts["device"].to_numpy()
+    return m.firing_until(rule, device, kind, at)[kind == "fired"]
 
 
 def _workers(tables: dict[str, pa.Table], response, horizon: float) -> dict:

@@ -1,0 +1,58 @@
+"""Hours of the day a rule's condition may hold: ``during: ["22:00-06:00"]``.
+
+A span ``HH:MM-HH:MM`` starts at its first time (inclusive) and ends at its second (exclusive);
+one whose end comes before its start runs over midnight, and ``00:00-24:00`` is the whole day.
+Times are the local clock: the engine's ``day_start`` says which instant of its clock is a
+local midnight (0 by default: the clock counts seconds from a midnight).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated
+
+from pydantic import BeforeValidator
+
+DAY = 86400.0
+_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+SPAN_EXPECTED = "hours of the day as 'HH:MM-HH:MM', e.g. '22:00-06:00' (over midnight)"
+
+
+def parse_span(text: object) -> tuple[float, float]:
+    """``HH:MM-HH:MM`` -> (start, end) in seconds after midnight, checked."""
+    m = _SPAN.match(text) if isinstance(text, str) else None
+    if not m:
+        raise ValueError(SPAN_EXPECTED)
+    h1, m1, h2, m2 = (int(x) for x in m.groups())
+    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
+        raise ValueError(f"{SPAN_EXPECTED}; hours 0-24 and minutes 0-59")
+    start, end = h1 * 3600.0 + m1 * 60.0, h2 * 3600.0 + m2 * 60.0
+    if start == end:
+        raise ValueError(f"{SPAN_EXPECTED}; a span's start and end differ ('00:00-24:00': all day)")
+    return start, end
+
+
+def _spans(value: object) -> object:
+    """One span or a list of them, as written."""
+    return [value] if isinstance(value, str) else value
+
+
+def _check(value: object) -> str:
+    parse_span(value)
+    return value  # type: ignore[return-value]
+
+
+Span = Annotated[str, BeforeValidator(_check)]
+Spans = Annotated[list[Span], BeforeValidator(_spans)]
+
+
+def within(spans: list[str], now: float, day_start: float = 0.0) -> bool:
+    """Whether the local time of ``now`` falls in one of the spans (none: always)."""
+    if not spans:
+        return True
+    clock = (now - day_start) % DAY
+    for text in spans:
+        start, end = parse_span(text)
+        if (start <= clock < end) if start < end else (clock >= start or clock < end):
+            return True
+    return False
