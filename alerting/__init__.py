@@ -10,6 +10,7 @@ stages on their own (``AlertEngine``, ``Dispatcher``, ``AlertBook``), the stream
 reference the engine is tested against.
 """
 
+from alerting.baseline import Baseline
 from alerting.engine import (
     ESCALATED,
     FIRED,
@@ -66,6 +67,7 @@ __all__ = [
     "AlertEngine",
     "AlertPipeline",
     "AlertRecord",
+    "Baseline",
     "Batch",
     "CombinedRule",
     "Delivered",

@@ -50,6 +50,7 @@ from functools import cached_property
 import numpy as np
 
 from alerting import combined
+from alerting.baseline import BaselineStore
 from alerting.hours import within
 from alerting.rules import SEVERITIES, OfflineRule, Rule, RuleSet, ValueCondition
 from alerting.states import State, escalate
@@ -155,6 +156,7 @@ class _ValueState:
     clearing_since: np.ndarray = field(init=False)
     live: np.ndarray = field(init=False)  # positions not State.INACTIVE: only they move unprompted
     open: bool = True  # inside the rule's hours (``during``) at the last tick
+    baseline: BaselineStore | None = None  # the devices' usual levels, for a baseline rule
 
     def __post_init__(self) -> None:
         n = len(self.devices)
@@ -311,12 +313,15 @@ class AlertEngine:
     def _value_state(self, rule: Rule) -> _ValueState:
         devices = self._select(rule.device_type, rule.match)
         clear = rule.clear_when
-        return _ValueState(
+        vs = _ValueState(
             rule,
             devices,
             self._thresholds(rule, devices, rule.when.threshold),
             None if clear is None else self._thresholds(rule, devices, clear.threshold),
         )
+        if rule.baseline is not None:
+            vs.baseline = BaselineStore(rule.baseline, len(devices), self.day_start)
+        return vs
 
     def _offline_state(self, rule: OfflineRule) -> _OfflineState:
         delta = rule.after_missed * self.rules.device_types[rule.device_type].report_interval
@@ -376,6 +381,7 @@ class AlertEngine:
         )
         offline = sum(o.devices.nbytes + o.offline.nbytes + o.held.nbytes for o in self._offline)
         values = sum(v.nbytes + v.devices.nbytes for v in self._values)
+        values += sum(v.baseline.nbytes for v in self._values if v.baseline is not None)
         windows = sum(w.nbytes for w in self._windows.values())
         return per_device + offline + values + windows + sum(c.nbytes for c in self._combined)
 
@@ -468,7 +474,9 @@ class AlertEngine:
             if not vs.open:
                 return vs.live  # outside its hours the condition holds nowhere
             if not was_open:  # its hours begin: every device whose condition holds
-                raw = rule.when.fn(self._subject(rule.when, self._dense_sel(vs)), vs.threshold)
+                raw = rule.when.fn(
+                    self._subject(rule.when, self._dense_sel(vs)), self._limit(vs, rule.when, None)
+                )
                 raw[vs.live] = True
                 return np.flatnonzero(raw)
         if rule.when.window is not None:  # windows change where samples came or left
@@ -479,10 +487,12 @@ class AlertEngine:
         if not len(mine):
             return vs.live
         if len(mine) * self.dense_share >= len(vs.devices):  # many reported: one pass over all
-            raw = vs.rule.when.fn(self._subject(vs.rule.when, self._dense_sel(vs)), vs.threshold)
+            when = vs.rule.when
+            raw = when.fn(self._subject(when, self._dense_sel(vs)), self._limit(vs, when, None))
             raw[vs.live] = True
             return np.flatnonzero(raw)
-        raw = vs.rule.when.fn(self._subject(vs.rule.when, vs.devices[mine]), vs.threshold[mine])
+        when = vs.rule.when
+        raw = when.fn(self._subject(when, vs.devices[mine]), self._limit(vs, when, mine))
         new = np.concatenate([mine[raw], vs.live])
         if len(new) <= 1:
             return new
@@ -531,6 +541,8 @@ class AlertEngine:
         positions = [self._touched(vs.devices, d, vs.rule, lookup) for vs in self._values]
         for vs, pos in zip(self._values, positions, strict=True):
             self._update_consec(vs, pos, t, v, s)
+            if vs.baseline is not None:
+                self._push_history(vs, pos, t, v, s)
         self._apply_samples(d, t, v, s)
         self._move_windows(d, t, v, s, now)
         for i, (vs, pos) in enumerate(zip(self._values, positions, strict=True)):
@@ -635,6 +647,35 @@ class AlertEngine:
             self.stale[dev] = stale if s is None else (s if unique else s[last])
             self._any_stale = bool(self.stale.any())
 
+    def _push_history(self, vs: _ValueState, pos: np.ndarray, t, v, s) -> None:
+        """Readings a newer one replaces join the baseline's history: each reporting device's
+        previous newest (unless a stale marker), then this tick's but its last, in time order."""
+        mine = pos >= 0
+        if not mine.any():
+            return
+        p, t, v = pos[mine], t[mine], v[mine]
+        fresh = np.ones(len(p), bool) if s is None else ~s[mine]
+        start, last = _runs(p)
+        before = vs.devices[p[start]]
+        had = np.isfinite(self.last_ts[before]) & ~self.stale[before]
+        first = np.flatnonzero(start)[had]
+        keep = ~last & fresh
+        vs.baseline.push(
+            np.concatenate([p[first], p[keep]]),
+            np.concatenate([self.last_ts[before[had]], t[keep]]),
+            np.concatenate([self.last_value[before[had]], v[keep]]),
+        )
+
+    def _limit(self, vs: _ValueState, cond: ValueCondition, pos: np.ndarray | None) -> np.ndarray:
+        """What a condition compares with at these positions (None: all): its threshold, or
+        scale x the device's baseline + offset."""
+        table = vs.threshold if cond is vs.rule.when else vs.clear_threshold
+        if not cond.baseline:
+            return table if pos is None else table[pos]
+        pos = np.arange(len(vs.devices)) if pos is None else pos
+        base = vs.baseline.at(pos, self.last_ts[vs.devices[pos]])
+        return cond.scale * base + cond.threshold
+
     def _subject(self, cond: ValueCondition, devices: np.ndarray | None) -> np.ndarray:
         """The value a condition reads for each device (None: all devices, in order): its
         newest value, its rate of change per minute, or an aggregate over its window."""
@@ -694,7 +735,7 @@ class AlertEngine:
         """Move the candidates (sorted positions among the rule's devices) through the states."""
         rule = vs.rule
         dev = vs.devices[cand]
-        raw = rule.when.fn(self._subject(rule.when, dev), vs.threshold[cand])
+        raw = rule.when.fn(self._subject(rule.when, dev), self._limit(vs, rule.when, cand))
         fresh = self._fresh(rule.when, dev, now)
         holds = fresh & raw & vs.open
         if rule.min_samples > 1:
@@ -705,7 +746,7 @@ class AlertEngine:
         else:
             clear_x = self._subject(clear_cond, dev)
             clear_fresh = self._fresh(clear_cond, dev, now)
-            clearing = clear_fresh & clear_cond.fn(clear_x, vs.clear_threshold[cand])
+            clearing = clear_fresh & clear_cond.fn(clear_x, self._limit(vs, clear_cond, cand))
         # Without a fresh sample, `hold` moves nothing (timers included); `resolve` treats the
         # condition as not holding.
         moves = fresh if rule.no_data == "hold" else np.ones(len(cand), bool)

@@ -10,6 +10,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from alerting.engine import (
     DEFAULT_LOOKBACK,
     ESCALATED,
@@ -72,6 +74,8 @@ class ReferenceEngine:
             for r, sel in zip(rules.rules, self.selected, strict=True)
         ]
         self.queue: list[tuple[int, float, float, bool]] = []
+        # per value rule with a baseline: device -> slot -> its last readings (float32)
+        self.history: list[dict[int, dict[int, list[float]]]] = [{} for _ in rules.rules]
         # per combined rule, each group's alert, keyed by the group's label value
         self.groups: list[dict[str, _Alert]] = [
             {g: _Alert(severity=SEVERITIES.index(c.severity)) for g in self._groups(c)}
@@ -130,6 +134,7 @@ class ReferenceEngine:
             for ri, rule in enumerate(self.rules.rules):
                 if d in self.alerts[ri]:
                     self._count(rule, self.alerts[ri][d], dev, d, t, v, s)
+                    self._remember(ri, rule, dev, d)
             dev.prev_ts, dev.prev_value = dev.last_ts, dev.last_value
             dev.last_ts, dev.last_value, dev.stale = t, v, s
             if not s:
@@ -229,6 +234,30 @@ class ReferenceEngine:
         meets = not s and cond.fn(x, self._threshold(rule, d, cond.threshold))
         a.consec = min(a.consec + 1, 32767) if meets else 0
 
+    def _slot(self, rule: Rule, t: float) -> int:
+        if rule.baseline.by == "day" or not math.isfinite(t):
+            return 0
+        return int(((t - self.day_start) % 86400.0) // 3600.0)
+
+    def _remember(self, ri: int, rule: Rule, dev: _Device, d: int) -> None:
+        """The device's newest reading, about to be replaced, joins its slot's history."""
+        if rule.baseline is None or not math.isfinite(dev.last_ts) or dev.stale:
+            return
+        slots = self.history[ri].setdefault(d, {})
+        kept = slots.setdefault(self._slot(rule, dev.last_ts), [])
+        kept.append(float(np.float32(dev.last_value)))
+        del kept[: -rule.baseline.history]
+
+    def _limit(self, rule: Rule, cond: ValueCondition, d: int) -> float:
+        if not cond.baseline:
+            return self._threshold(rule, d, cond.threshold)
+        ri = self.rules.rules.index(rule)
+        dev = self.devices[d]
+        kept = self.history[ri].get(d, {}).get(self._slot(rule, dev.last_ts), [])
+        if len(kept) < rule.baseline.min_history:
+            return math.nan
+        return cond.scale * float(np.quantile(kept, rule.baseline.quantile)) + cond.threshold
+
     def _subject(self, cond: ValueCondition, dev: _Device) -> float:
         if cond.window is not None:
             xs = self._window(cond, dev)
@@ -255,9 +284,7 @@ class ReferenceEngine:
         cond = rule.when
         hours = within(rule.during, now, self.day_start)
         holds = (
-            fresh
-            and hours
-            and bool(cond.fn(self._subject(cond, dev), self._threshold(rule, d, cond.threshold)))
+            fresh and hours and bool(cond.fn(self._subject(cond, dev), self._limit(rule, cond, d)))
         )
         if rule.min_samples > 1:
             holds = holds and a.consec >= rule.min_samples
@@ -266,7 +293,7 @@ class ReferenceEngine:
             clearing = not holds
         else:
             clearing = self._fresh(clear, dev, now) and bool(
-                clear.fn(self._subject(clear, dev), self._threshold(rule, d, clear.threshold))
+                clear.fn(self._subject(clear, dev), self._limit(rule, clear, d))
             )
         if rule.no_data == "hold" and not fresh:
             return self._ladder(rule, a, now)  # nothing moves but the escalation clock

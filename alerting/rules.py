@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from alerting.baseline import Baseline
 from alerting.hours import Spans
 from alerting.templates import Templates
 from datafiles import (
@@ -27,9 +28,14 @@ _CONDITION = re.compile(
     r"^\s*(value|rate|(avg|sum|max|min|count)_over\s*\(\s*([^)]*?)\s*\))"
     r"\s*(>=|<=|==|!=|>|<)\s*(-?\d+(?:\.\d+)?)\s*$"
 )
+_AGAINST_BASELINE = re.compile(
+    r"^\s*value\s*(>=|<=|==|!=|>|<)\s*(?:(\d+(?:\.\d+)?)\s*\*\s*)?baseline"
+    r"\s*(?:([+-])\s*(\d+(?:\.\d+)?))?\s*$"
+)
 CONDITION_FORMS = (
     "a condition of the form 'value OP number', 'rate OP number' or 'AGG_over(DURATION) OP "
-    "number' (AGG one of avg, sum, max, min, count; e.g. 'avg_over(12h) > 5')"
+    "number' (AGG one of avg, sum, max, min, count; e.g. 'avg_over(12h) > 5'), or 'value OP "
+    "[NUMBER *] baseline [+|- NUMBER]'"
 )
 OPERATORS: dict[str, Callable] = {
     ">": operator.gt,
@@ -60,10 +66,20 @@ class ValueCondition(Strict):
     op: str
     threshold: float
     window: float | None = None  # seconds, for the aggregates over a window
+    # against the device's baseline: the limit is scale * baseline + threshold
+    baseline: bool = False
+    scale: float = 1.0
 
     @classmethod
     def parse(cls, text: str) -> ValueCondition:
         """A condition's text, checked."""
+        b = _AGAINST_BASELINE.match(text)
+        if b:
+            sign = -1.0 if b.group(3) == "-" else 1.0
+            offset = sign * float(b.group(4)) if b.group(4) else 0.0
+            scale = float(b.group(2)) if b.group(2) else 1.0
+            return cls(subject="value", op=b.group(1), threshold=offset, baseline=True,
+                       scale=scale)  # fmt: skip
         m = _CONDITION.match(text)
         if not m:
             raise ValueError(CONDITION_FORMS)
@@ -119,6 +135,7 @@ class Rule(Strict):
     annotations: Templates = {}
     notify: bool = True  # false: a signal for combined rules, evaluated but never sent
     during: Spans = []  # local hours the condition may hold in ('22:00-06:00'); none: always
+    baseline: Baseline | None = None  # each device's usual level, for 'value < baseline'
 
     @field_validator("condition", "clear")
     @classmethod
@@ -135,6 +152,7 @@ class Rule(Strict):
                 "min_samples counts consecutive samples of the newest value; a condition over "
                 "a window already reads every sample in it: drop min_samples"
             )
+        _check_baseline(self)
         return self
 
     @cached_property
@@ -151,6 +169,25 @@ class Rule(Strict):
     def resolve_after(self) -> float:
         """How long the clearing condition must hold before the alert resolves."""
         return max(self.clear_for, self.keep_firing_for)
+
+
+def _check_baseline(rule: Rule) -> None:
+    """A condition on the baseline needs one; a baseline needs a condition that reads it."""
+    reads = [c.baseline for c in (rule.when, rule.clear_when) if c is not None]
+    if any(reads) and rule.baseline is None:
+        raise ValueError(
+            "a condition on 'baseline' needs a baseline: add e.g. "
+            "'baseline: {quantile: 0.1, by: hour, history: 14}'"
+        )
+    if rule.baseline is not None and not any(reads):
+        raise ValueError("baseline is set but no condition reads it: use 'value < baseline'")
+    if any(reads) and (
+        rule.thresholds.device or rule.thresholds.community or rule.thresholds.township
+    ):
+        raise ValueError("thresholds replace a condition's number; a condition on the baseline "
+                         "learns its own per device: drop thresholds")  # fmt: skip
+    if rule.baseline is not None and rule.min_samples > 1:
+        raise ValueError("min_samples cannot be combined with a baseline: drop min_samples")
 
 
 class OfflineRule(Strict):
