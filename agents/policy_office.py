@@ -142,6 +142,7 @@ class PolicyOffice(mesa.Agent):
         reviewers: int = 1,
         pushes: PushSchedule | None = None,
         ask: Callable[[int, str, str], None] | None = None,
+        grant: Callable[[str, int, float, dt.date], None] | None = None,
         via: tuple[str, ...] = (),
         downtime: Downtime = NO_DOWNTIME,
         periods: Periods | None = None,
@@ -168,6 +169,7 @@ class PolicyOffice(mesa.Agent):
             on_demand=True,  # most of a catalogue's desks are idle on most days
         )
         self.ask = ask  # (how many, why, policy): people with questions call the desk
+        self.grant = grant  # (policy, row, yuan, day): the platform's record of its grants
         self.schedule = pushes or PushSchedule()
         self.periods = periods or _Once()  # once, or each month or year while eligible
         self.stops = stops  # the schedule's stop rule, on the platform's records
@@ -379,6 +381,8 @@ class PolicyOffice(mesa.Agent):
     def _match(self, row: int, amount_yuan: float, at: float, how: str) -> int:
         """Record that the platform decided to pay ``row``; return the amount in fen."""
         fen = round(float(amount_yuan) * 100)
+        if self.grant is not None:
+            self.grant(self.policy_id, row, fen / 100, self.model.clock.today)
         self.logs.matches.append(
             policy_id=self.policy_id,
             entity=row,

@@ -8,25 +8,29 @@ local midnight (0 by default: the clock counts seconds from a midnight).
 
 from __future__ import annotations
 
-import re
 from typing import Annotated
 
 from pydantic import BeforeValidator
 
+from datafiles.types import time_of_day
+
 DAY = 86400.0
-_SPAN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 SPAN_EXPECTED = "hours of the day as 'HH:MM-HH:MM', e.g. '22:00-06:00' (over midnight)"
 
 
 def parse_span(text: object) -> tuple[float, float]:
-    """``HH:MM-HH:MM`` -> (start, end) in seconds after midnight, checked."""
-    m = _SPAN.match(text) if isinstance(text, str) else None
-    if not m:
+    """``HH:MM-HH:MM`` -> (start, end) in seconds after midnight, checked; the end may be
+    ``24:00``."""
+    parts = text.split("-") if isinstance(text, str) else []
+    if len(parts) != 2:
         raise ValueError(SPAN_EXPECTED)
-    h1, m1, h2, m2 = (int(x) for x in m.groups())
-    if h1 > 23 or h2 > 24 or m1 > 59 or m2 > 59 or (h2 == 24 and m2):
-        raise ValueError(f"{SPAN_EXPECTED}; hours 0-24 and minutes 0-59")
-    start, end = h1 * 3600.0 + m1 * 60.0, h2 * 3600.0 + m2 * 60.0
+    try:
+        start = time_of_day(parts[0].strip())
+        end = DAY if parts[1].strip() == "24:00" else time_of_day(parts[1].strip())
+    except ValueError:
+        raise ValueError(
+            f"{SPAN_EXPECTED}; hours 00-23 (24:00 as an end) and minutes 00-59"
+        ) from None
     if start == end:
         raise ValueError(f"{SPAN_EXPECTED}; a span's start and end differ ('00:00-24:00': all day)")
     return start, end

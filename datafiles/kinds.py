@@ -15,13 +15,15 @@ COMMANDS = {
     "rule test": "twin rules test FILE",
     "Prometheus rule": "twin rules check FILE",
     "policy": "twin policy check FILE",
+    "package": "twin policy check FILE (or name it in a scenario's packages)",
     "sweep": "twin sweep FILE",
     "calibration": "twin calibrate FILE",
     "rule": "twin rules check FILE",
     "scenario": "twin run FILE",
 }
 _SCENARIO_KEYS = {
-    "extends", "city", "policies", "sensing", "duration", "start", "variants", "libraries",
+    "extends", "city", "policies", "packages", "sensing", "duration", "start", "variants",
+    "libraries",
     "treasury", "response", "behaviour", "approval", "desk", "life", "pushes", "faults",
 }  # fmt: skip
 
@@ -39,6 +41,8 @@ def kind_of(data: object) -> str | None:
         return "Prometheus rule"
     if {"id", "eligible"} <= keys:
         return "policy"
+    if {"package", "rules"} <= keys:
+        return "package"
     if {"scenario", "parameters", "targets"} <= keys:
         return "calibration"
     if "design" in keys or {"scenario", "parameters"} <= keys:

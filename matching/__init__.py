@@ -2,15 +2,18 @@
 
 Knows nothing of the twin; a production service would call the same API, all of it here:
 compile policies once (``load_policy``, ``compile_policy``), match them over a library on a
-date (``Matcher``), explain a decision (``explain``, ``explain_entity``, ``push_list``),
-estimate a draft's reach and cost (``estimate``), run a policy's own test cases
-(``run_policy_tests``). ``evaluate_one`` is the plain per-entity reference interpreter the
-engine is tested against; ``synthetic_policies`` makes libraries of policies for load tests.
-See ``matching.engine`` for a runnable example.
+date (``Matcher``), hold a day's decisions to the rules across policies of package files
+(``load_package``, ``decide_with_packages``, ``Grants``), explain a decision (``explain``,
+``explain_entity``, ``push_list``), estimate a draft's reach and cost (``estimate``), run a
+policy's own test cases (``run_policy_tests``). ``evaluate_one`` and ``apply_one_by_one`` are
+the plain per-entity references the engine is tested against; ``synthetic_policies`` makes
+libraries of policies for load tests. See ``matching.engine`` for a runnable example.
 """
 
 from matching.catalogue import Catalogue, MatchSet
 from matching.coverage import CoverageItem, coverage
+from matching.cross_policy import apply_packages, decide_with_packages
+from matching.cross_policy_reference import apply_one_by_one
 from matching.engine import Decision, Matcher, PolicyMatch, amounts_of, evaluate_policy
 from matching.estimate import Estimate, Group, estimate, gini
 from matching.explain import (
@@ -26,6 +29,9 @@ from matching.explain import (
 )
 from matching.expression import Expr, ExpressionError, compile_expression
 from matching.fields import FieldSpec, Registry, load_registry
+from matching.grants import Grants
+from matching.package_explain import PackageStep, explain_packages
+from matching.packages import PackageSpec, load_package, member_problems
 from matching.policy import BoundPolicy, Policy, PolicySpec, compile_policy, load_policy
 from matching.policy_tests import run_policy_tests
 from matching.reference import evaluate_one
@@ -47,26 +53,35 @@ __all__ = [
     "Expr",
     "ExpressionError",
     "FieldSpec",
+    "Grants",
     "Group",
     "MatchSet",
     "Matcher",
+    "PackageSpec",
+    "PackageStep",
     "Policy",
     "PolicyMatch",
     "PolicySpec",
     "Registry",
     "Table",
     "amounts_of",
+    "apply_one_by_one",
+    "apply_packages",
     "compile_expression",
     "compile_policy",
     "coverage",
+    "decide_with_packages",
     "estimate",
     "evaluate_one",
     "evaluate_policy",
     "explain",
     "explain_entity",
+    "explain_packages",
     "gini",
+    "load_package",
     "load_policy",
     "load_registry",
+    "member_problems",
     "push_list",
     "run_policy_tests",
     "synthetic_policies",

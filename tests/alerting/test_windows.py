@@ -101,7 +101,7 @@ def test_when_its_hours_begin_a_device_that_stays_quiet_is_still_seen():
         ({"condition": "avg_over(0s) > 5"}, "longer than 0s"),
         ({"condition": "median_over(1h) > 5"}, "AGG one of avg, sum, max, min, count"),
         ({"condition": "avg_over(1h) > 5", "min_samples": 3}, "drop min_samples"),
-        ({"during": "22:00-30:00"}, "hours 0-24"),
+        ({"during": "22:00-30:00"}, "hours 00-23"),
         ({"during": ["8-9"]}, "HH:MM-HH:MM"),
         ({"during": "08:00-08:00"}, "start and end differ"),
     ],

@@ -11,6 +11,19 @@ def test_policy_check_passes_the_library(capsys):
     assert f"ok: {len(POLICIES)} policies" in capsys.readouterr().out
 
 
+def test_policy_check_checks_packages_beside_their_policies(capsys):
+    housing = str(SCENARIOS / "packages/talent-housing.yaml")
+    assert main(["policy", "check", *map(str, POLICIES), housing]) == 0
+    assert "policies, 1 package, " in capsys.readouterr().out
+    assert main(["policy", "check", str(SCENARIOS / "policies/talent-rent-subsidy.yaml"),
+                 housing]) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert "talent-housing.yaml:14: policies[2]: package talent-housing: no policy" in err
+    assert "'graduate-rent-subsidy'" in err and "name the policy's file beside the package" in err
+    assert main(["policy", "check", housing]) == 2
+    assert "a package is checked with its policies" in capsys.readouterr().err
+
+
 def test_policy_check_fails_on_a_wrong_case_overlap_or_expiry(tmp_path, capsys):
     folder = tmp_path / "policies"
     folder.mkdir()

@@ -7,10 +7,10 @@ import datetime as dt
 from pathlib import Path
 
 from datafiles import Problem, UserError, read_yaml
-from datafiles.kinds import expect_kind
+from datafiles.kinds import expect_kind, kind_of
 from matching import Policy, load_registry, run_policy_tests
 from twin.cli.policy_coverage import coverage_lines
-from twin.scenario.inputs import load_policies
+from twin.scenario.inputs import load_packages, load_policies
 
 MAX_GENERATED = 100_000  # synthetic policies one command writes
 
@@ -18,7 +18,9 @@ MAX_GENERATED = 100_000  # synthetic policies one command writes
 def add_commands(sub) -> None:
     policy = sub.add_parser("policy", help="check policy files, estimate a draft")
     psub = policy.add_subparsers(dest="policy_command", required=True, parser_class=type(policy))
-    check = psub.add_parser("check", help="validate policy files and run their test cases")
+    check = psub.add_parser(
+        "check", help="validate policy files (and package files) and run their test cases"
+    )
     check.add_argument("files", type=Path, nargs="+")
     check.add_argument(
         "--fields",
@@ -78,9 +80,13 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    wrong, files = _policy_files(args.files)
+    wrong, files, package_files = _policy_files(args.files)
     if not files:
-        raise UserError(wrong)
+        raise UserError(wrong + [
+            Problem("a package is checked with its policies", file=str(f),
+                    hint=f"twin policy check POLICY.yaml... {f}")
+            for f in package_files
+        ])  # fmt: skip
     fields = args.fields or files[0].resolve().parent.parent / "fields"
     registries = {t: load_registry(fields / f"{t}.yaml") for t in ("person", "enterprise")}
     try:
@@ -91,19 +97,21 @@ def _check(args: argparse.Namespace) -> int:
         p for policy in policies for p in run_policy_tests(policy, registries[policy.target])
     ]
     problems += _overlapping(policies) + (_expired(policies, args.on) if args.on else [])
+    packages = load_packages(package_files, policies, problems)
     if problems:
         raise UserError(problems)
     cases = sum(len(p.spec.tests) for p in policies)
-    print(f"ok: {len(policies)} policies, {cases} test cases passed")
+    also = f", {len(packages)} package{'s' * (len(packages) != 1)}" if packages else ""
+    print(f"ok: {len(policies)} policies{also}, {cases} test cases passed")
     if args.coverage:
         print("\n".join(coverage_lines(policies, registries)))
     return 0
 
 
-def _policy_files(paths: list[Path]) -> tuple[list[Problem], list[Path]]:
-    """(files of another kind, named with the command for them; the rest, for the loader,
-    which reports every fault of every file - unreadable ones included)."""
-    wrong, rest = [], []
+def _policy_files(paths: list[Path]) -> tuple[list[Problem], list[Path], list[Path]]:
+    """(files of another kind, named with the command for them; package files; the rest, for
+    the loader, which reports every fault of every file - unreadable ones included)."""
+    wrong, rest, packages = [], [], []
     for path in paths:
         try:
             data = read_yaml(path)[0]
@@ -111,12 +119,12 @@ def _policy_files(paths: list[Path]) -> tuple[list[Problem], list[Path]]:
             rest.append(path)  # unreadable: the loader says why, beside every other fault
             continue
         try:
-            expect_kind(path, data, "policy")
+            expect_kind(path, data, "policy", "package")
         except UserError as exc:
             wrong += exc.problems
             continue
-        rest.append(path)
-    return wrong, rest
+        (packages if kind_of(data) == "package" else rest).append(path)
+    return wrong, rest, packages
 
 
 def _overlapping(policies: list[Policy]) -> list[Problem]:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from datafiles import UserError, did_you_mean
-from matching import Matcher, Registry, Table, explain
+from matching import Grants, Matcher, Registry, Table, explain, explain_packages
 from twin.runs.readable import YUAN, readable
 from twin.scenario.inputs import load_inputs
 from twin.scoring.folder import read_run
@@ -75,7 +75,29 @@ def explain_in_scenario(scenario, policy_id: str, entity: int) -> Story:
     )
     labels = {n: registry[n].label(truth[n][entity]) for n in names}
     lines += _checks(policy, registry, table, labels, on)
+    lines += _packages(inputs, policy, library, entity, on)
     return Story(policy_id, entity, lines)
+
+
+def _packages(inputs, policy, library, entity: int, on: dt.date) -> list[str]:
+    """What the policy's packages do to the entity on ``on``, nothing granted yet: every
+    member in force decided on the entity's record, then each rule that moved an amount."""
+    packages = [p for p in inputs.packages if policy.id in p.policies]
+    if not packages:
+        return []
+    ids = {m for p in packages for m in p.policies}
+    members = [p for p in inputs.policies if p.id in ids and p.in_force(on)]
+    names = sorted(set().union(*(m.fields for m in members)))
+    table = Table(
+        {n: library.values[n][entity : entity + 1] for n in names},
+        {n: library.known[n][entity : entity + 1] for n in names},
+    )
+    decisions = dict(Matcher(members).decide(table, policy.target, on))
+    once = {m.id for m in members if m.spec.schedule.every == "once"}
+    steps = explain_packages(packages, decisions, 0, on, Grants(ids), once)
+    if not steps:
+        return ["  its packages change nothing for this one on that day"]
+    return ["  held to its packages (nothing granted yet):", *(s.render() for s in steps)]
 
 
 def _policy(inputs, policy_id: str, where: str):

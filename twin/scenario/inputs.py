@@ -1,4 +1,5 @@
-"""The files a scenario names - field registries, policies, alert rules - loaded and compiled."""
+"""The files a scenario names - field registries, policies, packages, alert rules - loaded and
+compiled."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from typing import Any
 
 from alerting import RoutingConfig, RuleSet, load_routing, load_rules
 from datafiles import Problem, UserError, did_you_mean
-from matching import Policy, Registry, compile_policy, load_policy, load_registry
+from matching import (
+    PackageSpec,
+    Policy,
+    Registry,
+    compile_policy,
+    load_package,
+    load_policy,
+    load_registry,
+    member_problems,
+)
 from sensors.catalogue import DeviceCatalogue, load_catalogue
 from sensors.weather import load_weather
 from twin.scenario.catalogue import Catalogue, dated_copies
@@ -20,6 +30,7 @@ from twin.scenario.schema import Scenario
 class Inputs:
     registries: dict[str, Registry]
     policies: list[Policy]
+    packages: list[PackageSpec]
     rules: RuleSet
     catalogue: DeviceCatalogue
     routing: RoutingConfig | None
@@ -39,6 +50,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
     policies = load_policies(scenario.policies, registries)
     policies += catalogue_policies(scenario.catalogue, registries)
     problems += _one_file_per_id(policies)
+    packages = load_packages(scenario.packages, policies, problems)
     ids = [p.id for p in policies]
     problems += [
         Problem(
@@ -64,7 +76,7 @@ def load_inputs(scenario: Scenario) -> Inputs:
         problems += _device_types(scenario, catalogue, rules)
     if problems:
         raise UserError(problems)
-    return Inputs(registries, policies, rules, catalogue, routing)
+    return Inputs(registries, policies, packages, rules, catalogue, routing)
 
 
 def _device_types(scenario: Scenario, catalogue: DeviceCatalogue, rules: RuleSet | None) -> list:
@@ -109,6 +121,22 @@ def load_policies(paths: Iterable[Path], registries: Mapping[str, Registry]) -> 
     if problems:
         raise UserError(problems)
     return policies  # type: ignore[return-value]
+
+
+def load_packages(
+    paths: Iterable[Path], policies: list[Policy], problems: list[Problem]
+) -> list[PackageSpec]:
+    """Package files, each naming policies of ``policies`` (of one target); faults join
+    ``problems``."""
+    targets = {p.id: p.target for p in policies}
+    out = []
+    for path in paths:
+        loaded = _collect(load_package, path, problems)
+        if loaded is not None:
+            spec, origins = loaded
+            problems += member_problems(spec, str(path), origins, targets)
+            out.append(spec)
+    return out
 
 
 def catalogue_policies(catalogue: Catalogue, registries: Mapping[str, Registry]) -> list[Policy]:

@@ -45,6 +45,7 @@ class Scenario(Strict):
     city: CityParams = CityParams()
     libraries: Libraries
     policies: list[FilePath] = []
+    packages: list[FilePath] = []  # rules across policies (docs/policy-language.md)
     policy_delivery: dict[str, Literal["apply", "push", "auto"]] = {}
     catalogue: Catalogue = Catalogue()  # dated copies of templates over a history
     variants: dict[str, dict[str, Any]] = {}

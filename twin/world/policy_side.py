@@ -22,13 +22,14 @@ from agents.population import Population
 from agents.pushes import reach
 from agents.treasury import Downtime
 from datafiles.types import hh_mm
-from matching import Decision, Matcher, Policy, Table
+from matching import Decision, Grants, Matcher, Policy, Table, decide_with_packages
 from twin.core.capacity import staffed, staffing
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
 from twin.scenario.inputs import Inputs
 from twin.scenario.schema import Scenario
 from twin.world.truth import Memo, entitlement, moves_with_the_date, rules_key
+from twin.world.truth_packages import hold_to_packages
 
 
 class PolicySide:
@@ -57,7 +58,13 @@ class PolicySide:
             for target in ("person", "enterprise")
         }
         self.matcher = Matcher(inputs.policies)
-        self._dated = {p.id: moves_with_the_date(p.spec) for p in self.matcher.policies}
+        self.packages = list(inputs.packages)
+        packaged = {p for package in self.packages for p in package.policies}
+        self.grants = Grants(packaged)  # the platform's record, for the packages' rules
+        # a package's members are held to its rules together: their truth is re-read daily
+        self._dated = {
+            p.id: p.id in packaged or moves_with_the_date(p.spec) for p in self.matcher.policies
+        }
         self.ledger = Ledger()
         scale = scenario.city.scale
         self.desk = Desk(env, scenario.desk, scale=scale, rng=g("desk"))
@@ -93,7 +100,7 @@ class PolicySide:
         key = rules_key(policy.spec, on)
         if key not in owed_by_key:
             owed_by_key[key] = self._owed(policy, on, memo, living=False)
-        owed = owed_by_key[key]
+        owed = self._packaged_owed(policy, on, memo) or owed_by_key[key]
         n = self.population[target].size
         claims = streams("claims").random(n) < s.behaviour.false_claim_share
         self._log_truth(policy.id, *owed, 0.0)
@@ -118,6 +125,7 @@ class PolicySide:
             reviewers=staffed(s.approval.reviewers, s.city.scale),
             pushes=s.pushes.schedule(policy.id),
             ask=self.callers,
+            grant=self.grants.record if policy.id in self.grants.watched else None,
             downtime=Downtime.of(s.faults.bank_outages, s.faults.platform_crashes),
             periods=policy.spec.schedule,
             stops=self._stops(policy),
@@ -145,6 +153,22 @@ class PolicySide:
         eligible = truth.eligible & self.population.living(target) if living else truth.eligible
         rows = np.flatnonzero(eligible)
         return rows, truth.amount[rows]
+
+    def _packaged_owed(self, policy: Policy, on: dt.date, memo: Memo) -> Owed | None:
+        """What a package member truly owes on its opening day, held to its packages' rules
+        with the other members in force that day (None: the policy is in no package)."""
+        if policy.id not in self.grants.watched:
+            return None
+        members = {
+            m.id: m
+            for package in self.packages
+            if policy.id in package.policies
+            for m in self.matcher.policies
+            if m.id in package.policies and m.in_force(on)
+        }
+        members[policy.id] = policy
+        owed = {pid: self._owed(m, on, memo, living=False) for pid, m in members.items()}
+        return hold_to_packages(self.packages, owed)[policy.id]
 
     def _log_truth(self, policy_id: str, rows: np.ndarray, amount: np.ndarray, at: float) -> None:
         self.truth_log.extend(
@@ -218,11 +242,19 @@ class PolicySide:
             table = Table(library.values, library.known)
             known = library.registered
             kept: dict[int, tuple[Decision, PlatformDecision]] = {}  # copies share a decision
-            for policy_id, d in self.matcher.decide(table, target, today):
+            for policy_id, d in self._decide(table, target, today):
                 if id(d) not in kept:
                     ok, review = known[d.eligible_rows], d.review_rows[known[d.review_rows]]
                     kept[id(d)] = d, PlatformDecision(d.eligible_rows[ok], d.amount[ok], review)
                 self.offices[policy_id].deliver(kept[id(d)][1])
+
+    def _decide(self, table: Table, target: str, today: dt.date):
+        """The matcher's decisions, held to the packages' rules where there are packages."""
+        if not self.packages:
+            return self.matcher.decide(table, target, today)
+        return decide_with_packages(
+            self.matcher, self.packages, table, target, today, self.grants
+        ).items()
 
     def pay_periods(self, today: dt.date) -> None:
         """Recurring policies in force pay the period that began (docs/policy-language.md)."""
@@ -265,9 +297,10 @@ class PolicySide:
         memo, owed = Memo(), {}
         for key in sorted(first, key=repr):  # a template beside its districts' copies
             owed[key] = self._owed(first[key], today, memo, living=True)
-        for policy, key in due:
+        held = hold_to_packages(self.packages, {p.id: owed[key] for p, key in due})
+        for policy, _ in due:
             office = self.offices[policy.id]
-            newly, amount = office.learn_truth(*owed[key])
+            newly, amount = office.learn_truth(*held[policy.id])
             self._log_truth(policy.id, newly, amount, now)
             office.widen_audience(newly)
 
