@@ -123,6 +123,17 @@ class Library:
             corrected += int(fix.sum())
         return corrected
 
+    def take_notice(
+        self, truth: Mapping[str, np.ndarray], rows: np.ndarray, exists: np.ndarray
+    ) -> None:
+        """A department's notice of an event: the rows' records take truth's values at once
+        (a newcomer among them is registered) - no lag, no draw."""
+        self.registered[rows] |= exists[rows]
+        known = self.registered[rows]
+        for name, column in truth.items():
+            self.values[name][rows] = column[rows]
+            self.known[name][rows] = known
+
     def wrong_cells(self, truth: Mapping[str, np.ndarray]) -> int:
         """Cells that are unknown or differ from truth."""
         return sum(int((~self.known[k] | (self.values[k] != v)).sum()) for k, v in truth.items())

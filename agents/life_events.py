@@ -10,7 +10,7 @@ not alive, not active), so every array keeps its length.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 import numpy as np
@@ -72,6 +72,9 @@ class MonthReport:
     births: int = 0
     arrivals: int = 0
     entries: int = 0
+    # the rows an event concerned: what a department would notify the platform of
+    persons: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    enterprises: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
 def live_a_month(
@@ -88,22 +91,28 @@ def live_a_month(
     """One month of events, in place; dead people and closed firms lose their bank accounts.
     With a ``reserve``, people are born, graduates arrive and firms are founded."""
     where = (community_weight, community_district)
-    deaths = _deaths(people, today, life, rng=rng)
-    moves = _moves(people, *where, life, rng=rng)
+    persons: list[np.ndarray] = []  # rows each event concerned, collected as they happen
+    firm_rows: list[np.ndarray] = []
+    deaths = _deaths(people, today, life, rng=rng, rows=persons)
+    moves = _moves(people, *where, life, rng=rng, rows=persons)
     in_season = today.month == life.graduation_month
-    graduates = _graduation(people, today, life, rng=rng) if in_season else 0
-    exits = _firms(firms, life, rng=rng)
-    lost, found = _work(people, today, life, rng=rng)
-    bought = _household(people, today, life, rng=rng)
+    graduates = _graduation(people, today, life, rng=rng, rows=persons) if in_season else 0
+    exits = _firms(firms, life, rng=rng, rows=firm_rows)
+    lost, found = _work(people, today, life, rng=rng, rows=persons)
+    bought = _household(people, today, life, rng=rng, rows=persons)
     report = MonthReport(deaths, moves, graduates, exits, lost, found, bought)
     if reserve is not None:
         living, trading = int(people.alive.sum()), int(firms.active.sum())
         births = int(rng.poisson(life.births_per_year / 12 * living))
         arrivals = int(rng.poisson(life.arriving_graduates_per_year / 12 * living))
         entries = int(rng.poisson(life.firm_entry_per_year / 12 * trading))
-        report.births = _arrive(people, reserve, births, today, where, newborn=True, rng=rng)
-        report.arrivals = _arrive(people, reserve, arrivals, today, where, newborn=False, rng=rng)
-        report.entries = _found(firms, reserve, entries, today, where, rng=rng)
+        report.births = _arrive(people, reserve, births, today, where, newborn=True, rng=rng,
+                                rows=persons)  # fmt: skip
+        report.arrivals = _arrive(people, reserve, arrivals, today, where, newborn=False,
+                                  rng=rng, rows=persons)  # fmt: skip
+        report.entries = _found(firms, reserve, entries, today, where, rng=rng, rows=firm_rows)
+    report.persons = np.unique(np.concatenate([np.zeros(0, np.int64), *persons]))
+    report.enterprises = np.unique(np.concatenate([np.zeros(0, np.int64), *firm_rows]))
     return report
 
 
@@ -116,10 +125,20 @@ def _take(reserve: Reserve, attr: str, n: int, size: int) -> np.ndarray:
 
 
 def _arrive(
-    people: Residents, reserve: Reserve, n: int, today: dt.date, where, *, newborn: bool, rng
+    people: Residents,
+    reserve: Reserve,
+    n: int,
+    today: dt.date,
+    where,
+    *,
+    newborn: bool,
+    rng,
+    rows: list,
 ) -> int:
     """A baby is born, or a graduate arrives to work (bachelor, master or doctor, aged 22-29)."""
-    rows = _take(reserve, "next_person", n, people.size)
+    taken = _take(reserve, "next_person", n, people.size)
+    rows.append(taken)
+    rows = taken
     k, day = len(rows), (today - EPOCH).days
     community = rng.choice(len(where[0]), size=k, p=where[0]).astype(np.int32)
     people.community[rows], people.district[rows] = community, where[1][community]
@@ -148,9 +167,13 @@ def _arrive(
     return k
 
 
-def _found(firms: Enterprises, reserve: Reserve, n: int, today: dt.date, where, *, rng) -> int:
+def _found(
+    firms: Enterprises, reserve: Reserve, n: int, today: dt.date, where, *, rng, rows: list
+) -> int:
     """A new firm registers: micro or small, a few staff, little revenue yet."""
-    rows = _take(reserve, "next_firm", n, firms.size)
+    taken = _take(reserve, "next_firm", n, firms.size)
+    rows.append(taken)
+    rows = taken
     k = len(rows)
     community = rng.choice(len(where[0]), size=k, p=where[0]).astype(np.int32)
     firms.community[rows], firms.district[rows] = community, where[1][community]
@@ -169,7 +192,7 @@ def _found(firms: Enterprises, reserve: Reserve, n: int, today: dt.date, where, 
     return k
 
 
-def _deaths(people: Residents, today: dt.date, life: Life, *, rng) -> int:
+def _deaths(people: Residents, today: dt.date, life: Life, *, rng, rows: list) -> int:
     """A living person dies with the monthly probability of their age band."""
     age = ((today - EPOCH).days - people.birth_date) / 365.25
     lows = np.array([a for a, _ in life.death_by_age])
@@ -178,29 +201,34 @@ def _deaths(people: Residents, today: dt.date, life: Life, *, rng) -> int:
     people.alive[dies] = False
     people.bank_account_valid[dies] = False
     people.employed[dies] = False
+    rows.append(np.flatnonzero(dies))
     return int(dies.sum())
 
 
-def _moves(people: Residents, weight: np.ndarray, district: np.ndarray, life, *, rng) -> int:
+def _moves(
+    people: Residents, weight: np.ndarray, district: np.ndarray, life, *, rng, rows: list
+) -> int:
     """A living person moves to a community drawn like a newcomer's (by residents)."""
     moving = np.flatnonzero(people.alive & (rng.random(people.size) < life.move_per_month))
     new = rng.choice(len(weight), size=len(moving), p=weight).astype(np.int32)
     people.community[moving] = new
     people.district[moving] = district[new]
+    rows.append(moving)
     return len(moving)
 
 
-def _graduation(people: Residents, today: dt.date, life: Life, *, rng) -> int:
+def _graduation(people: Residents, today: dt.date, life: Life, *, rng, rows: list) -> int:
     """In the graduation month, a share of young people without a degree earn a bachelor's."""
     age = ((today - EPOCH).days - people.birth_date) / 365.25
     candidates = people.alive & (people.degree == 0) & (age >= GRADUATION_AGE[2] - 1) & (age < 25)
     graduates = candidates & (rng.random(people.size) < life.graduating_share)
     people.degree[graduates] = 2
     people.graduation_year[graduates] = today.year
+    rows.append(np.flatnonzero(graduates))
     return int(graduates.sum())
 
 
-def _firms(firms: Enterprises, life: Life, *, rng) -> int:
+def _firms(firms: Enterprises, life: Life, *, rng, rows: list) -> int:
     """Open firms change staff and revenue a little; some close, and their accounts with them."""
     open_ = firms.active
     change = np.exp(rng.normal(0.0, life.firm_growth_sd, firms.size))
@@ -209,10 +237,11 @@ def _firms(firms: Enterprises, life: Life, *, rng) -> int:
     closing = open_ & (rng.random(firms.size) < life.firm_exit_per_month)
     firms.active[closing] = False
     firms.bank_account_valid[closing] = False
+    rows.append(np.flatnonzero(closing))
     return int(closing.sum())
 
 
-def _work(people: Residents, today: dt.date, life: Life, *, rng) -> tuple[int, int]:
+def _work(people: Residents, today: dt.date, life: Life, *, rng, rows: list) -> tuple[int, int]:
     """The employed accrue a month of social insurance, their wages move a little, some lose
     their job; some of working age without one find one, at a wage drawn for their degree."""
     age = ((today - EPOCH).days - people.birth_date) / 365.25
@@ -227,10 +256,11 @@ def _work(people: Residents, today: dt.date, life: Life, *, rng) -> tuple[int, i
     median = np.asarray([INCOME_MEDIAN[d] for d in DEGREES], np.float64)[people.degree[finds]]
     people.employed[finds] = True
     people.income[finds] = np.round(median * rng.lognormal(0.0, 0.45, int(finds.sum())))
+    rows.append(np.flatnonzero(loses | finds))
     return int(loses.sum()), int(finds.sum())
 
 
-def _household(people: Residents, today: dt.date, life: Life, *, rng) -> int:
+def _household(people: Residents, today: dt.date, life: Life, *, rng, rows: list) -> int:
     """Renters buy homes; older people come to live alone, and some stop."""
     age = ((today - EPOCH).days - people.birth_date) / 365.25
     n, alive = people.size, people.alive
@@ -241,4 +271,5 @@ def _household(people: Residents, today: dt.date, life: Life, *, rng) -> int:
     stops = alive & alone & (rng.random(n) < life.stop_living_alone_per_month)
     people.living_alone[starts] = True
     people.living_alone[stops] = False
+    rows.append(np.flatnonzero(buys | starts | stops))
     return int(buys.sum())

@@ -36,6 +36,17 @@ class PlatformDecision:
         """Eligible with an amount the platform can work out."""
         return self.eligible(rows) & np.isfinite(self.amount(rows))
 
+    def replaced(self, rows: np.ndarray, other: PlatformDecision) -> PlatformDecision:
+        """This decision with ``rows`` (sorted) decided again as ``other`` says: what a
+        decision on a few entities changes in the view of all."""
+        keep = ~_member(rows, self.eligible_rows)
+        eligible = np.concatenate([self.eligible_rows[keep], other.eligible_rows])
+        amount = np.concatenate([self.amount_yuan[keep], other.amount_yuan])
+        order = np.argsort(eligible, kind="stable")
+        review = self.review_rows[~_member(rows, self.review_rows)]
+        review = np.sort(np.concatenate([review, other.review_rows]))
+        return PlatformDecision(eligible[order], amount[order], review)
+
 
 def _member(sorted_rows: np.ndarray, rows: np.ndarray) -> np.ndarray:
     rows = np.asarray(rows)

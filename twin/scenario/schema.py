@@ -29,6 +29,7 @@ from twin.core.city import CityParams
 from twin.core.units import DAY
 from twin.scenario.catalogue import Catalogue
 from twin.scenario.faults import Faults
+from twin.scenario.matching_cadence import Matching
 
 MAX_RUN = 20 * 365 * DAY  # twenty years of simulated time
 MAX_TICKS = 1_000_000  # sensing evaluations in one run: about two years at one a minute
@@ -47,6 +48,7 @@ class Scenario(Strict):
     policies: list[FilePath] = []
     packages: list[FilePath] = []  # rules across policies (docs/policy-language.md)
     policy_delivery: dict[str, Literal["apply", "push", "auto"]] = {}
+    matching: Matching = Matching()  # when the platform decides: sweeps and event notices
     catalogue: Catalogue = Catalogue()  # dated copies of templates over a history
     variants: dict[str, dict[str, Any]] = {}
     # runs of each variant at other seeds (twin run); not a parameter of one run, so no run

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from agents.life_events import live_a_month
+from agents.life_events import MonthReport, live_a_month
 from agents.population import Population, spare_rows
 from sensors.world import Households
 from twin.core.city import build_city
@@ -120,7 +120,9 @@ class CityModel(mesa.Model):
         today = self.clock.today
         lived = self.steps > 1 and today.day == 1 and self.params.life.enabled
         if lived:
-            self.live_a_month()
+            report = self.live_a_month()
+            if self.params.matching.on_events:
+                self.policies.take_notice(report.persons, report.enterprises)
         if self.steps > 1:  # who is eligible today: ages and dates move daily, life monthly
             self.policies.update_truth(today, self.clock.now, lived=lived)
             self.policies.refresh_libraries(days=1.0)
@@ -129,7 +131,7 @@ class CityModel(mesa.Model):
         self.policies.behave(today)
         self.datacollector.collect(self)
 
-    def live_a_month(self) -> None:
+    def live_a_month(self) -> MonthReport:
         """Deaths, moves, graduations, births, arrivals, firms founded, growing and closing,
         jobs lost and found, homes bought, households changing."""
         life, today = self.params.life, self.clock.today
@@ -144,6 +146,7 @@ class CityModel(mesa.Model):
             reserve=self.population.reserve,
         )
         self.life_reports.append(report)
+        return report
 
     def calendar(self):
         """The day turns at midnight: the Mesa model takes one step per simulated day."""

@@ -22,7 +22,7 @@ from agents.population import Population
 from agents.pushes import reach
 from agents.treasury import Downtime
 from datafiles.types import hh_mm
-from matching import Decision, Grants, Matcher, Policy, Table, decide_with_packages
+from matching import Grants, Matcher, Policy, Table, decide_with_packages
 from twin.core.capacity import staffed, staffing
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
@@ -86,6 +86,7 @@ class PolicySide:
         }
         self._opening = (None, {}, Memo())
         self._counts: dict[str, np.ndarray] = {}  # per office: aware, acted, pushed
+        self._noticed: dict[str, np.ndarray] = {}  # per target: rows an event notice named
         self._totals_on: dt.date | None = None
         self._totals: dict[str, int] = {}
 
@@ -236,17 +237,55 @@ class PolicySide:
                 registration_lag=self.params.life.registration_lag,
             )
 
+    def take_notice(self, persons: np.ndarray, enterprises: np.ndarray) -> None:
+        """Departments notify the platform of the month's life events: those entities'
+        records are updated at once, and (``matching.on_events``) decided today."""
+        for target, rows in (("person", persons), ("enterprise", enterprises)):
+            columns = self.population[target].library_columns()
+            self.libraries[target].take_notice(columns, rows, self.population.living(target))
+            self._noticed[target] = rows
+
     def match_and_deliver(self, today: dt.date) -> None:
-        """The platform decides on its records only: rows it has no record of are left out."""
+        """The platform decides on its records only: rows it has no record of are left out.
+        It sweeps the whole library every ``matching.sweep_every`` (and when a policy comes
+        into force); in between it decides only the entities an event notice named, and its
+        offices act on the decisions they hold."""
+        sweep = (today - self.params.start).days % self.params.matching.sweep_days == 0
         for target, library in self.libraries.items():
+            noticed = self._noticed.pop(target, None)
+            offices = [self.offices[p.id] for p in self.matcher.in_force(target, today)]
+            if sweep or any(o.library_view is None for o in offices):
+                self._decide_rows(target, library, today, None)
+            elif noticed is not None and len(noticed):
+                self._decide_rows(target, library, today, noticed)
+            else:
+                for office in offices:
+                    office.deliver(office.library_view)  # type: ignore[arg-type]
+
+    def _decide_rows(self, target: str, library: Library, today: dt.date, rows) -> None:
+        """Decide every row (``rows`` None) or only ``rows``, and deliver to each office its
+        view: the new decision, or its last one with those rows decided again."""
+        if rows is None:
             table = Table(library.values, library.known)
-            known = library.registered
-            kept: dict[int, tuple[Decision, PlatformDecision]] = {}  # copies share a decision
-            for policy_id, d in self._decide(table, target, today):
-                if id(d) not in kept:
-                    ok, review = known[d.eligible_rows], d.review_rows[known[d.review_rows]]
-                    kept[id(d)] = d, PlatformDecision(d.eligible_rows[ok], d.amount[ok], review)
-                self.offices[policy_id].deliver(kept[id(d)][1])
+        else:
+            table = Table(
+                *({k: v[rows] for k, v in d.items()} for d in (library.values, library.known))
+            )
+        known = library.registered if rows is None else library.registered[rows]
+        kept: dict[int, PlatformDecision] = {}  # copies share a decision
+        for policy_id, d in self._decide(table, target, today):
+            if id(d) not in kept:
+                ok, review = known[d.eligible_rows], d.review_rows[known[d.review_rows]]
+                view = PlatformDecision(d.eligible_rows[ok], d.amount[ok], review)
+                if rows is not None:  # back to the library's rows
+                    view = PlatformDecision(rows[view.eligible_rows], view.amount_yuan,
+                                            rows[view.review_rows])  # fmt: skip
+                kept[id(d)] = view
+            office = self.offices[policy_id]
+            view = kept[id(d)]
+            if rows is not None and office.library_view is not None:
+                view = office.library_view.replaced(rows, view)
+            office.deliver(view)
 
     def _decide(self, table: Table, target: str, today: dt.date):
         """The matcher's decisions, held to the packages' rules where there are packages."""
