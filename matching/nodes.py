@@ -11,6 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -70,6 +71,17 @@ class Node(abc.ABC):
     def total(self) -> bool:
         """True if the value is known exactly where all fields it reads are known."""
         return all(c.total for c in self.children())
+
+
+def defined(x) -> np.ndarray | bool:
+    """Where a number is defined: not the NaN a division by zero leaves (known, no value)."""
+    x = np.asarray(x)
+    return ~np.isnan(x) if x.dtype.kind == "f" else True
+
+
+def computed(node: Node) -> bool:
+    """Whether a number may be undefined: it is computed (arithmetic or tiers), not read."""
+    return isinstance(node, Arith | Tiers | Choose) or any(computed(c) for c in node.children())
 
 
 def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -141,9 +153,20 @@ class Compare(Node):
     text: str = field(default="", compare=False)
 
     def eval(self, table: Table, ctx: Context) -> Values:
-        """The comparison, known where both sides are."""
+        """The comparison, known where both sides are; false where a side is undefined."""
         (a, ka), (b, kb) = self.left.eval(table, ctx), self.right.eval(table, ctx)
-        return self.op(a, b), both(ka, kb)
+        value = self.op(a, b)
+        left, right = self.computed_sides
+        if left:
+            value = value & defined(a)
+        if right:
+            value = value & defined(b)
+        return value, both(ka, kb)
+
+    @cached_property
+    def computed_sides(self) -> tuple[bool, bool]:
+        """Which sides may be undefined (computed, not read): only they need the check."""
+        return computed(self.left), computed(self.right)
 
 
 @dataclass(frozen=True)
@@ -165,7 +188,13 @@ class Member(Node):
                 hit |= a == c
         else:
             hit = np.isin(a, np.asarray(self.choices))
-        return (~hit if self.negate else hit), ka
+        hit = ~hit if self.negate else hit
+        return (hit & defined(a) if self.computed_item else hit), ka
+
+    @cached_property
+    def computed_item(self) -> bool:
+        """Whether the item may be undefined (computed, not read)."""
+        return computed(self.item)
 
 
 @dataclass(frozen=True)
@@ -205,7 +234,8 @@ class Not(Node):
 
 @dataclass(frozen=True)
 class Arith(Node):
-    """Arithmetic and min/max/round/clip; a non-finite result (x / 0) is unknown."""
+    """Arithmetic and min/max/round/clip; a result that is not a finite number (x / 0) is
+    undefined: known, NaN, and false in every comparison."""
 
     op: Callable
     parts: tuple[Node, ...]
@@ -216,19 +246,17 @@ class Arith(Node):
         return ctx.cached(self, table)
 
     def compute(self, table: Table, ctx: Context) -> Values:
-        """The result, unknown where any operand is or where it is not finite."""
+        """The result, unknown where any operand is, undefined (NaN) where it is not finite."""
         evaluated = [p.eval(table, ctx) for p in self.parts]
         with np.errstate(all="ignore"):
             value = self.op(*(np.asarray(v, dtype=np.float64) for v, _ in evaluated))
         known = evaluated[0][1]
         for _, k in evaluated[1:]:
             known = both(known, k)
-        return value, both(known, np.isfinite(value))
-
-    @property
-    def total(self) -> bool:
-        """Whether the result is known wherever its fields are (no division)."""
-        return self.op is not np.divide and all(c.total for c in self.children())
+        finite = np.isfinite(value)
+        if not np.all(finite):
+            value = np.where(finite, value, np.nan)
+        return value, known
 
 
 @dataclass(frozen=True)
@@ -266,7 +294,8 @@ class Tiers(Node):
         thresholds = np.asarray(self.steps(self.thresholds, table, ctx), dtype=np.float64)
         i = np.searchsorted(thresholds, x, side="right") - 1
         vals = np.asarray(self.steps(self.values, table, ctx), dtype=np.float64)
-        return vals[np.clip(i, 0, None)], kx & (i >= 0)
+        ok = np.asarray(defined(x))  # tiers of an undefined number are undefined
+        return np.where(ok, vals[np.clip(i, 0, None)], np.nan), kx & ((i >= 0) | ~ok)
 
     @staticmethod
     def steps(items: tuple[float | Node, ...], table: Table, ctx: Context) -> list[float]:

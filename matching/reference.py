@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import ast
 import datetime as dt
+import math
 from collections.abc import Mapping
 from typing import Any
 
 Unknown = None
+UNDEFINED = math.nan  # a number that is not one (a division by zero): known, false in comparisons
+
+
+def _undefined(x: Any) -> bool:
+    return isinstance(x, float) and math.isnan(x)
 
 
 def evaluate_one(
@@ -56,15 +62,19 @@ class _Eval:
         v = self.visit(node.operand)
         if v is Unknown:
             return Unknown
-        return (not v) if isinstance(node.op, ast.Not) else -v
+        if isinstance(node.op, ast.Not):
+            return not v
+        return UNDEFINED if _undefined(v) else -v
 
     def BinOp(self, node: ast.BinOp) -> Any:
         a, b = self.visit(node.left), self.visit(node.right)
         if a is Unknown or b is Unknown:
             return Unknown
+        if _undefined(a) or _undefined(b) or (isinstance(node.op, ast.Div) and b == 0):
+            return UNDEFINED
         if isinstance(node.op, ast.Div):
-            return Unknown if b == 0 else a / b
-        return {ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[type(node.op)]
+            return _finite(a / b)
+        return _finite({ast.Add: a + b, ast.Sub: a - b, ast.Mult: a * b}[type(node.op)])
 
     def IfExp(self, node: ast.IfExp) -> Any:
         test = self.visit(node.test)
@@ -81,6 +91,8 @@ class _Eval:
                 (self.visit(k), self.visit(v))
                 for k, v in zip(table.keys, table.values, strict=False)
             ]  # type: ignore[attr-defined]
+            if _undefined(x):
+                return UNDEFINED
             below = [v for k, v in steps if x is not Unknown and k <= x]
             return float(below[-1]) if below else Unknown
         args = [self.visit(a) for a in node.args]
@@ -90,6 +102,8 @@ class _Eval:
             return _elapsed(name, args[0], self.on)
         if name in ("year", "month"):
             return args[0].year if name == "year" else args[0].month
+        if any(_undefined(a) for a in args):
+            return UNDEFINED
         if name == "clip":
             return min(max(args[0], args[1]), args[2])
         if name == "round":
@@ -102,15 +116,24 @@ class _Eval:
             if isinstance(op, ast.In | ast.NotIn):
                 choices = [self.visit(e) for e in right_node.elts]  # type: ignore[attr-defined]
                 r = Unknown if left is Unknown else (left in choices) == isinstance(op, ast.In)
-                results.append(r)
+                results.append(False if _undefined(left) else r)
                 continue
             right = self.visit(right_node)
             unknown = left is Unknown or right is Unknown
-            results.append(Unknown if unknown else _COMPARE[type(op)](left, right))
+            if unknown:
+                results.append(Unknown)
+            else:
+                undefined = _undefined(left) or _undefined(right)
+                results.append(False if undefined else _COMPARE[type(op)](left, right))
             left = right
         if False in results:
             return False
         return Unknown if Unknown in results else True
+
+
+def _finite(x: float) -> float:
+    """An overflowing result is no number either."""
+    return x if math.isfinite(x) else UNDEFINED
 
 
 def _elapsed(unit: str, since: dt.date, on: dt.date) -> int:

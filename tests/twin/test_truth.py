@@ -279,3 +279,30 @@ def test_a_policy_reading_today_moves_with_the_date_and_one_reading_years_alone_
 
     assert moves_with_the_date(undated("year(today) - year(birth_date) >= 65"))
     assert not moves_with_the_date(undated("year(birth_date) <= 1950"))
+
+
+@pytest.mark.parametrize(
+    ("eligible", "amount", "owed"),
+    [
+        ("income / age >= 0.9", "100", [False, True]),
+        ("income / age < 0.9", "100", [False, False]),  # no share: false either way
+        ("income / age != 5", "100", [False, True]),
+        ("round(income / age) not in {1, 2}", "100", [False, True]),
+        ("not (income / age >= 0.9)", "100", [True, False]),  # mind not: true with no share
+        ("age >= 0", "tiers(income / age, {0: 10, 5: 50})", [True, True]),
+    ],
+)
+def test_a_division_by_zero_is_no_number_and_no_comparison_with_it_holds(eligible, amount, owed):
+    """Person 0 is 0 years old with an income: income / age is undefined, not unknown. The
+    engine, the reference and truth agree; an amount of it is owed but nobody can work it out."""
+    rows = [{"age": 0, "income": 100.0}, {"age": 10, "income": 100.0}]
+    s = spec(eligible, amount)
+    t = table(rows)
+    truth = entitlement(s, REGISTRY, t.columns, ON, t.known)
+    engine = evaluate_policy(compile_policy(s, REGISTRY), t, ON)
+    reference = [evaluate_one(eligible, e, {}, ON) for e in rows]
+    assert truth.eligible.tolist() == engine.eligible.tolist() == reference == owed
+    assert not engine.needs_review.any()
+    if amount.startswith("tiers"):
+        assert np.isnan(truth.amount[0]) and np.isnan(engine.amount[0])  # owed, unknown
+        assert truth.amount[1] == engine.amount[1] == 50.0

@@ -9,8 +9,9 @@ the two, and the per-entity reference interpreter, equal on random policies and 
 
 Semantics: a value is a pair (values, known); ``False and unknown`` is False, ``True or
 unknown`` True, anything else with an unknown is unknown; a non-finite arithmetic result
-(``x / 0``) is unknown; ``tiers`` is unknown below its first threshold; a parameter takes its
-latest value on or before the evaluation date (and never one before ``valid_from``).
+(``x / 0``) is undefined - known, and false in every comparison (an amount of it is unknown);
+``tiers`` is unknown below its first threshold; a parameter takes its latest value on or
+before the evaluation date (and never one before ``valid_from``).
 """
 
 from __future__ import annotations
@@ -221,7 +222,7 @@ class _Env:
             value = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply}.get(
                 type(node.op), np.true_divide
             )(x, y)
-        return _Val(value, a.known & b.known & np.isfinite(value), "number")
+        return _Val(np.where(np.isfinite(value), value, np.nan), a.known & b.known, "number")
 
     def IfExp(self, node: ast.IfExp) -> _Val:
         test, a, b = self.visit(node.test), self.visit(node.body), self.visit(node.orelse)
@@ -250,7 +251,10 @@ class _Env:
             value = np.where(xs[0] < xs[1], xs[1], np.where(xs[0] > xs[2], xs[2], xs[0]))
         else:  # round, half to even as Python rounds
             value = np.round(xs[0])
-        return _Val(value, known, "number")
+        undefined = np.zeros(np.shape(value), bool)
+        for x in xs:
+            undefined = undefined | np.isnan(x)
+        return _Val(np.where(undefined, np.nan, value), known, "number")
 
     def _tiers(self, node: ast.Call) -> _Val:
         x = self.visit(node.args[0])
@@ -264,7 +268,8 @@ class _Env:
             at_or_above = xv >= threshold
             value = np.where(at_or_above, amount, value)
             reached |= at_or_above
-        return _Val(value, x.known & reached, "number")
+        undefined = np.isnan(xv)  # tiers of a number that is none
+        return _Val(np.where(undefined, np.nan, value), x.known & (reached | undefined), "number")
 
     def _elapsed(self, unit: str, days: np.ndarray) -> np.ndarray:
         """Whole years, months or days from each date to the evaluation date; dates span a
@@ -287,14 +292,15 @@ class _Env:
         if isinstance(op, ast.In | ast.NotIn):
             choices = [self._as(self.visit(e), a).v for e in right.elts]  # type: ignore[attr-defined]
             hit = np.isin(np.asarray(a.v), np.asarray(choices))
-            return _Val(hit if isinstance(op, ast.In) else ~hit, a.known, "bool")
+            hit = hit if isinstance(op, ast.In) else ~hit
+            return _Val(hit & _is_number(a.v), a.known, "bool")
         b = self.visit(right)
         a, b = self._as(a, b), self._as(b, a)
         fn = {
             ast.Eq: np.equal, ast.NotEq: np.not_equal, ast.Lt: np.less,
             ast.LtE: np.less_equal, ast.Gt: np.greater, ast.GtE: np.greater_equal,
         }[type(op)]  # fmt: skip
-        return _Val(fn(a.v, b.v), a.known & b.known, "bool")
+        return _Val(fn(a.v, b.v) & _is_number(a.v) & _is_number(b.v), a.known & b.known, "bool")
 
     def _as(self, value: _Val, other: _Val) -> _Val:
         """A label beside a coded field is that field's code."""
@@ -302,6 +308,12 @@ class _Env:
             return value
         codes = self.registry.fields[other.field].codes
         return _Val(codes.index(value.v), True, "code", other.field)  # type: ignore[arg-type]
+
+
+def _is_number(v) -> np.ndarray | bool:
+    """False where a value is the NaN of a division by zero: no comparison with it holds."""
+    v = np.asarray(v)
+    return ~np.isnan(v) if v.dtype.kind == "f" else True
 
 
 def _calendar(unit: str, days: np.ndarray) -> np.ndarray:
