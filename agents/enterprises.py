@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -71,6 +71,8 @@ class Enterprises:
     bank_account_valid: np.ndarray  # bool
     uses_platform: np.ndarray  # bool: has an account on the platform (not in libraries)
     active: np.ndarray  # bool: still trading (life events close firms)
+    # some fields' values at the end of last year (agents/year_end.py), set by the population
+    last_year: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -78,8 +80,9 @@ class Enterprises:
 
     def library_columns(self) -> dict[str, np.ndarray]:
         """The attributes the enterprise library records, by registry field name."""
-        hidden = {"community", "bank_account_valid", "uses_platform", "active"}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
+        hidden = {"community", "bank_account_valid", "uses_platform", "active", "last_year"}
+        now = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
+        return now | {f"{k}@last_year": v for k, v in self.last_year.items()}
 
 
 def generate_enterprises(

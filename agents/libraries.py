@@ -75,9 +75,12 @@ class Library:
         *,
         rng: np.random.Generator,
         registered: np.ndarray | None = None,
+        history_rng: np.random.Generator | None = None,
     ) -> None:
         """``quality`` is one for every field, or one per field (each field's source);
-        ``registered`` marks the rows the platform has records of (default: all)."""
+        ``registered`` marks the rows the platform has records of (default: all);
+        ``history_rng`` draws for last year's columns (``FIELD@last_year``), so that keeping
+        them leaves the other columns' draws as they were."""
         self.quality = {
             k: quality if isinstance(quality, DataQuality) else quality[k] for k in truth
         }
@@ -88,11 +91,12 @@ class Library:
         self.registered = np.ones(n_rows, bool) if registered is None else registered.copy()
         for name, column in truth.items():
             n, q = len(column), self.quality[name]
-            stale = rng.random(n) < q.stale
+            rng_ = _rng_for(name, rng, history_rng)
+            stale = rng_.random(n) < q.stale
             value = column.copy()
-            value[stale] = column[rng.integers(0, n, size=int(stale.sum()))]
+            value[stale] = column[rng_.integers(0, n, size=int(stale.sum()))]
             self.values[name] = value
-            self.known[name] = (rng.random(n) >= q.missing) & self.registered
+            self.known[name] = (rng_.random(n) >= q.missing) & self.registered
 
     def refresh(
         self,
@@ -102,6 +106,7 @@ class Library:
         rng: np.random.Generator,
         exists: np.ndarray | None = None,
         registration_lag: float = 7 * DAY,
+        history_rng: np.random.Generator | None = None,
     ) -> int:
         """Correct cells after ``days`` of data sharing; return how many were corrected.
 
@@ -117,7 +122,8 @@ class Library:
         for name, column in truth.items():
             p = 1.0 - np.exp(-days / (self.quality[name].update_lag / DAY))
             wrong = ~self.known[name] | (self.values[name] != column)
-            fix = wrong & self.registered & (rng.random(len(column)) < p)
+            draw = _rng_for(name, rng, history_rng).random(len(column))
+            fix = wrong & self.registered & (draw < p)
             self.values[name][fix] = column[fix]
             self.known[name][fix] = True
             corrected += int(fix.sum())
@@ -137,3 +143,8 @@ class Library:
     def wrong_cells(self, truth: Mapping[str, np.ndarray]) -> int:
         """Cells that are unknown or differ from truth."""
         return sum(int((~self.known[k] | (self.values[k] != v)).sum()) for k, v in truth.items())
+
+
+def _rng_for(name: str, rng: np.random.Generator, history_rng) -> np.random.Generator:
+    """Last year's columns draw from their own generator, when there is one."""
+    return history_rng if history_rng is not None and "@" in name else rng

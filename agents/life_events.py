@@ -164,6 +164,8 @@ def _arrive(
     people.employer[rows] = -1
     people.bank_account_valid[rows] = rng.random(k) < 0.97
     people.alive[rows] = True
+    for kept in people.last_year.values():
+        kept[rows] = 0  # not here last year
     return k
 
 
@@ -189,6 +191,8 @@ def _found(
     firms.high_tech[rows] = firms.specialised_sme[rows] = False
     firms.bank_account_valid[rows] = rng.random(k) < 0.98
     firms.active[rows] = True
+    for kept in firms.last_year.values():
+        kept[rows] = 0  # not trading last year
     return k
 
 

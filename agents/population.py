@@ -16,6 +16,7 @@ import pyarrow as pa
 from agents.enterprises import Enterprises, assign_employers, generate_enterprises
 from agents.life_events import Reserve
 from agents.residents import EPOCH, Residents, generate_residents
+from agents.year_end import close_year, draw_last_year
 from twin.core.city import City
 
 # Attributes written for planners' breakdowns (docs/population.md has them all).
@@ -57,6 +58,16 @@ class Population:
         persons.employer[:] = assign_employers(
             persons.employed, firms.employees * firms.active, rng=streams("employers")
         )
+        history = streams("last_year")  # its own stream: the draws above stay as they were
+        for target in ("person", "enterprise"):
+            pop = self[target]
+            pop.last_year.update(draw_last_year(pop.library_columns(), target, rng=history))
+
+    def close_year(self) -> None:
+        """1 January: this year's values become last year's (agents/year_end.py)."""
+        for target in ("person", "enterprise"):
+            pop = self[target]
+            close_year(pop.library_columns(), pop.last_year)
 
     def __getitem__(self, target: str) -> Residents | Enterprises:
         return self.persons if target == "person" else self.enterprises

@@ -7,7 +7,7 @@ work on calibration replaces them with documented sources.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -74,6 +74,8 @@ class Residents:
     distrust: np.ndarray  # float32 in [0, 1]: doubt that the platform pays (not in libraries)
     employer: np.ndarray  # int32 enterprise index, -1 without work (set by assign_employers)
     alive: np.ndarray  # bool: life events end lives (not in libraries: registries learn late)
+    # some fields' values at the end of last year (agents/year_end.py), set by the population
+    last_year: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def size(self) -> int:
@@ -88,8 +90,10 @@ class Residents:
             "distrust",
             "employer",
             "alive",
+            "last_year",
         }
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
+        now = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in hidden}
+        return now | {f"{k}@last_year": v for k, v in self.last_year.items()}
 
 
 def generate_residents(

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from datafiles import did_you_mean
-from matching.fields import Registry
+from matching.fields import LAST_YEAR, Registry
 from matching.nodes import (
     DATE_HELPERS,
     DATE_PARTS,
@@ -46,7 +46,8 @@ MAX_NODES = 500
 MAX_LITERAL = 1e15
 ALLOWED = (
     "fields, numbers, text codes, comparisons, and/or/not, in, + - * /, min, max, round, "
-    "clip, tiers, age, years_since, months_since, days_since, year, month, today and "
+    "clip, tiers, last_year, age, years_since, months_since, days_since, year, month, today "
+    "and "
     "'a if condition else b'"
 )
 
@@ -204,7 +205,7 @@ class _Compiler:
 
     def _Call(self, node: ast.Call, depth: int) -> Node:
         name = node.func.id if isinstance(node.func, ast.Name) else None
-        known = [*_CALLS, "tiers", *DATE_HELPERS, *DATE_PARTS]
+        known = [*_CALLS, "tiers", "last_year", *DATE_HELPERS, *DATE_PARTS]
         if name not in known or node.keywords:
             raise ExpressionError(
                 "only " + ", ".join(known) + " may be called",
@@ -213,6 +214,8 @@ class _Compiler:
             )
         if name == "tiers":
             return self._tiers(node, depth)
+        if name == "last_year":
+            return self._last_year(node)
         if name in DATE_HELPERS or name in DATE_PARTS:
             self._arity(node, name, 1)
             date = self.build(node.args[0], depth)
@@ -222,6 +225,27 @@ class _Compiler:
         fn, n = _CALLS[name]
         self._arity(node, name, n)
         return Arith(fn, tuple(self._expect(a, depth, "number") for a in node.args))
+
+    def _last_year(self, node: ast.Call) -> Node:
+        """``last_year(field)``: the field's value at the end of last year, for a field the
+        registry keeps history of."""
+        self._arity(node, "last_year", 1)
+        arg = node.args[0]
+        kept = [n for n, f in self.registry.fields.items() if f.history]
+        if not isinstance(arg, ast.Name) or arg.id not in self.registry.fields:
+            raise ExpressionError(
+                "last_year takes a field, e.g. last_year(revenue)", _col(arg),
+                hint="fields with history: " + (", ".join(kept) or "none"),
+            )  # fmt: skip
+        if not self.registry.fields[arg.id].history:
+            raise ExpressionError(
+                f"the library keeps no history of '{arg.id}'", _col(arg),
+                hint="fields with history: " + (", ".join(kept) or "none"),
+            )  # fmt: skip
+        column = arg.id + LAST_YEAR
+        spec = self.registry[column]
+        kind = {"bool": "bool", "code": f"code:{arg.id}", "date": "date"}.get(spec.type, "number")
+        return FieldRef(column, kind)
 
     def _arity(self, node: ast.Call, name: str, n: int) -> None:
         if len(node.args) != n:

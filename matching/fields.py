@@ -12,6 +12,7 @@ from pydantic import Field, model_validator
 from datafiles import Strict, read_yaml, validate
 
 EPOCH = dt.date(1970, 1, 1)  # date fields count days from here
+LAST_YEAR = "@last_year"  # a history field's value at the end of last year, as a column
 FieldType = Literal["int", "float", "bool", "code", "date"]
 DTYPES: dict[str, np.dtype] = {
     "int": np.dtype(np.int64),
@@ -30,6 +31,7 @@ class FieldSpec(Strict):
     description: str = ""
     codes: tuple[str, ...] = ()
     source: str = ""  # the department that shares this field with the platform
+    history: bool = False  # the library also keeps its value at the end of last year
 
     @model_validator(mode="after")
     def _codes_match_type(self) -> FieldSpec:
@@ -65,10 +67,21 @@ class Registry(Strict):
     fields: dict[str, FieldSpec]
 
     def __getitem__(self, name: str) -> FieldSpec:
-        return self.fields[name]
+        if not name.endswith(LAST_YEAR):
+            return self.fields[name]
+        spec = self.fields[name.removesuffix(LAST_YEAR)]
+        if not spec.history:
+            raise KeyError(name)
+        return spec
 
     def __contains__(self, name: object) -> bool:
-        return name in self.fields
+        return isinstance(name, str) and name in self.columns
+
+    @property
+    def columns(self) -> list[str]:
+        """Every column a library of this entity holds: each field, and ``FIELD@last_year``
+        for a field with history (what ``last_year(FIELD)`` reads)."""
+        return [*self.fields, *(f"{n}{LAST_YEAR}" for n, f in self.fields.items() if f.history)]
 
 
 def load_registry(path: str | Path) -> Registry:

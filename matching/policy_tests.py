@@ -57,17 +57,18 @@ def run_policy_tests(policy: Policy, registry: Registry) -> list[Problem]:
 def entity_table(values: dict[str, Any], registry: Registry) -> Table:
     """A one-row Table from a test input: labels for codes, dates for dates, absent = unknown."""
     columns, known = {}, {}
-    for name, spec in registry.fields.items():
+    for name in registry.columns:
+        spec = registry[name]
         v = values.get(name)
         known[name] = np.array([v is not None])
         columns[name] = np.array(
             [0 if v is None else _encode(name, v, spec)], dtype=DTYPES[spec.type]
         )
-    extra = set(values) - set(registry.fields)
+    extra = set(values) - set(registry.columns)
     if extra:
         name = sorted(extra)[0]
         err = ValueError(f"unknown field '{name}' in the test input")
-        err.hint = did_you_mean(name, registry.fields)  # type: ignore[attr-defined]
+        err.hint = did_you_mean(name, registry.columns)  # type: ignore[attr-defined]
         raise err
     return Table(columns, known)
 

@@ -84,6 +84,8 @@ class _Eval:
 
     def Call(self, node: ast.Call) -> Any:
         name = node.func.id  # type: ignore[attr-defined]
+        if name == "last_year":  # the field's value at the end of last year
+            return self.entity.get(f"{node.args[0].id}@last_year")  # type: ignore[attr-defined]
         if name == "tiers":
             x = self.visit(node.args[0])
             table = node.args[1]

@@ -19,7 +19,7 @@ REGISTRY = Registry.model_validate(
         "entity": "person",
         "fields": {
             "age": {"type": "int"},
-            "income": {"type": "float"},
+            "income": {"type": "float", "history": True},
             "renting": {"type": "bool"},
             "degree": {"type": "code", "codes": ["none", "bachelor", "master", "phd"]},
             "birth_date": {"type": "date"},
@@ -35,6 +35,8 @@ ATOMS = [
     'degree != "none"',
     "income > 3000",
     "income / age > 100",
+    "income / last_year(income) >= 1.1",
+    "last_year(income) < 3000 <= income",
     "min(age, 40) == 40",
     "clip(income, 1000, 5000) >= 2500",
     "round(income / 1000) >= 2",
@@ -73,6 +75,7 @@ people = st.lists(
         optional={
             "age": st.integers(0, 100),
             "income": st.integers(0, 10_000).map(float),
+            "income@last_year": st.integers(0, 10_000).map(float),
             "renting": st.booleans(),
             "degree": st.sampled_from(REGISTRY.fields["degree"].codes),
             "birth_date": st.dates(dt.date(1920, 1, 1), dt.date(2022, 5, 31)),
@@ -104,7 +107,8 @@ def spec(eligible, amount) -> PolicySpec:
 
 def table(rows: list[dict]) -> Table:
     columns, known = {}, {}
-    for name, f in REGISTRY.fields.items():
+    for name in REGISTRY.columns:
+        f = REGISTRY[name]
         values = [r.get(name) for r in rows]
         known[name] = np.array([v is not None for v in values])
         if f.type == "code":
@@ -218,14 +222,18 @@ def city_tables():
 
     city = build_city(scale=0.002, rng=np.random.default_rng(1))
     where = (city.community_weight, city.community_district)
-    return {
-        "person": generate_residents(
-            city.residents, *where, ON, rng=np.random.default_rng(2)
-        ).library_columns(),
+    from agents.year_end import draw_last_year
+
+    pops = {
+        "person": generate_residents(city.residents, *where, ON, rng=np.random.default_rng(2)),
         "enterprise": generate_enterprises(
             city.enterprises, *where, ON, rng=np.random.default_rng(3)
-        ).library_columns(),
+        ),
     }
+    for target, pop in pops.items():  # last year's values, as the population draws them
+        rng = np.random.default_rng(4)
+        pop.last_year.update(draw_last_year(pop.library_columns(), target, rng=rng))
+    return {target: pop.library_columns() for target, pop in pops.items()}
 
 
 def test_a_bug_planted_in_the_engine_shows_as_exclusion_error(monkeypatch):

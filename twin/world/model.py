@@ -119,6 +119,8 @@ class CityModel(mesa.Model):
         beneficiaries hear of policies and act on them."""
         today = self.clock.today
         lived = self.steps > 1 and today.day == 1 and self.params.life.enabled
+        if self.steps > 1 and today.month == 1 and today.day == 1:
+            self.population.close_year()
         if lived:
             report = self.live_a_month()
             if self.params.matching.on_events:

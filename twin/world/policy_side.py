@@ -48,12 +48,14 @@ class PolicySide:
         self.registries, self.truth_log = dict(inputs.registries), logs["truth"]
         g, env = streams.generator, model.clock.env
         self._library_rng = g("libraries")
+        self._history_rng = g("libraries/last_year")  # last year's columns: draws of their own
         self.libraries = {
             target: Library(
                 population[target].library_columns(),
                 self._field_quality(target),
                 rng=self._library_rng,
                 registered=population.living(target),
+                history_rng=self._history_rng,
             )
             for target in ("person", "enterprise")
         }
@@ -235,6 +237,7 @@ class PolicySide:
                 rng=self._library_rng,
                 exists=self.population.living(target),
                 registration_lag=self.params.life.registration_lag,
+                history_rng=self._history_rng,
             )
 
     def take_notice(self, persons: np.ndarray, enterprises: np.ndarray) -> None:

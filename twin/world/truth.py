@@ -234,6 +234,12 @@ class _Env:
         name = node.func.id  # type: ignore[attr-defined]
         if name == "tiers":
             return self._tiers(node)
+        if name == "last_year":  # a column of its own: the field at the end of last year
+            field = node.args[0].id  # type: ignore[attr-defined]
+            column = f"{field}@last_year"
+            kind = self.visit(node.args[0]).kind
+            return _Val(np.asarray(self.columns[column]), self.known.get(column, True), kind,
+                        field)  # fmt: skip
         args = [self.visit(a) for a in node.args]
         if name in ELAPSED:
             return _Val(self._elapsed(name, np.asarray(args[0].v)), args[0].known, "number")
