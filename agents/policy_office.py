@@ -169,7 +169,7 @@ class PolicyOffice(mesa.Agent):
             on_demand=True,  # most of a catalogue's desks are idle on most days
         )
         self.ask = ask  # (how many, why, policy): people with questions call the desk
-        self.grant = grant  # (policy, row, yuan, day): the platform's record of its grants
+        self.grant = grant  # (policy, row, yuan, day): what the platform commits, for packages
         self.schedule = pushes or PushSchedule()
         self.periods = periods or _Once()  # once, or each month or year while eligible
         self.stops = stops  # the schedule's stop rule, on the platform's records
@@ -381,8 +381,6 @@ class PolicyOffice(mesa.Agent):
     def _match(self, row: int, amount_yuan: float, at: float, how: str) -> int:
         """Record that the platform decided to pay ``row``; return the amount in fen."""
         fen = round(float(amount_yuan) * 100)
-        if self.grant is not None:
-            self.grant(self.policy_id, row, fen / 100, self.model.clock.today)
         self.logs.matches.append(
             policy_id=self.policy_id,
             entity=row,
@@ -483,6 +481,8 @@ class PolicyOffice(mesa.Agent):
                 self._log_payment(row, fen, matched_at, started, env.now, status)
                 return
             budget.committed += fen
+        if self.grant is not None:  # the platform's record: each period committed, as paid
+            self.grant(self.policy_id, row, fen / 100, self.model.clock.today)
         st = self.state
         st.put("last_period", row, max(period, st.one("last_period", row)))
         st.put("periods_paid", row, st.one("periods_paid", row) + 1)

@@ -25,69 +25,93 @@ def apply_packages(
     decisions: Mapping[str, Decision],
     on: dt.date,
     grants: Grants,
-    once: set[str],
+    every: Mapping[str, str],
 ) -> dict[str, Decision]:
-    """The decisions after every package's rules, in file order (unchanged ones as given)."""
+    """The decisions after every package's rules, in file order (unchanged ones as given).
+    ``every``: each decided policy's schedule (once, month, year) - a beneficiary already
+    granted the current period is not paid it again."""
     out = dict(decisions)
     for package in packages:
         for rule in package.rules:
-            members = [p for p in package.members(rule) if p in out]
+            members = package.members(rule)
             if isinstance(rule, Net) and rule.net not in out:
                 continue  # nothing to net today
-            if len(members) >= (1 if isinstance(rule, Cap) else 2):
-                out.update(_apply(rule, members, out, on, grants, once))
+            if any(p in out for p in members):
+                out.update(_apply(rule, members, out, on, grants, every))
     return out
 
 
-def _apply(rule: PackageRule, members: list[str], decisions, on, grants, once) -> dict:
-    rows = np.unique(np.concatenate([decisions[p].eligible_rows for p in members]))
-    eligible = np.stack([_member(decisions[p].eligible_rows, rows) for p in members], axis=1)
-    amount = np.stack([_amounts(decisions[p], rows) for p in members], axis=1)
-    granted = np.stack([grants.granted(p, rows) for p in members], axis=1)
+def _apply(rule: PackageRule, members: list[str], decisions, on, grants, every) -> dict:
+    """One rule over the rows any member decided today; grants count for every member, in
+    force today or not."""
+    present = [p for p in members if p in decisions]
+    rows = np.unique(np.concatenate([decisions[p].eligible_rows for p in present]))
+    eligible = np.stack([_member(decisions[p].eligible_rows, rows) for p in present], axis=1)
+    amount = np.stack([_amounts(decisions[p], rows) for p in present], axis=1)
     if isinstance(rule, Exclusive | HighestOf):
-        keep = _one_each(eligible, amount, granted, isinstance(rule, HighestOf))
+        granted = np.stack([grants.granted(p, rows) for p in members], axis=1)
+        keep = _one_each(eligible, amount, granted, [members.index(p) for p in present],
+                         isinstance(rule, HighestOf))  # fmt: skip
         won = keep.any(axis=1)
         return {
             p: _take(decisions[p], rows, keep[:, j], rows[won & ~keep[:, j]])
-            for j, p in enumerate(members)
+            for j, p in enumerate(present)
         }
-    spent = once_granted = granted & np.array([p in once for p in members])
+    spent = np.stack([_spent(grants, p, rows, every, on) for p in present], axis=1)
+    new = amount.copy()
     if isinstance(rule, Cap):
         left = rule.cap - grants.total(members, rows, since(rule.over, on), on)
-        new = amount.copy()
-        for j in range(len(members)):
+        for j in range(len(present)):
             live = eligible[:, j] & ~spent[:, j] & np.isfinite(amount[:, j])
             new[live, j] = np.minimum(amount[live, j], np.maximum(left[live], 0.0))
             left[live] -= new[live, j]
     else:  # Net: the first member, less what the others granted and decide today
-        others = eligible[:, 1:] & ~once_granted[:, 1:] & np.isfinite(amount[:, 1:])
+        others = eligible[:, 1:] & ~spent[:, 1:] & np.isfinite(amount[:, 1:])
         today = np.where(others, amount[:, 1:], 0.0).sum(axis=1)
         deduct = grants.total(members[1:], rows, since(rule.over, on), on) + today
-        new = amount.copy()
-        live = eligible[:, 0] & ~once_granted[:, 0]
+        live = eligible[:, 0] & ~spent[:, 0]
         new[live, 0] = np.maximum(amount[live, 0] - deduct[live], 0.0)
     changed = {}
-    for j, p in enumerate(members):
+    for j, p in enumerate(present):
         if not np.array_equal(new[:, j], amount[:, j], equal_nan=True):
             owed = eligible[:, j] & ~((new[:, j] == 0.0) & (amount[:, j] != 0.0))
             changed[p] = _take(decisions[p], rows, owed, np.zeros(0, np.int64), new[:, j])
     return changed
 
 
-def _one_each(eligible, amount, granted, highest: bool) -> np.ndarray:
-    """Per row, the one member it keeps: one already granted (the first listed), else the
-    first eligible, or for ``highest`` the eligible one with the highest known amount."""
+def _spent(grants: Grants, policy: str, rows, every: Mapping[str, str], on: dt.date):
+    """Rows already granted the policy's current period (for a one-off: ever)."""
+    first = period_start(every.get(policy, "once"), on)
+    return grants.granted(policy, rows, since=first)
+
+
+def period_start(every: str, on: dt.date) -> dt.date | None:
+    """The first day of the period ``on`` falls in: of its month, its year, or None (once)."""
+    if every == "month":
+        return on.replace(day=1)
+    return on.replace(month=1, day=1) if every == "year" else None
+
+
+def _one_each(eligible, amount, granted, at: list[int], highest: bool) -> np.ndarray:
+    """Per row, the one present member it keeps (``at``: their places among all members,
+    whose grants are ``granted``): none if a member already granted it is not among them,
+    else the one granted (the first listed), else the first eligible, or for ``highest`` the
+    eligible one with the highest known amount."""
     n, m = eligible.shape
     if highest:
         score = np.where(eligible & np.isfinite(amount), amount, -np.inf)
-        pick = np.where(
-            np.isfinite(score).any(axis=1), score.argmax(axis=1), eligible.argmax(axis=1)
-        )
+        known = np.isfinite(score).any(axis=1)
+        pick = np.where(known, score.argmax(axis=1), eligible.argmax(axis=1))
     else:
         pick = eligible.argmax(axis=1)
-    pick = np.where(granted.any(axis=1), granted.argmax(axis=1), pick)
+    had = granted.any(axis=1)
+    first = granted.argmax(axis=1)  # among all members
+    place = np.full(granted.shape[1], -1)
+    place[at] = np.arange(len(at))
+    pick = np.where(had, place[first], pick)
     keep = np.zeros((n, m), bool)
-    keep[np.arange(n), pick] = True
+    ok = pick >= 0
+    keep[np.flatnonzero(ok), pick[ok]] = True
     return keep & eligible
 
 
@@ -133,5 +157,5 @@ def decide_with_packages(
     """Every policy in force, decided (``Matcher.decide``) and then held to the packages'
     rules; copies of one template keep sharing one decision unless a rule changed theirs."""
     decisions = dict(matcher.decide(table, target, on))
-    once = {p for p in decisions if matcher.by_id[p].spec.schedule.every == "once"}
-    return apply_packages(packages, decisions, on, grants, once)
+    every = {p: matcher.by_id[p].spec.schedule.every for p in decisions}
+    return apply_packages(packages, decisions, on, grants, every)

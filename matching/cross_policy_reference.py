@@ -17,26 +17,27 @@ def apply_one_by_one(
     review: dict[str, set[int]],
     on: dt.date,
     granted: Granted,
-    once: set[str],
+    every: dict[str, str],
 ) -> tuple[dict[str, dict[int, float]], dict[str, set[int]]]:
     """Each policy's eligible rows with amounts, and review rows, after the packages' rules."""
     decided = {p: dict(rows) for p, rows in decided.items()}
     review = {p: set(rows) for p, rows in review.items()}
     for package in packages:
         for rule in package.rules:
-            members = [p for p in package.members(rule) if p in decided]
+            members = package.members(rule)
             if isinstance(rule, Net) and rule.net not in decided:
                 continue
-            if len(members) < (1 if isinstance(rule, Cap) else 2):
+            present = [p for p in members if p in decided]
+            if not present:
                 continue
-            rows = sorted({r for p in members for r in decided[p]})
+            rows = sorted({r for p in present for r in decided[p]})
             for row in rows:
-                _one(rule, members, row, decided, review, on, granted, once)
+                _one(rule, members, present, row, decided, review, on, granted, every)
     return decided, review
 
 
-def _ever(granted: Granted, policy: str, row: int) -> bool:
-    return any(g[0] == policy and g[1] == row for g in granted)
+def _ever(granted: Granted, policy: str, row: int, since: dt.date | None = None) -> bool:
+    return any(g[0] == policy and g[1] == row and (since is None or g[2] >= since) for g in granted)
 
 
 def _sum(granted: Granted, policies: list[str], row: int, over: str, on: dt.date) -> float:
@@ -47,27 +48,38 @@ def _sum(granted: Granted, policies: list[str], row: int, over: str, on: dt.date
     )  # fmt: skip
 
 
-def _one(rule, members, row, decided, review, on, granted, once) -> None:
-    elig = [p for p in members if row in decided[p]]
+def _spent(granted: Granted, policy: str, row: int, every: dict[str, str], on: dt.date) -> bool:
+    """Granted the current period already: this month, this year, or ever for a one-off."""
+    kind = every.get(policy, "once")
+    first = None
+    if kind == "month":
+        first = dt.date(on.year, on.month, 1)
+    elif kind == "year":
+        first = dt.date(on.year, 1, 1)
+    return _ever(granted, policy, row, first)
+
+
+def _one(rule, members, present, row, decided, review, on, granted, every) -> None:
+    elig = [p for p in present if row in decided[p]]
     if isinstance(rule, Exclusive | HighestOf):
         had = [p for p in members if _ever(granted, p, row)]
         if had:
-            winner = had[0]
+            winner = had[0]  # perhaps not decided today: then none of today's keeps it
         elif isinstance(rule, HighestOf) and any(math.isfinite(decided[p][row]) for p in elig):
             known = [p for p in elig if math.isfinite(decided[p][row])]
             winner = max(known, key=lambda p: (decided[p][row], -members.index(p)))
         else:
             winner = elig[0]
-        for p in members:
+        for p in present:
             if p != winner:
                 decided[p].pop(row, None)
                 if winner in elig:
                     review[p].discard(row)
         return
-    spent = {p for p in members if p in once and _ever(granted, p, row)}
+    spent = {p for p in present if _spent(granted, p, row, every, on)}
     if isinstance(rule, Cap):
         left = rule.cap - _sum(granted, members, row, rule.over, on)
-        for p in members:
+        for p in present:
             if p in elig and p not in spent and math.isfinite(decided[p][row]):
                 paid = min(decided[p][row], max(left, 0.0))
                 left -= paid

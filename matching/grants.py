@@ -42,9 +42,12 @@ class Grants:
             return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
         return held
 
-    def granted(self, policy_id: str, rows: np.ndarray) -> np.ndarray:
-        """Whether the policy has ever granted each of ``rows`` (sorted, unique)."""
-        r, _, _ = self._arrays(policy_id)
+    def granted(self, policy_id: str, rows: np.ndarray, since: dt.date | None = None) -> np.ndarray:
+        """Whether the policy granted each of ``rows`` (sorted, unique), ever or from
+        ``since`` on."""
+        r, d, _ = self._arrays(policy_id)
+        if since is not None:
+            r = r[d >= since.toordinal()]
         return np.isin(rows, r)
 
     def total(

@@ -51,7 +51,7 @@ def explain_packages(
     row: int,
     on: dt.date,
     grants: Grants,
-    once: set[str],
+    every: Mapping[str, str],
 ) -> list[PackageStep]:
     """The rules that changed what ``row`` gets, in the order they apply, by applying each
     rule alone to the decisions as the rules before it left them."""
@@ -60,7 +60,7 @@ def explain_packages(
     for package in packages:
         for rule in package.rules:
             one = package.model_copy(update={"rules": [rule]})
-            after = apply_packages([one], mine, on, grants, once)
+            after = apply_packages([one], mine, on, grants, every)
             members = [p for p in package.members(rule) if p in mine]
             was = {p: _amount(mine[p]) for p in members}
             now = {p: _amount(after[p]) for p in members}

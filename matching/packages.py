@@ -115,7 +115,12 @@ class PackageSpec(Strict):
         if len(set(self.policies)) != len(self.policies):
             raise ValueError("policies lists a policy twice")
         for i, rule in enumerate(self.rules):
+            if isinstance(rule, Net) and rule.net in rule.of:
+                raise AtKey(f"'{rule.net}' nets a policy against itself", "rules", i, "of",
+                            hint="list the other awards under of")  # fmt: skip
             for name, ids in _named(rule):
+                if len(set(ids)) != len(ids):
+                    raise AtKey(f"rule {i + 1} names a policy twice", "rules", i, name)
                 for pid in ids:
                     if pid not in self.policies:
                         raise AtKey(

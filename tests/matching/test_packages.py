@@ -14,6 +14,7 @@ from matching import Decision, Grants, PackageSpec, apply_one_by_one, apply_pack
 from matching.packages import load_package, member_problems, since
 
 ON = dt.date(2022, 6, 15)
+MONTHLY = {"pol-a": "month", "pol-b": "month"}
 SOURCE = {"document": "Notice on housing support for talent (2022) No. 7"}
 
 
@@ -37,7 +38,7 @@ def test_exclusive_gives_the_first_listed_that_finds_a_beneficiary_eligible():
     p = package({"exclusive": ["pol-b", "pol-a"]})
     out = apply_packages(
         [p], {"pol-a": decision({1: 100, 2: 100}), "pol-b": decision({2: 300, 3: 300}, review=[1])},
-        ON, Grants(), set(),
+        ON, Grants(), {},
     )  # fmt: skip
     assert paid(out["pol-b"]) == {2: 300, 3: 300}
     assert paid(out["pol-a"]) == {1: 100}  # 2 went to b, listed first
@@ -49,7 +50,7 @@ def test_exclusive_keeps_a_beneficiary_with_the_policy_already_granted():
     grants.record("pol-a", 2, 100.0, dt.date(2022, 3, 1))
     out = apply_packages(
         [package({"exclusive": ["pol-b", "pol-a"]})],
-        {"pol-a": decision({2: 100}), "pol-b": decision({2: 300})}, ON, grants, {"pol-a", "pol-b"},
+        {"pol-a": decision({2: 100}), "pol-b": decision({2: 300})}, ON, grants, {},
     )  # fmt: skip
     assert paid(out["pol-b"]) == {} and paid(out["pol-a"]) == {2: 100}
 
@@ -59,7 +60,7 @@ def test_highest_of_pays_the_larger_amount_ties_to_the_first_listed():
         [package({"highest_of": ["pol-a", "pol-b"]})],
         {"pol-a": decision({1: 100, 2: 300, 3: math.nan}),
          "pol-b": decision({1: 200, 2: 300, 3: 50})},
-        ON, Grants(), set(),
+        ON, Grants(), {},
     )  # fmt: skip
     assert paid(out["pol-a"]) == {2: 300}
     assert paid(out["pol-b"]) == {1: 200, 3: 50}  # an unknown amount loses to a known one
@@ -77,7 +78,7 @@ def test_a_cap_over_the_year_counts_what_was_granted_and_cuts_the_later_listed_f
         [p],
         {"pol-a": decision({7: 30_000, 8: 10_000}), "pol-b": decision({7: 40_000, 8: 40_000}),
          "pol-c": decision({7: 10_000, 8: 10_000})},
-        ON, grants, {"pol-a", "pol-b"},
+        ON, grants, {"pol-c": "year"},
     )  # fmt: skip
     assert paid(out["pol-a"]) == {7: 30_000, 8: 10_000}  # a granted 7 once: not paid again
     assert paid(out["pol-b"]) == {7: 20_000, 8: 40_000}
@@ -89,7 +90,7 @@ def test_a_recurring_policy_already_granted_still_counts_its_next_payment():
     grants.record("pol-a", 1, 2_000.0, dt.date(2022, 5, 1))
     out = apply_packages(
         [package({"cap": 5_000, "over": "year", "policies": ["pol-a", "pol-b"]})],
-        {"pol-a": decision({1: 2_000}), "pol-b": decision({1: 2_000})}, ON, grants, set(),
+        {"pol-a": decision({1: 2_000}), "pol-b": decision({1: 2_000})}, ON, grants, MONTHLY,
     )  # fmt: skip
     assert paid(out["pol-a"]) == {1: 2_000}  # June's allowance: 2,000 of the 3,000 left
     assert paid(out["pol-b"]) == {1: 1_000}
@@ -102,7 +103,7 @@ def test_netting_takes_off_what_the_other_award_granted_this_year():
     out = apply_packages(
         [package({"net": "pol-a", "of": ["pol-b"], "over": "year"})],
         {"pol-a": decision({4: 50_000, 5: 50_000, 6: 20_000}), "pol-b": decision({6: 25_000})},
-        ON, grants, {"pol-a", "pol-b"},
+        ON, grants, {},
     )  # fmt: skip
     assert paid(out["pol-a"]) == {4: 20_000, 5: 50_000}  # 6 is owed b's 25,000 today: a nets to 0
     assert paid(out["pol-b"]) == {6: 25_000}
@@ -122,11 +123,11 @@ def test_rules_apply_in_order_and_only_to_policies_decided_today():
     out = apply_packages(
         [p], {"pol-a": decision({1: 100}), "pol-b": decision({1: 100, 2: 100}),
               "pol-c": decision({2: 100})},
-        ON, Grants(), set(),
+        ON, Grants(), {},
     )  # fmt: skip
     assert paid(out["pol-a"]) == {1: 100} and paid(out["pol-b"]) == {2: 100}
     assert paid(out["pol-c"]) == {2: 50}
-    only_c = apply_packages([p], {"pol-c": decision({2: 200})}, ON, Grants(), set())
+    only_c = apply_packages([p], {"pol-c": decision({2: 200})}, ON, Grants(), {})
     assert paid(only_c["pol-c"]) == {2: 150}
 
 
@@ -194,17 +195,17 @@ days = st.sampled_from([dt.date(2020, 7, 1), dt.date(2021, 6, 16), dt.date(2022,
         st.tuples(IDS, st.integers(0, 6), days, st.sampled_from([50.0, 150.0])),
         max_size=8,
     ),
-    st.sets(IDS),
+    st.dictionaries(IDS, st.sampled_from(["once", "month", "year"])),
 )
-def test_the_array_rules_equal_the_per_beneficiary_reference(rs, decided, review, given, once):
+def test_the_array_rules_equal_the_per_beneficiary_reference(rs, decided, review, given, every):
     p = package(*rs)
     review = {k: review.get(k, set()) for k in decided}
     grants = Grants(["pol-a", "pol-b", "pol-c"])
     for pid, row, day, yuan in given:
         grants.record(pid, row, yuan, day)
     decisions = {k: decision(v, sorted(review[k])) for k, v in decided.items()}
-    got = apply_packages([p], decisions, ON, grants, once)
-    want, want_review = apply_one_by_one([p], decided, review, ON, given, once)
+    got = apply_packages([p], decisions, ON, grants, every)
+    want, want_review = apply_one_by_one([p], decided, review, ON, given, every)
     for k in decided:
         assert _same(paid(got[k]), want[k]), k
         assert set(got[k].review_rows.tolist()) == want_review[k], k
@@ -222,7 +223,7 @@ def test_an_officer_reads_which_rule_changed_what_a_beneficiary_gets():
     p = package({"highest_of": ["pol-a", "pol-b"]}, {"cap": 250, "over": "day"})
     decisions = {"pol-a": decision({3: 100, 4: 100}), "pol-b": decision({3: 200}),
                  "pol-c": decision({3: 150})}  # fmt: skip
-    steps = explain_packages([p], decisions, 3, ON, Grants(), set())
+    steps = explain_packages([p], decisions, 3, ON, Grants(), {})
     assert [(s.before, s.after) for s in steps] == [
         ({"pol-a": 100.0, "pol-b": 200.0}, {"pol-a": None, "pol-b": 200.0}),
         (
@@ -233,4 +234,46 @@ def test_an_officer_reads_which_rule_changed_what_a_beneficiary_gets():
     text = steps[1].render()
     assert "cap: 250 yuan" in text and "pol-c: 150 yuan -> 50 yuan" in text
     assert "pol-b: 200 yuan, kept" in text and "pol-a: nothing to pay" in text
-    assert explain_packages([p], decisions, 4, ON, Grants(), set()) == []
+    assert explain_packages([p], decisions, 4, ON, Grants(), {}) == []
+
+
+def test_grants_of_a_member_not_in_force_today_still_count():
+    """pol-a closed last year: what it granted still caps, nets and excludes."""
+    grants = Grants(["pol-a", "pol-b"])
+    grants.record("pol-a", 1, 1_000_000.0, dt.date(2021, 9, 1))
+    grants.record("pol-a", 2, 30_000.0, dt.date(2022, 2, 1))
+    grants.record("pol-a", 3, 500.0, dt.date(2021, 9, 1))
+    today = {"pol-b": decision({1: 100_000, 2: 50_000, 3: 700})}
+    capped = apply_packages([package({"cap": 1_060_000, "over": "3y"})], today, ON, grants, {})
+    assert paid(capped["pol-b"])[1] == 60_000
+    netted = apply_packages([package({"net": "pol-b", "of": ["pol-a"]})], today, ON, grants, {})
+    assert paid(netted["pol-b"])[2] == 20_000
+    one = apply_packages([package({"exclusive": ["pol-b", "pol-a"]})], today, ON, grants, {})
+    assert paid(one["pol-b"]) == {}  # each already has pol-a
+
+
+def test_a_recurring_period_already_granted_is_not_counted_twice():
+    """pol-a pays 2,000 a month and paid June on the 1st: on the 2nd, June's 2,000 is in the
+    grants already, so pol-b keeps the 1,000 the 5,000 cap leaves (5,000 - 2,000 - 2,000)."""
+    grants = Grants(["pol-a", "pol-b"])
+    grants.record("pol-a", 1, 2_000.0, dt.date(2022, 5, 1))
+    grants.record("pol-a", 1, 2_000.0, dt.date(2022, 6, 1))
+    out = apply_packages(
+        [package({"cap": 5_000, "over": "year", "policies": ["pol-a", "pol-b"]})],
+        {"pol-a": decision({1: 2_000}), "pol-b": decision({1: 2_000})},
+        dt.date(2022, 6, 2), grants, MONTHLY,
+    )  # fmt: skip
+    assert paid(out["pol-b"]) == {1: 1_000}
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"net": "pol-a", "of": ["pol-a"]}, "nets a policy against itself"),
+        ({"exclusive": ["pol-a", "pol-a"]}, "names a policy twice"),
+        ({"cap": 10, "policies": ["pol-b", "pol-b"]}, "names a policy twice"),
+    ],
+)
+def test_rules_that_say_nothing_sensible_are_refused(rule, message):
+    with pytest.raises(Exception, match=message):
+        package(rule)

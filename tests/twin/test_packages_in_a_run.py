@@ -74,3 +74,12 @@ def test_a_scenario_naming_a_package_of_missing_policies_is_refused_with_its_lin
         load_inputs(scenario)
     where = [(p.key, p.line) for p in err.value.problems]
     assert where == [("policies[2]", 14), ("policies[3]", 15)]
+
+
+def test_decisions_on_noticed_rows_alone_keep_to_the_package():
+    """A monthly sweep with event notices decides a few residents between sweeps: the package
+    reads their own grants, not those of the rows at the same places in a small table."""
+    overrides = {**BASE, "packages": [str(HOUSING)], "duration": "70d",
+                 "matching.sweep_every": "30d", "matching.on_events": True}  # fmt: skip
+    result = twin.run(twin.load_scenario(SCENARIOS / "library.yaml", overrides))
+    assert paid_per_resident(result.tables["matches"], RENT).max() == 1

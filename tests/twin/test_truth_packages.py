@@ -42,7 +42,7 @@ def test_truth_and_the_platform_agree_when_nothing_was_granted(rs, owed):
     decisions = {
         p: Decision(rows, amount, np.zeros(0, np.int64)) for p, (rows, amount) in arrays.items()
     }
-    platform = apply_packages([package], decisions, dt.date(2022, 6, 1), Grants(IDS), set())
+    platform = apply_packages([package], decisions, dt.date(2022, 6, 1), Grants(IDS), {})
     for p in owed:
         rows, amount = truth[p]
         assert rows.tolist() == platform[p].eligible_rows.tolist(), p

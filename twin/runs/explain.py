@@ -93,8 +93,8 @@ def _packages(inputs, policy, library, entity: int, on: dt.date) -> list[str]:
         {n: library.known[n][entity : entity + 1] for n in names},
     )
     decisions = dict(Matcher(members).decide(table, policy.target, on))
-    once = {m.id for m in members if m.spec.schedule.every == "once"}
-    steps = explain_packages(packages, decisions, 0, on, Grants(ids), once)
+    every = {m.id: m.spec.schedule.every for m in members}
+    steps = explain_packages(packages, decisions, 0, on, Grants(ids), every)
     if not steps:
         return ["  its packages change nothing for this one on that day"]
     return ["  held to its packages (nothing granted yet):", *(s.render() for s in steps)]

@@ -22,7 +22,7 @@ from agents.population import Population
 from agents.pushes import reach
 from agents.treasury import Downtime
 from datafiles.types import hh_mm
-from matching import Grants, Matcher, Policy, Table, decide_with_packages
+from matching import Decision, Grants, Matcher, Policy, Table, apply_packages
 from twin.core.capacity import staffed, staffing
 from twin.core.eventlog import EventLog
 from twin.core.rng import Streams
@@ -266,8 +266,9 @@ class PolicySide:
                     office.deliver(office.library_view)  # type: ignore[arg-type]
 
     def _decide_rows(self, target: str, library: Library, today: dt.date, rows) -> None:
-        """Decide every row (``rows`` None) or only ``rows``, and deliver to each office its
-        view: the new decision, or its last one with those rows decided again."""
+        """Decide every row (``rows`` None) or only ``rows`` (sorted), on the rows the
+        platform has records of, hold the decisions to the packages' rules, and deliver to
+        each office its view: the new decision, or its last one with those rows decided again."""
         if rows is None:
             table = Table(library.values, library.known)
         else:
@@ -275,28 +276,26 @@ class PolicySide:
                 *({k: v[rows] for k, v in d.items()} for d in (library.values, library.known))
             )
         known = library.registered if rows is None else library.registered[rows]
-        kept: dict[int, PlatformDecision] = {}  # copies share a decision
-        for policy_id, d in self._decide(table, target, today):
-            if id(d) not in kept:
+        decisions, mapped = {}, {}  # copies of one template share a decision
+        for policy_id, d in self.matcher.decide(table, target, today):
+            if id(d) not in mapped:
                 ok, review = known[d.eligible_rows], d.review_rows[known[d.review_rows]]
-                view = PlatformDecision(d.eligible_rows[ok], d.amount[ok], review)
+                eligible = d.eligible_rows[ok]
                 if rows is not None:  # back to the library's rows
-                    view = PlatformDecision(rows[view.eligible_rows], view.amount_yuan,
-                                            rows[view.review_rows])  # fmt: skip
-                kept[id(d)] = view
-            office = self.offices[policy_id]
-            view = kept[id(d)]
+                    eligible, review = rows[eligible], rows[review]
+                mapped[id(d)] = Decision(eligible, d.amount[ok], review)
+            decisions[policy_id] = mapped[id(d)]
+        if self.packages:
+            every = {p: self.matcher.by_id[p].spec.schedule.every for p in decisions}
+            decisions = apply_packages(self.packages, decisions, today, self.grants, every)
+        views: dict[int, PlatformDecision] = {}
+        for policy_id, d in decisions.items():
+            if id(d) not in views:
+                views[id(d)] = PlatformDecision(d.eligible_rows, d.amount, d.review_rows)
+            office, view = self.offices[policy_id], views[id(d)]
             if rows is not None and office.library_view is not None:
                 view = office.library_view.replaced(rows, view)
             office.deliver(view)
-
-    def _decide(self, table: Table, target: str, today: dt.date):
-        """The matcher's decisions, held to the packages' rules where there are packages."""
-        if not self.packages:
-            return self.matcher.decide(table, target, today)
-        return decide_with_packages(
-            self.matcher, self.packages, table, target, today, self.grants
-        ).items()
 
     def pay_periods(self, today: dt.date) -> None:
         """Recurring policies in force pay the period that began (docs/policy-language.md)."""
