@@ -474,9 +474,7 @@ class AlertEngine:
             if not vs.open:
                 return vs.live  # outside its hours the condition holds nowhere
             if not was_open:  # its hours begin: every device whose condition holds
-                raw = rule.when.fn(
-                    self._subject(rule.when, self._dense_sel(vs)), self._limit(vs, rule.when, None)
-                )
+                raw = self._meets(vs, rule.when, None)
                 raw[vs.live] = True
                 return np.flatnonzero(raw)
         if rule.when.window is not None:  # windows change where samples came or left
@@ -487,12 +485,10 @@ class AlertEngine:
         if not len(mine):
             return vs.live
         if len(mine) * self.dense_share >= len(vs.devices):  # many reported: one pass over all
-            when = vs.rule.when
-            raw = when.fn(self._subject(when, self._dense_sel(vs)), self._limit(vs, when, None))
+            raw = self._meets(vs, vs.rule.when, None)
             raw[vs.live] = True
             return np.flatnonzero(raw)
-        when = vs.rule.when
-        raw = when.fn(self._subject(when, vs.devices[mine]), self._limit(vs, when, mine))
+        raw = self._meets(vs, vs.rule.when, mine)
         new = np.concatenate([mine[raw], vs.live])
         if len(new) <= 1:
             return new
@@ -676,11 +672,23 @@ class AlertEngine:
         base = vs.baseline.at(pos, self.last_ts[vs.devices[pos]])
         return cond.scale * base + cond.threshold
 
-    def _subject(self, cond: ValueCondition, devices: np.ndarray | None) -> np.ndarray:
+    def _meets(self, vs: _ValueState, cond: ValueCondition, pos: np.ndarray | None) -> np.ndarray:
+        """Whether a condition's comparison holds at these positions among the rule's devices
+        (None: all of them): never where the subject or the limit is no number (a baseline
+        still learning, a rate from one sample)."""
+        limit = self._limit(vs, cond, pos)
+        x = self._subject(cond, self._dense_sel(vs) if pos is None else vs.devices[pos], limit)
+        with np.errstate(invalid="ignore"):
+            return cond.fn(x, limit) & ~np.isnan(x) & ~np.isnan(limit)
+
+    def _subject(
+        self, cond: ValueCondition, devices: np.ndarray | None, limit: np.ndarray | None = None
+    ) -> np.ndarray:
         """The value a condition reads for each device (None: all devices, in order): its
-        newest value, its rate of change per minute, or an aggregate over its window."""
+        newest value, its rate of change per minute, or an aggregate over its window (exact
+        near ``limit``)."""
         if cond.window is not None:
-            return self._windows[cond.window].value(cond.subject, devices)
+            return self._windows[cond.window].value(cond.subject, devices, near=limit)
         sel = slice(None) if devices is None else devices
         if cond.subject == "value":
             return self.last_value[sel]
@@ -735,7 +743,7 @@ class AlertEngine:
         """Move the candidates (sorted positions among the rule's devices) through the states."""
         rule = vs.rule
         dev = vs.devices[cand]
-        raw = rule.when.fn(self._subject(rule.when, dev), self._limit(vs, rule.when, cand))
+        raw = self._meets(vs, rule.when, cand)
         fresh = self._fresh(rule.when, dev, now)
         holds = fresh & raw & vs.open
         if rule.min_samples > 1:
@@ -744,9 +752,7 @@ class AlertEngine:
         if clear_cond is None:
             clearing = ~holds
         else:
-            clear_x = self._subject(clear_cond, dev)
-            clear_fresh = self._fresh(clear_cond, dev, now)
-            clearing = clear_fresh & clear_cond.fn(clear_x, self._limit(vs, clear_cond, cand))
+            clearing = self._fresh(clear_cond, dev, now) & self._meets(vs, clear_cond, cand)
         # Without a fresh sample, `hold` moves nothing (timers included); `resolve` treats the
         # condition as not holding.
         moves = fresh if rule.no_data == "hold" else np.ones(len(cand), bool)

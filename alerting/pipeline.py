@@ -122,10 +122,13 @@ class AlertPipeline:
         lookback: float = DEFAULT_LOOKBACK,
         start: float = 0.0,
         ahead: float = MAX_FUTURE,
+        day_start: float = 0.0,
         alert_labels: Sequence[str] | None = None,
         receivers: Mapping[str, Callable[[Delivered], None]] | None = None,
     ) -> None:
-        self._engine = AlertEngine(rules, devices, start=start, lookback=lookback, ahead=ahead)
+        self._engine = AlertEngine(
+            rules, devices, start=start, lookback=lookback, ahead=ahead, day_start=day_start
+        )
         self._dispatcher = Dispatcher(routing or DEFAULT_ROUTING)
         self._book = AlertBook(sla)
         names = [k for k in devices if k != "id"] if alert_labels is None else list(alert_labels)

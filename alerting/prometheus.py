@@ -97,8 +97,10 @@ class PromRule(Strict):
             )
         _matchers(m["matchers"] or "")
         float(m["threshold"])
-        if m["fn"]:
-            parse_duration(m["range"])
+        if m["fn"] and parse_duration(m["range"]) <= 0:
+            raise ValueError(f"the range of {m['fn']}_over_time must be longer than 0s")
+        if count and count.group(4) is not None and int(count.group(4)) > 100_000:
+            raise ValueError("count by ... >= k: k at most 100000")
         return text
 
     @property
@@ -244,7 +246,7 @@ class PrometheusRules:
         self.engine.tick(now)
         for i, vs in enumerate(self.engine._values):
             dev, when = vs.devices, vs.rule.when
-            x = self.engine._subject(when, dev)
+            x = self.engine._subject(when, dev, vs.threshold)
             holds = self.engine._fresh(when, dev, now) & when.fn(x, vs.threshold)
             self._values[i, dev[holds]] = x[holds]
 

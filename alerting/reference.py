@@ -263,11 +263,16 @@ class ReferenceEngine:
             xs = self._window(cond, dev)
             if not xs:
                 return math.nan
-            agg = {"sum": sum, "max": max, "min": min, "count": len}.get(cond.subject)
-            return float(agg(xs)) if agg else sum(xs) / len(xs)
+            agg = {"sum": math.fsum, "max": max, "min": min, "count": len}.get(cond.subject)
+            return float(agg(xs)) if agg else math.fsum(xs) / len(xs)  # sums exactly rounded
         if cond.subject == "value":
             return dev.last_value
         return _rate(dev.last_value, dev.last_ts, dev.prev_value, dev.prev_ts)
+
+    def _meets(self, rule: Rule, cond: ValueCondition, dev: _Device, d: int) -> bool:
+        """The comparison; never where the subject or the limit is no number."""
+        x, limit = self._subject(cond, dev), self._limit(rule, cond, d)
+        return not (math.isnan(x) or math.isnan(limit)) and bool(cond.fn(x, limit))
 
     def _window(self, cond: ValueCondition, dev: _Device) -> list[float]:
         """The device's sample values in the condition's window, both ends inclusive."""
@@ -283,18 +288,14 @@ class ReferenceEngine:
         fresh = self._fresh(rule.when, dev, now)
         cond = rule.when
         hours = within(rule.during, now, self.day_start)
-        holds = (
-            fresh and hours and bool(cond.fn(self._subject(cond, dev), self._limit(rule, cond, d)))
-        )
+        holds = fresh and hours and self._meets(rule, cond, dev, d)
         if rule.min_samples > 1:
             holds = holds and a.consec >= rule.min_samples
         clear = rule.clear_when
         if clear is None:
             clearing = not holds
         else:
-            clearing = self._fresh(clear, dev, now) and bool(
-                clear.fn(self._subject(clear, dev), self._limit(rule, clear, d))
-            )
+            clearing = self._fresh(clear, dev, now) and self._meets(rule, clear, dev, d)
         if rule.no_data == "hold" and not fresh:
             return self._ladder(rule, a, now)  # nothing moves but the escalation clock
         events = []

@@ -6,11 +6,15 @@ At time ``now`` a window of W seconds holds a device's samples with ``now - W <=
 store keeps each tick's samples as one chunk sorted by time and, per device, a running sum and
 count (and the max and min when a rule reads them). Samples leave from the chunks' heads; a
 departing sample that was a device's max (or min) has that device's extreme recomputed from the
-chunks still held. Memory: 20 bytes per sample inside the window, for the devices watched.
+chunks still held. A running sum of fractions carries rounding (0.1 + 0.2 is not 0.3): where a
+sum or mean is compared within a billionth of its limit and the device's window holds a
+fraction, it is recomputed exactly (``math.fsum``), so a comparison reads the exact sum of the
+samples. Memory: 20 bytes per sample inside the window, for the devices watched.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,9 +47,11 @@ class WindowStore:
     min: np.ndarray = field(init=False)
     _chunks: list[_Chunk] = field(init=False, default_factory=list)
     _changed: np.ndarray = field(init=False)  # bool per device: its window moved since taken
+    _fraction: np.ndarray = field(init=False)  # bool per device: its sum may carry rounding
 
     def __post_init__(self) -> None:
         self._changed = np.zeros(self.n_devices, bool)
+        self._fraction = np.zeros(self.n_devices, bool)
         n = self.n_devices if self.extremes else 0
         self.sum = np.zeros(self.n_devices)
         self.count = np.zeros(self.n_devices, np.int64)
@@ -82,6 +88,7 @@ class WindowStore:
         if self.extremes:
             _extend(self.max, self.min, d, v, once)
         self._changed[d] = True
+        self._fraction[d[v != np.round(v)]] = True
 
     def expire(self, now: float) -> None:
         """Drop samples older than ``now - width``."""
@@ -102,6 +109,7 @@ class WindowStore:
         self._changed[d] = True
         empty = d[self.count[d] == 0]
         self.sum[empty] = 0.0  # no rounding left behind by a window that emptied
+        self._fraction[empty] = False
         if self.extremes:
             was_extreme = (v >= self.max[d]) | (v <= self.min[d])
             self.max[empty] = self.min[empty] = np.nan
@@ -136,19 +144,39 @@ class WindowStore:
             if sel.any():
                 _extend(self.max, self.min, d[sel], c.value[c.head :][sel], c.once)
 
-    def value(self, aggregate: str, devices: np.ndarray | None) -> np.ndarray:
+    def value(
+        self, aggregate: str, devices: np.ndarray | None, near: np.ndarray | None = None
+    ) -> np.ndarray:
         """Each device's aggregate over its window (None: every device); NaN where empty
-        (``count`` is 0 there)."""
+        (``count`` is 0 there). ``near``: the limits it is compared with - a sum or mean
+        within a billionth of its limit is recomputed exactly where rounding could tip it."""
         sel = slice(None) if devices is None else devices
         count = self.count[sel]
         if aggregate == "count":
             return count.astype(np.float64)
-        if aggregate == "sum":
-            return np.where(count > 0, self.sum[sel], np.nan)
-        if aggregate == "avg":
-            with np.errstate(all="ignore"):
-                return np.where(count > 0, self.sum[sel] / count, np.nan)
-        return (self.max if aggregate == "max" else self.min)[sel].copy()
+        if aggregate in ("max", "min"):
+            return (self.max if aggregate == "max" else self.min)[sel].copy()
+        with np.errstate(all="ignore"):
+            x = np.where(count > 0, self.sum[sel] / (count if aggregate == "avg" else 1), np.nan)
+            if near is not None:
+                close = np.abs(x - near) <= 1e-9 * np.maximum(1.0, np.abs(near))
+                close &= self._fraction[sel]
+                if close.any():
+                    dev = (np.arange(self.n_devices) if devices is None else devices)[close]
+                    x[close] = self._exact(dev) / (count[close] if aggregate == "avg" else 1)
+        return x
+
+    def _exact(self, devices: np.ndarray) -> np.ndarray:
+        """The exactly rounded sum of each device's samples in the window (a few devices)."""
+        mark = np.zeros(self.n_devices, bool)
+        mark[devices] = True
+        parts = [(c.device[c.head :], c.value[c.head :]) for c in self._chunks]
+        d = np.concatenate([np.zeros(0, np.int32)] + [p[0][mark[p[0]]] for p in parts])
+        v = np.concatenate([np.zeros(0)] + [p[1][mark[p[0]]] for p in parts])
+        order = np.argsort(d, kind="stable")
+        d, v = d[order], v[order]
+        lo, hi = np.searchsorted(d, devices), np.searchsorted(d, devices, side="right")
+        return np.array([math.fsum(v[a:b].tolist()) for a, b in zip(lo, hi, strict=True)])
 
     def has_data(self, devices: np.ndarray | None) -> np.ndarray:
         """Whether each device has a sample in its window."""

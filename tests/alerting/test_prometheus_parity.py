@@ -77,6 +77,23 @@ def test_rule_files_are_checked_with_key_paths(tmp_path, capsys):
     )
 
 
+@pytest.mark.parametrize(
+    ("expr", "message"),
+    [
+        ("avg_over_time(x[0s]) > 1", "longer than 0s"),
+        ("avg_over_time(x[5ms]) > 1", "a duration with a unit"),
+        ("sum_over_time(x) > 1", "AGG_over_time"),
+        ("count by (l) (x > 1) >= 99999999999", "k at most 100000"),
+    ],
+)
+def test_bad_windows_and_counts_are_located_not_crashed(tmp_path, capsys, expr, message):
+    bad = tmp_path / "rules.yml"
+    bad.write_text(f"groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: {expr}\n")
+    assert main(["rules", "check", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "rules.yml:5" in err and message in err
+
+
 def test_expanding_notation():
     assert expand("1+2x3 _x2 stale 5x1 10-5x2") == [1, 3, 5, 7, None, None, "stale", 5, 5, 10, 5, 0]
 

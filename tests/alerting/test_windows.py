@@ -48,6 +48,22 @@ def test_silence_keeps_the_window_but_no_data_resolve_ends_it_when_the_window_em
     assert walk(rs, "30 _ _ _ _") == [["fired"], [], [], ["resolved"], []]
 
 
+def test_a_sum_of_tenths_is_compared_exactly():
+    """A running sum that added 0.1 and 0.2 and took 0.1 away holds 0.20000000000000004: the
+    window compares the exact sum of the samples it holds (0.2), rounded once."""
+    rs = ruleset(condition="sum_over(1m) > 0.2")
+    assert walk(rs, "0.1 0.2 0 0") == [[], ["fired"], ["resolved"], []]
+
+
+def test_not_equal_never_holds_on_no_number():
+    """A baseline still learning is no number: != does not hold (nor does anything else)."""
+    learning = {"quantile": 0.5, "by": "day", "history": 3, "min_history": 3}
+    rs = ruleset(condition="value != 2 * baseline", baseline=learning)
+    assert walk(rs, "5 5 5 7") == [[], [], [], ["fired"]]
+    rs = ruleset(condition="rate != 0")  # a rate needs two readings
+    assert walk(rs, "5 5 6") == [[], [], ["fired"]]
+
+
 def test_a_value_clear_can_end_a_windowed_alert():
     rs = ruleset(condition="avg_over(5m) > 20", clear="value < 5")
     assert walk(rs, "30 30 10 4 4") == [["fired"], [], [], ["resolved"], []]
@@ -151,7 +167,11 @@ clears = st.sampled_from([None, "value < 0.5", "avg_over(2m) < 1", "max_over(3m)
     st.sampled_from(["hold", "resolve"]),
     st.sampled_from(["0s", "2m"]),
     st.lists(
-        st.tuples(st.integers(0, 3), st.integers(0, 40), st.sampled_from([0.0, 0.5, 1.5, 3.0])),
+        st.tuples(
+            st.integers(0, 3),
+            st.integers(0, 40),
+            st.sampled_from([0.0, 0.1, 0.2, 0.3, 0.5, 0.7, 1.5, 3.0]),
+        ),
         max_size=80,
     ),
     st.booleans(),

@@ -147,7 +147,8 @@ class CityModel(mesa.Model):
             rng=self.streams.generator(f"life/{today:%Y-%m}"),
             reserve=self.population.reserve,
         )
-        self.life_reports.append(report)
+        empty = np.zeros(0, np.int64)  # the month's counts are kept, not its rows
+        self.life_reports.append(dataclasses.replace(report, persons=empty, enterprises=empty))
         return report
 
     def calendar(self):
