@@ -189,7 +189,12 @@ class CityModel(mesa.Model):
         """A random sample of the true population, one row per entity, for inspection."""
         pop = self.population[target]
         rows = np.random.default_rng(seed).choice(pop.size, size=min(n, pop.size), replace=False)
-        cols = {f.name: getattr(pop, f.name)[rows] for f in dataclasses.fields(pop)}
+        cols = {
+            f.name: getattr(pop, f.name)[rows]
+            for f in dataclasses.fields(pop)
+            if isinstance(getattr(pop, f.name), np.ndarray)
+        }
+        cols |= {f"{k}@last_year": v[rows] for k, v in pop.last_year.items()}
         return pd.DataFrame(cols, index=pd.Index(rows, name=target))
 
     def sample_agents(self, target: str, n: int = 10, *, seed: int = 0) -> list[mesa.Agent]:
