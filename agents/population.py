@@ -16,7 +16,7 @@ import pyarrow as pa
 from agents.enterprises import Enterprises, assign_employers, generate_enterprises
 from agents.life_events import Reserve
 from agents.residents import EPOCH, Residents, generate_residents
-from agents.year_end import close_year, draw_last_year
+from agents.year_end import close_year, keep_last_year
 from twin.core.city import City
 
 # Attributes written for planners' breakdowns (docs/population.md has them all).
@@ -60,8 +60,7 @@ class Population:
         )
         history = streams("last_year")  # its own stream: the draws above stay as they were
         for target in ("person", "enterprise"):
-            pop = self[target]
-            pop.last_year.update(draw_last_year(pop.library_columns(), target, rng=history))
+            keep_last_year(self[target], target, rng=history)
 
     def close_year(self) -> None:
         """1 January: this year's values become last year's (agents/year_end.py)."""

@@ -29,6 +29,12 @@ def draw_last_year(columns: dict[str, np.ndarray], target: str, *, rng) -> dict[
     return out
 
 
+def keep_last_year(population, target: str, *, rng):
+    """Give a generated population (residents or enterprises) its values a year back."""
+    population.last_year.update(draw_last_year(population.library_columns(), target, rng=rng))
+    return population
+
+
 def close_year(columns: dict[str, np.ndarray], last_year: dict[str, np.ndarray]) -> None:
     """1 January: the present values become last year's, in place."""
     for name, kept in last_year.items():

@@ -21,6 +21,7 @@ sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
 
 from agents.enterprises import generate_enterprises  # noqa: E402
 from agents.residents import generate_residents  # noqa: E402
+from agents.year_end import keep_last_year  # noqa: E402
 from matching import Table, evaluate_policy, load_policy, load_registry  # noqa: E402
 from twin.bench.convention import Figure, parse_args, report  # noqa: E402
 from twin.core.city import build_city  # noqa: E402
@@ -41,12 +42,17 @@ def main() -> None:
     ]
     city = build_city(scale=scale, rng=np.random.default_rng(1))
     where = (city.community_weight, city.community_district)
+    history = np.random.default_rng(4)  # last year's values, as the population keeps them
     columns = {
-        "person": generate_residents(
-            city.residents, *where, ON, rng=np.random.default_rng(2)
+        "person": keep_last_year(
+            generate_residents(city.residents, *where, ON, rng=np.random.default_rng(2)),
+            "person",
+            rng=history,
         ).library_columns(),
-        "enterprise": generate_enterprises(
-            city.enterprises, *where, ON, rng=np.random.default_rng(3)
+        "enterprise": keep_last_year(
+            generate_enterprises(city.enterprises, *where, ON, rng=np.random.default_rng(3)),
+            "enterprise",
+            rng=history,
         ).library_columns(),
     }
     start = time.perf_counter()

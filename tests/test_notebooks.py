@@ -37,7 +37,13 @@ def _conclusion(book) -> str:
 
 def test_every_shipped_question_has_its_notebook():
     names = {p.stem for p in NOTEBOOKS}
-    assert names == {"policy-sandbox", "draft-estimate", "typhoon", "sensitivity"}
+    assert names == {
+        "policy-sandbox",
+        "draft-estimate",
+        "typhoon",
+        "sensitivity",
+        "matching-cadence",
+    }
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -277,3 +277,17 @@ def test_a_recurring_period_already_granted_is_not_counted_twice():
 def test_rules_that_say_nothing_sensible_are_refused(rule, message):
     with pytest.raises(Exception, match=message):
         package(rule)
+
+
+def test_the_documented_package_is_the_shipped_one():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    root = Path(__file__).parents[2]
+    text = (root / "docs/policy-language.md").read_text()
+    block = re.search(r"## Rules across policies.*?```yaml\n(.*?)```", text, re.S).group(1)
+    documented = PackageSpec.model_validate(yaml.safe_load(block))
+    shipped, _ = load_package(root / "scenarios/packages/talent-housing.yaml")
+    assert documented.rules == shipped.rules and documented.policies == shipped.policies

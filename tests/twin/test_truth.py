@@ -222,7 +222,7 @@ def city_tables():
 
     city = build_city(scale=0.002, rng=np.random.default_rng(1))
     where = (city.community_weight, city.community_district)
-    from agents.year_end import draw_last_year
+    from agents.year_end import keep_last_year
 
     pops = {
         "person": generate_residents(city.residents, *where, ON, rng=np.random.default_rng(2)),
@@ -231,8 +231,7 @@ def city_tables():
         ),
     }
     for target, pop in pops.items():  # last year's values, as the population draws them
-        rng = np.random.default_rng(4)
-        pop.last_year.update(draw_last_year(pop.library_columns(), target, rng=rng))
+        keep_last_year(pop, target, rng=np.random.default_rng(4))
     return {target: pop.library_columns() for target, pop in pops.items()}
 
 
