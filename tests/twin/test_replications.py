@@ -26,6 +26,15 @@ VARIANTS = {"variants": {"quiet": {}, "loud": {"behaviour.media_per_day": 0.05}}
 # -- statistics, on hand-computed numbers ----------------------------------------------------
 
 
+def test_a_figure_that_cannot_be_negative_has_no_negative_interval():
+    skewed = [0.0, 0.0, 30.0]  # a time to money over three runs
+    assert mean_interval(skewed).low < 0
+    cut = mean_interval(skewed, figure=True)
+    assert cut.low == 0.0 and cut.high == mean_interval(skewed).high
+    assert mean_interval([-1.0, 0.0, 30.0], figure=True).low < 0  # a signed figure is not cut
+    assert paired_difference([0.0, 0.0, 0.0], [0.0, 0.0, 30.0]).low < 0  # nor a difference
+
+
 def test_a_mean_interval_is_t_times_sd_over_root_n():
     est = mean_interval([1, 2, 3])  # sd 1
     h = T_975_2 * 1 / math.sqrt(3)
@@ -127,7 +136,7 @@ def test_the_table_marks_differences_that_cover_zero_and_figures_a_run_left_unde
     assert "60.0% [35.2, 84.8]" in cells["clear"]  # sd 10 pp: 60 ± 4.303 * 10 / sqrt(3)
     assert diffs["clear"].endswith("+10.0 pp [7.5, 12.5]")  # sd 1 pp: 10 ± 4.303 / sqrt(3)
     assert diffs["unclear"].endswith("≈") and diffs["same"].endswith("identical")
-    assert "2,000 yuan [-10,706, 14,706] (n=2)" in cells["gaps"]
+    assert "2,000 yuan [0, 14,706] (n=2)" in cells["gaps"]  # money: cut at 0, not -10,706
     assert diffs["gaps"].endswith("+100 yuan (n=1)")  # one pair: no interval
 
 

@@ -44,7 +44,7 @@ class Figure:
     values: dict[str, list[float | None]]
 
     def estimate(self, variant: str, confidence: float) -> Estimate:
-        return mean_interval(self.values[variant], confidence)
+        return mean_interval(self.values[variant], confidence, figure=True)
 
     def difference(self, variant: str, baseline: str, confidence: float) -> Estimate:
         return paired_difference(self.values[baseline], self.values[variant], confidence)
