@@ -51,6 +51,7 @@ STATE = {
     "last_period": (np.int64, -1),  # the last period paid, -1 for none
     "periods_paid": (np.int32, 0),
     "stopped": (bool, False),  # the schedule's stop rule held: never paid again
+    "withdrawn": (bool, False),  # a package gave them another policy: a queued review pays not
 }
 
 
@@ -143,6 +144,7 @@ class PolicyOffice(mesa.Agent):
         pushes: PushSchedule | None = None,
         ask: Callable[[int, str, str], None] | None = None,
         grant: Callable[[str, int, float, dt.date], None] | None = None,
+        hold: Callable[[str, int, float], float | None] | None = None,
         via: tuple[str, ...] = (),
         downtime: Downtime = NO_DOWNTIME,
         periods: Periods | None = None,
@@ -170,6 +172,8 @@ class PolicyOffice(mesa.Agent):
         )
         self.ask = ask  # (how many, why, policy): people with questions call the desk
         self.grant = grant  # (policy, row, yuan, day): what the platform commits, for packages
+        # (policy, row, yuan) -> the yuan the packages' rules still allow now, None for none
+        self.hold = hold
         self.schedule = pushes or PushSchedule()
         self.periods = periods or _Once()  # once, or each month or year while eligible
         self.stops = stops  # the schedule's stop rule, on the platform's records
@@ -405,7 +409,7 @@ class PolicyOffice(mesa.Agent):
                 decided_at=at,
                 outcome=outcome,
             )
-            if outcome != APPROVED or st.one("served", row):
+            if outcome != APPROVED or st.one("served", row) or st.one("withdrawn", row):
                 return
             st.put("served", row, True)
             # the evidence shows the amount owed; a false claim asks for the typical amount
@@ -416,6 +420,11 @@ class PolicyOffice(mesa.Agent):
 
         false_claim = bool(st.one("false_claim", row))
         self.model.clock.env.process(self.desk.review(truly, decided, false_claim=false_claim))
+
+    def withdraw(self, rows: np.ndarray) -> None:
+        """A package's rule gave these beneficiaries another policy: reviews of theirs still
+        queued here are withdrawn (an approval no longer pays)."""
+        self.state.set("withdrawn", rows, True)
 
     def pay_period(self, today: dt.date) -> None:
         """A recurring policy pays, for the period ``today`` falls in, everyone already paid
@@ -475,6 +484,11 @@ class PolicyOffice(mesa.Agent):
             fen = int(fen * budget.factor)
         if fen <= 0:
             return  # nothing due: an amount of zero moves no money
+        if self.hold is not None:  # every commit is held to the packages, whatever its route
+            allowed = self.hold(self.policy_id, row, fen / 100)
+            if allowed is None or allowed <= 0:
+                return
+            fen = min(fen, round(allowed * 100))
         if budget is not None:
             if budget.committed + fen > budget.total_fen:
                 status = "waitlisted" if budget.rule == "waitlist" else "budget_exhausted"

@@ -83,3 +83,16 @@ def test_decisions_on_noticed_rows_alone_keep_to_the_package():
                  "matching.sweep_every": "30d", "matching.on_events": True}  # fmt: skip
     result = twin.run(twin.load_scenario(SCENARIOS / "library.yaml", overrides))
     assert paid_per_resident(result.tables["matches"], RENT).max() == 1
+
+
+def test_every_payment_is_held_to_the_package_whatever_its_route():
+    """Over 60 days with reviewers to spare, some residents wait in review for two rent
+    subsidies at once: both may be approved, but the second payment finds the first granted
+    and is not made - nobody is paid two."""
+    overrides = {**BASE, "packages": [str(HOUSING)], "duration": "60d", "approval.reviewers": 50}
+    result = twin.run(twin.load_scenario(SCENARIOS / "library.yaml", overrides))
+    matches = result.tables["matches"]
+    assert "review" in set(matches["delivery"].to_pylist())  # reviews approved some
+    payments = result.tables["payments"]
+    paid = payments.filter(pc.equal(payments["status"], "paid"))
+    assert paid_per_resident(paid, RENT).max() == 1

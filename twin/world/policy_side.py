@@ -129,6 +129,7 @@ class PolicySide:
             pushes=s.pushes.schedule(policy.id),
             ask=self.callers,
             grant=self.grants.record if policy.id in self.grants.watched else None,
+            hold=self._hold if policy.id in self.grants.watched else None,
             downtime=Downtime.of(s.faults.bank_outages, s.faults.platform_crashes),
             periods=policy.spec.schedule,
             stops=self._stops(policy),
@@ -156,6 +157,16 @@ class PolicySide:
         eligible = truth.eligible & self.population.living(target) if living else truth.eligible
         rows = np.flatnonzero(eligible)
         return rows, truth.amount[rows]
+
+    def _hold(self, policy_id: str, row: int, yuan: float) -> float | None:
+        """What the packages' rules still allow one payment about to be committed, on the
+        grants so far: a beneficiary granted another member of an exclusive rule gets none, a
+        cap what is left (None: nothing)."""
+        today = self.model.clock.today
+        one = {policy_id: Decision(np.array([row]), np.array([yuan]), np.zeros(0, np.int64))}
+        every = {policy_id: self.matcher.by_id[policy_id].spec.schedule.every}
+        held = apply_packages(self.packages, one, today, self.grants, every)[policy_id]
+        return float(held.amount[0]) if len(held.eligible_rows) else None
 
     def _packaged_owed(self, policy: Policy, on: dt.date, memo: Memo) -> Owed | None:
         """What a package member truly owes on its opening day, held to its packages' rules
@@ -287,7 +298,13 @@ class PolicySide:
             decisions[policy_id] = mapped[id(d)]
         if self.packages:
             every = {p: self.matcher.by_id[p].spec.schedule.every for p in decisions}
-            decisions = apply_packages(self.packages, decisions, today, self.grants, every)
+            held = apply_packages(self.packages, decisions, today, self.grants, every)
+            for policy_id, d in held.items():  # a review a rule took away is withdrawn
+                if d is not decisions[policy_id]:
+                    gone = np.setdiff1d(decisions[policy_id].review_rows, d.review_rows)
+                    if len(gone):
+                        self.offices[policy_id].withdraw(gone)
+            decisions = held
         views: dict[int, PlatformDecision] = {}
         for policy_id, d in decisions.items():
             if id(d) not in views:
