@@ -679,7 +679,10 @@ class AlertEngine:
         limit = self._limit(vs, cond, pos)
         x = self._subject(cond, self._dense_sel(vs) if pos is None else vs.devices[pos], limit)
         with np.errstate(invalid="ignore"):
-            return cond.fn(x, limit) & ~np.isnan(x) & ~np.isnan(limit)
+            meets = cond.fn(x, limit)
+        if cond.op == "!=":  # every other comparison with NaN is already false
+            meets &= ~np.isnan(x) & ~np.isnan(limit)
+        return meets
 
     def _subject(
         self, cond: ValueCondition, devices: np.ndarray | None, limit: np.ndarray | None = None

@@ -203,28 +203,7 @@ class ReferenceEngine:
         return any(n > 0 for n in counts)
 
     def _evaluate_group(self, c: CombinedRule, a: _Alert, holds: bool, now: float) -> list[str]:
-        events = []
-        if a.state == State.INACTIVE and holds:
-            a.state, a.active_since = State.PENDING, now
-        if a.state == State.PENDING:
-            if holds and now - a.active_since >= c.for_:
-                a.state, a.fired_at = State.FIRING, now
-                events.append(FIRED)
-            elif not holds:
-                a.state, a.active_since = State.INACTIVE, math.nan
-            return events + self._ladder(c, a, now)
-        if a.state == State.FIRING:
-            if holds:
-                a.clearing_since = math.nan
-            else:
-                if math.isnan(a.clearing_since):
-                    a.clearing_since = now
-                if now - a.clearing_since >= c.clear_for:
-                    a.state = State.INACTIVE
-                    a.active_since = a.fired_at = a.clearing_since = math.nan
-                    a.severity = SEVERITIES.index(c.severity)
-                    return [RESOLVED]
-        return events + self._ladder(c, a, now)
+        return self._move(c, a, holds, not holds, now)
 
     def _count(self, rule: Rule, a: _Alert, dev: _Device, d: int, t, v, s) -> None:
         if rule.min_samples == 1:
@@ -298,6 +277,10 @@ class ReferenceEngine:
             clearing = self._fresh(clear, dev, now) and self._meets(rule, clear, dev, d)
         if rule.no_data == "hold" and not fresh:
             return self._ladder(rule, a, now)  # nothing moves but the escalation clock
+        return self._move(rule, a, holds, clearing, now)
+
+    def _move(self, rule: Rule | CombinedRule, a: _Alert, holds, clearing, now) -> list[str]:
+        """One alert through its states, as docs/alert-rules.md lists the edges."""
         events = []
         if a.state == State.INACTIVE and holds:
             a.state, a.active_since = State.PENDING, now

@@ -291,3 +291,23 @@ def test_the_documented_package_is_the_shipped_one():
     documented = PackageSpec.model_validate(yaml.safe_load(block))
     shipped, _ = load_package(root / "scenarios/packages/talent-housing.yaml")
     assert documented.rules == shipped.rules and documented.policies == shipped.policies
+
+
+def test_decide_with_packages_holds_the_matchers_decisions_to_the_rules():
+    from matching import Matcher, PolicySpec, compile_policy, decide_with_packages
+    from tests.matching.helpers import REGISTRY, table
+
+    def policy(pid, eligible, amount):
+        spec = PolicySpec.model_validate(
+            {"id": pid, "title": pid, "department": "d", "target": "person",
+             "source": {"document": "doc"}, "valid_from": "2022-01-01",
+             "eligible": eligible, "amount": amount}
+        )  # fmt: skip
+        return compile_policy(spec, REGISTRY)
+
+    matcher = Matcher([policy("pol-a", "age >= 60", "100"), policy("pol-b", "age >= 70", "300")])
+    rows = table([{"age": 65}, {"age": 75}])
+    held = decide_with_packages(
+        matcher, [package({"highest_of": ["pol-a", "pol-b"]})], rows, "person", ON, Grants()
+    )
+    assert paid(held["pol-a"]) == {0: 100.0} and paid(held["pol-b"]) == {1: 300.0}
