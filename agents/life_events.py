@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import Field
 
 from agents.enterprises import Enterprises
+from agents.households import join_at_birth, leave_on_death, register_alone
 from agents.residents import DEGREES, EPOCH, GRADUATION_AGE, INCOME_MEDIAN, Residents
 from datafiles import Duration, Strict
 from datafiles.types import Share
@@ -87,13 +88,17 @@ def live_a_month(
     *,
     rng: np.random.Generator,
     reserve: Reserve | None = None,
+    registers: np.random.Generator | None = None,
 ) -> MonthReport:
     """One month of events, in place; dead people and closed firms lose their bank accounts.
-    With a ``reserve``, people are born, graduates arrive and firms are founded."""
+    With a ``reserve``, people are born, graduates arrive and firms are founded. Household
+    registers follow deaths, births and arrivals, drawing from ``registers`` (its own stream,
+    so the events' draws stay as they were)."""
     where = (community_weight, community_district)
     persons: list[np.ndarray] = []  # rows each event concerned, collected as they happen
     firm_rows: list[np.ndarray] = []
     deaths = _deaths(people, today, life, rng=rng, rows=persons)
+    leave_on_death(people, persons[-1])
     moves = _moves(people, *where, life, rng=rng, rows=persons)
     in_season = today.month == life.graduation_month
     graduates = _graduation(people, today, life, rng=rng, rows=persons) if in_season else 0
@@ -108,8 +113,12 @@ def live_a_month(
         entries = int(rng.poisson(life.firm_entry_per_year / 12 * trading))
         report.births = _arrive(people, reserve, births, today, where, newborn=True, rng=rng,
                                 rows=persons)  # fmt: skip
+        if registers is None:
+            raise ValueError("a month with a reserve needs the registers' random stream")
+        join_at_birth(people, persons[-1], rng=registers)
         report.arrivals = _arrive(people, reserve, arrivals, today, where, newborn=False,
                                   rng=rng, rows=persons)  # fmt: skip
+        register_alone(people, persons[-1])
         report.entries = _found(firms, reserve, entries, today, where, rng=rng, rows=firm_rows)
     report.persons = np.unique(np.concatenate([np.zeros(0, np.int64), *persons]))
     report.enterprises = np.unique(np.concatenate([np.zeros(0, np.int64), *firm_rows]))

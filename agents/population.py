@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from agents.enterprises import Enterprises, assign_employers, generate_enterprises
+from agents.households import form_households
 from agents.life_events import Reserve
 from agents.residents import EPOCH, Residents, generate_residents
 from agents.year_end import close_year, keep_last_year
@@ -58,6 +59,8 @@ class Population:
         persons.employer[:] = assign_employers(
             persons.employed, firms.employees * firms.active, rng=streams("employers")
         )
+        today = (start - EPOCH).days  # registers from their own stream: the rest stays as it was
+        form_households(persons, today, rng=streams("households"))
         history = streams("last_year")  # its own stream: the draws above stay as they were
         for target in ("person", "enterprise"):
             keep_last_year(self[target], target, rng=history)

@@ -74,6 +74,8 @@ class Residents:
     distrust: np.ndarray  # float32 in [0, 1]: doubt that the platform pays (not in libraries)
     employer: np.ndarray  # int32 enterprise index, -1 without work (set by assign_employers)
     alive: np.ndarray  # bool: life events end lives (not in libraries: registries learn late)
+    household: np.ndarray  # int64: the household register's id, -1 on none (agents/households.py)
+    relation: np.ndarray  # int16: relation to the register's head (agents.households.RELATIONS)
     # some fields' values at the end of last year (agents/year_end.py), set by the population
     last_year: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -158,6 +160,8 @@ def generate_residents(
         distrust=rng.beta(2.0, 5.0, n).astype(np.float32),
         employer=np.full(n, -1, np.int32),
         alive=np.ones(n, bool),
+        household=np.full(n, -1, np.int64),  # registers are formed by the population
+        relation=np.zeros(n, np.int16),
     )
 
 

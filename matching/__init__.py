@@ -5,7 +5,9 @@ compile policies once (``load_policy``, ``compile_policy``), match them over a l
 date (``Matcher``), hold a day's decisions to the rules across policies of package files
 (``load_package``, ``decide_with_packages``, ``Grants``), explain a decision (``explain``,
 ``explain_entity``, ``push_list``), estimate a draft's reach and cost (``estimate``), run a
-policy's own test cases (``run_policy_tests``). ``evaluate_one`` and ``apply_one_by_one`` are
+policy's own test cases (``run_policy_tests``). Values over a household read the whole
+library: ``relate`` adds them to a table before rows of it are taken (``related`` tells
+whether policies read any). ``evaluate_one`` and ``apply_one_by_one`` are
 the plain per-entity references the engine is tested against; ``synthetic_policies`` makes
 libraries of policies for load tests. See ``matching.engine`` for a runnable example.
 """
@@ -35,6 +37,7 @@ from matching.packages import PackageSpec, load_package, member_problems
 from matching.policy import BoundPolicy, Policy, PolicySpec, compile_policy, load_policy
 from matching.policy_tests import run_policy_tests
 from matching.reference import evaluate_one
+from matching.relations import relate, related
 from matching.synthetic import synthetic_policies, write_library
 from matching.table import Table
 
@@ -83,6 +86,8 @@ __all__ = [
     "load_registry",
     "member_problems",
     "push_list",
+    "relate",
+    "related",
     "run_policy_tests",
     "synthetic_policies",
     "write_library",

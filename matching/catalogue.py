@@ -22,6 +22,7 @@ from matching import bitmaps
 from matching.formulas import Formula, combine_into, formula_of
 from matching.nodes import Context, Node
 from matching.policy import BoundPolicy
+from matching.relations import relate
 from matching.table import Table
 
 DEFAULT_BLOCK_ROWS = 1 << 20  # rows per block: a multiple of 64; fewer, longer numpy calls
@@ -72,6 +73,7 @@ class Catalogue:
         ``workers > 1`` shares the row blocks among forked processes. ``block_rows``: rows
         per block (a multiple of 64); by default long blocks, but at least one per worker.
         """
+        table = relate(table, self.leaves, self.on)  # household values: over the whole table
         block_rows = block_rows or _block_rows(len(table), workers)
         n_words = bitmaps.words_for(len(table))
         parallel = workers > 1 and len(table) > block_rows and _can_fork()
@@ -282,6 +284,7 @@ def leaf_bits(
     workers: int = 1,
 ) -> LeafBits:
     """T and F bitmaps of the given conditions over every row of the table."""
+    table = relate(table, leaves, on)
     n_words = bitmaps.words_for(len(table))
     bits = LeafBits(*(np.zeros((len(leaves), n_words), np.uint64) for _ in range(2)))
 

@@ -32,7 +32,8 @@ import numpy as np
 from matching.fields import Registry
 from matching.nodes import Compare, Const, Context, FieldRef, Member, Node, Tiers
 from matching.policy import Policy
-from matching.policy_tests import entity_table
+from matching.policy_tests import case_table
+from matching.relations import Related
 from matching.table import Table
 
 ORDERING = {operator.lt: "<", operator.le: "<=", operator.gt: ">", operator.ge: ">="}
@@ -76,11 +77,11 @@ def coverage(policy: Policy, registry: Registry) -> list[CoverageItem]:
 
 def _cases(policy: Policy, registry: Registry) -> Iterator[_Case]:
     for case in policy.spec.tests:
+        on = case.date or policy.spec.valid_from
         try:
-            table = entity_table(case.input, registry)
+            table = case_table(case.input, registry, policy, on)
         except ValueError:
             continue
-        on = case.date or policy.spec.valid_from
         bound = policy.bind(on)
         yield _Case(
             case.name, table, Context(on), bound.eligible, bound.amount,
@@ -89,8 +90,8 @@ def _cases(policy: Policy, registry: Registry) -> Iterator[_Case]:
 
 
 def _sides_and_edges(eligible: Node, cases: list[_Case]) -> Iterator[CoverageItem]:
-    for path, node in _walk(eligible, (), (Compare, Member, FieldRef)):
-        if isinstance(node, FieldRef) and node.kind != "bool":
+    for path, node in _walk(eligible, (), (Compare, Member, FieldRef, Related)):
+        if isinstance(node, FieldRef | Related) and node.kind != "bool":
             continue  # a number or code is a side of a comparison, not a condition
         text = node.name if isinstance(node, FieldRef) else node.text or type(node).__name__
         sides: dict[bool, list[str]] = {True: [], False: []}
@@ -166,11 +167,14 @@ def _one(node: Node, case: _Case) -> tuple[object, bool]:
 
 def _walk(node: Node, path: Path, kinds: tuple[type, ...]) -> Iterator[tuple[Path, Node]]:
     """Nodes of ``kinds`` under ``node``, with their paths (not looking inside a comparison:
-    its sides are values, not conditions)."""
+    its sides are values, not conditions; nor inside a household value: it is computed once
+    over the household, as one value)."""
     if isinstance(node, kinds):
         yield path, node
         if not isinstance(node, Tiers):
             return
+    if isinstance(node, Related):
+        return
     for f in dataclasses.fields(node):  # type: ignore[arg-type]
         v = getattr(node, f.name)
         if isinstance(v, Node):

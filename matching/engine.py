@@ -29,6 +29,7 @@ from matching import bitmaps
 from matching.catalogue import Catalogue, MatchSet
 from matching.nodes import Context, Node
 from matching.policy import BoundPolicy, Policy
+from matching.relations import relate
 from matching.table import Table
 
 
@@ -112,7 +113,8 @@ class Matcher:
     def amounts(self, policy_id: str, table: Table, rows: np.ndarray, on: dt.date) -> np.ndarray:
         """Amounts in yuan for the given rows (NaN where unknown, never below 0)."""
         node = self._bind(self.by_id[policy_id], on).amount
-        return amounts_of(node, table.take(rows, node.fields()), on, n=len(rows))
+        table = relate(table, [node], on)
+        return amounts_of(node, table.take(rows, node.columns()), on, n=len(rows))
 
     def stops(self, policy_id: str, table: Table, rows: np.ndarray, on: dt.date) -> np.ndarray:
         """Whether the policy's stop rule definitely holds for each of ``rows`` on ``on``
@@ -120,12 +122,14 @@ class Matcher:
         node = self._bind(self.by_id[policy_id], on).stop
         if node is None:
             return np.zeros(len(rows), bool)
-        value, known = node.eval(table.take(rows, node.fields()), Context(on))
+        table = relate(table, [node], on)
+        value, known = node.eval(table.take(rows, node.columns()), Context(on))
         shape = (len(rows),)
         return np.broadcast_to(value, shape) & np.broadcast_to(known, shape)
 
     def evaluate(self, table: Table, target: str, on: dt.date) -> list[PolicyMatch]:
         """Every policy in force, as boolean arrays with amounts: what a platform acts on."""
+        table = self.relate(table, target, on)
         found = self.match(table, target, on, keep_leaves=False)
         keys = {pid: self._amount_key(pid, on) for pid in found.policy_ids}
         shared = {k for k, n in Counter(keys.values()).items() if n > 1}
@@ -152,6 +156,7 @@ class Matcher:
         the eligible, not the library. Policies whose conditions and amount are the same on
         ``on`` (copies of one template) are decided once and share one ``Decision``."""
         cat = self.catalogue(target, on)
+        table = self.relate(table, target, on)
         found = cat.match(table, keep_leaves=False)
         decided: dict[tuple, Decision] = {}
         for i, pid in enumerate(found.policy_ids):
@@ -163,6 +168,14 @@ class Matcher:
                 amount = self.amounts(pid, table, rows, on)
                 decided[key] = Decision(rows, amount, np.flatnonzero(review))
             yield pid, decided[key]
+
+    def relate(self, table: Table, target: str, on: dt.date) -> Table:
+        """The library with the household values the target's policies in force read, computed
+        over all its rows: decide a part of it (rows taken) only after this."""
+        roots = [
+            n for b in self.catalogue(target, on).policies for n in (b.eligible, b.amount, b.stop)
+        ]
+        return relate(table, [n for n in roots if n is not None], on)
 
     def _amount_key(self, policy_id: str, on: dt.date) -> tuple:
         """Policies with equal keys owe every row the same amount on ``on``: the same amount
@@ -201,6 +214,7 @@ def evaluate_policy(policy: Policy, table: Table, on: dt.date | None = None) -> 
     """
     on = on or policy.spec.valid_from
     bound = policy.bind(on)
+    table = relate(table, [bound.eligible, bound.amount], on)
     value, known = bound.eligible.eval(table, Context(on))
     n = len(table)
     value, known = np.broadcast_to(value, (n,)), np.broadcast_to(known, (n,))

@@ -18,6 +18,7 @@ from matching.fields import Registry
 from matching.formulas import combine, formula_of
 from matching.nodes import Context, Elapsed, FieldRef
 from matching.policy import Policy
+from matching.relations import relate
 from matching.table import Table
 
 AGE_BANDS = (0, 18, 35, 60, 80)
@@ -97,6 +98,7 @@ def estimate(
     if found.leaves is None:
         raise ValueError("match the library with keep_leaves=True to estimate drafts")
     bound = draft.bind(on)
+    table = relate(table, [bound.eligible, bound.amount], on)
     index, leaves = dict(catalogue.index), list(catalogue.leaves)
     formula = formula_of(bound.eligible, index, leaves)
     old = len(catalogue.leaves)
@@ -110,8 +112,8 @@ def estimate(
     eligible_mask, review_mask = bitmaps.unpack(t, len(table)), bitmaps.unpack(review, len(table))
     rows = np.flatnonzero(eligible_mask)
     amount_table = Table(
-        {k: table.columns[k][rows] for k in bound.amount.fields()},
-        {k: table.known[k][rows] for k in bound.amount.fields() if k in table.known},
+        {k: table.columns[k][rows] for k in bound.amount.columns()},
+        {k: table.known[k][rows] for k in bound.amount.columns() if k in table.known},
     )
     amount = amounts_of(bound.amount, amount_table, on, n=len(rows))
     w_all = np.broadcast_to(np.asarray(weights, dtype=np.float64), (len(table),))

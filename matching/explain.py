@@ -13,6 +13,7 @@ from matching.engine import Matcher, amounts_of
 from matching.fields import Registry
 from matching.formulas import combine
 from matching.nodes import Context
+from matching.relations import relate
 from matching.table import Table
 
 PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
@@ -61,7 +62,7 @@ def explain(
 ) -> Explanation:
     """Each condition of one policy for one entity, with the values the library holds."""
     bound = matcher.by_id[policy_id].bind(on)
-    one = table.take(np.array([row]))
+    one = relate(table, [bound.eligible, bound.amount], on).take(np.array([row]))
     ctx = Context(on)
     checks = []
     for text, article, node in bound.conditions:

@@ -37,6 +37,16 @@ from matching.nodes import (
     Today,
     Values,
 )
+from matching.relations import (
+    HEAD,
+    HOUSEHOLD,
+    OVER_MEMBERS,
+    RELATION,
+    SPOUSE,
+    Related,
+    relate,
+    related,
+)
 from matching.table import Table
 
 TODAY = "today"  # the evaluation date, by name
@@ -46,8 +56,8 @@ MAX_NODES = 500
 MAX_LITERAL = 1e15
 ALLOWED = (
     "fields, numbers, text codes, comparisons, and/or/not, in, + - * /, min, max, round, "
-    "clip, tiers, last_year, age, years_since, months_since, days_since, year, month, today "
-    "and "
+    "clip, tiers, last_year, age, years_since, months_since, days_since, year, month, today, "
+    "household.size, household.sum/min/max/count/any/all(...), spouse.FIELD and "
     "'a if condition else b'"
 )
 
@@ -71,6 +81,7 @@ class Expr:
 
     def evaluate(self, table: Table, on: object = None) -> Values:
         """Values and known masks over every row of the table, on a date."""
+        table = relate(table, [self.node], on)
         value, known = self.node.eval(table, Context(on))  # type: ignore[arg-type]
         n = len(table)
         return np.broadcast_to(value, (n,)).copy(), np.broadcast_to(known, (n,)).copy()
@@ -203,7 +214,75 @@ class _Compiler:
             self._expect(node.orelse, depth, "number"),
         )
 
+    def _Attribute(self, node: ast.Attribute, depth: int) -> Node:
+        """``household.size`` or ``spouse.FIELD``."""
+        owner = node.value.id if isinstance(node.value, ast.Name) else None
+        if owner == "household" and node.attr == "size":
+            self._households(node)
+            return Related("size", None, "number", text=self._text(node))
+        if owner == "spouse":
+            return self._spouse(node)
+        raise ExpressionError(
+            f"'{self._text(node)}' is not a value a policy can read",
+            _col(node),
+            hint="use household.size, household.sum(FIELD) ... or spouse.FIELD",
+        )
+
+    def _spouse(self, node: ast.Attribute) -> Node:
+        codes = self._households(node, spouse=True)
+        if node.attr not in self.registry.fields:
+            hint = did_you_mean(node.attr, list(self.registry.fields))
+            raise ExpressionError(f"unknown field '{node.attr}'", _col(node), hint=hint)
+        spec = self.registry[node.attr]
+        if spec.type == "date" or node.attr in (HOUSEHOLD, RELATION):
+            raise ExpressionError(
+                f"spouse.{node.attr} cannot be read",
+                _col(node),
+                hint="a spouse's yes/no, number or coded field, e.g. spouse.owns_home",
+            )
+        kind = {"bool": "bool", "code": f"code:{node.attr}"}.get(spec.type, "number")
+        inner = FieldRef(node.attr, kind)
+        return Related("spouse", inner, kind, codes, text=self._text(node))
+
+    def _households(self, node: ast.AST, *, spouse: bool = False) -> tuple[int, int]:
+        """The codes of head and spouse, once the library is known to record households."""
+        if HOUSEHOLD not in self.registry.fields or RELATION not in self.registry.fields:
+            raise ExpressionError(
+                f"the {self.registry.entity} library records no households",
+                _col(node),
+                hint="households are read on persons: fields 'household' and 'relation'",
+            )
+        codes = self.registry.fields[RELATION].codes
+        if spouse and not {HEAD, SPOUSE} <= set(codes):
+            raise ExpressionError(
+                f"the relation field has no '{HEAD}' and '{SPOUSE}' codes", _col(node)
+            )
+        return (codes.index(HEAD), codes.index(SPOUSE)) if spouse else (0, 1)
+
+    def _over_members(self, node: ast.Call, depth: int) -> Node:
+        """``household.HOW(x)``: x over every member of the entity's household."""
+        func = node.func
+        assert isinstance(func, ast.Attribute)
+        owner = func.value.id if isinstance(func.value, ast.Name) else None
+        if owner != "household" or func.attr not in OVER_MEMBERS or node.keywords:
+            raise ExpressionError(
+                "only household." + ", household.".join(OVER_MEMBERS) + " may be called",
+                _col(node),
+                hint=did_you_mean(func.attr, list(OVER_MEMBERS)) if owner == "household" else None,
+            )
+        self._households(node)
+        self._arity(node, f"household.{func.attr}", 1)
+        wants, gives = OVER_MEMBERS[func.attr]
+        inner = self._expect(node.args[0], depth, wants)
+        if related((inner,)):
+            raise ExpressionError(
+                "a household value cannot be nested in another", _col(node.args[0])
+            )
+        return Related(func.attr, inner, gives, text=self._text(node))
+
     def _Call(self, node: ast.Call, depth: int) -> Node:
+        if isinstance(node.func, ast.Attribute):
+            return self._over_members(node, depth)
         name = node.func.id if isinstance(node.func, ast.Name) else None
         known = [*_CALLS, "tiers", "last_year", *DATE_HELPERS, *DATE_PARTS]
         if name not in known or node.keywords:

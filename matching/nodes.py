@@ -67,6 +67,11 @@ class Node(abc.ABC):
         """Names of the library fields this node reads."""
         return frozenset().union(*(c.fields() for c in self.children()))
 
+    def columns(self) -> frozenset[str]:
+        """Names of the table columns evaluating it reads: its fields, or for a value over a
+        household the column ``matching.relate`` adds."""
+        return frozenset().union(*(c.columns() for c in self.children()))
+
     @property
     def total(self) -> bool:
         """True if the value is known exactly where all fields it reads are known."""
@@ -80,8 +85,13 @@ def defined(x) -> np.ndarray | bool:
 
 
 def computed(node: Node) -> bool:
-    """Whether a number may be undefined: it is computed (arithmetic or tiers), not read."""
-    return isinstance(node, Arith | Tiers | Choose) or any(computed(c) for c in node.children())
+    """Whether a number may be undefined: it is computed (arithmetic, tiers, a household's
+    sum), not read."""
+    return (
+        isinstance(node, Arith | Tiers | Choose)
+        or getattr(node, "may_be_undefined", False)
+        or any(computed(c) for c in node.children())
+    )
 
 
 def both(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -114,6 +124,10 @@ class FieldRef(Node):
 
     def fields(self) -> frozenset[str]:
         """The field this node reads."""
+        return frozenset((self.name,))
+
+    def columns(self) -> frozenset[str]:
+        """The field's column."""
         return frozenset((self.name,))
 
 

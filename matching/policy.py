@@ -20,6 +20,7 @@ from matching.fields import Registry
 from matching.nodes import Const, Logic, Node, Tiers, bind
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]{2,80}$"
+HEAD_ONLY = 'relation == "head"'  # the condition ``pay_to: household_head`` adds
 
 
 class Source(Strict):
@@ -123,6 +124,7 @@ class PolicySpec(Strict):
     amount: str
     budget: Budget | None = None
     delivery: Literal["apply", "push", "auto"] = "push"
+    pay_to: Literal["person", "household_head"] = "person"  # once per household: to its head
     schedule: Schedule = Schedule()
     evidence: list[str] = []
     tests: list[PolicyTest] = []
@@ -131,6 +133,8 @@ class PolicySpec(Strict):
     def _dates_in_order(self) -> PolicySpec:
         if self.valid_to is not None and self.valid_to < self.valid_from:
             raise ValueError("valid_to is before valid_from")
+        if self.pay_to == "household_head" and self.target != "person":
+            raise ValueError("pay_to: household_head needs target: person")
         if "today" in self.parameters:
             raise ValueError("'today' is the evaluation date: name the parameter otherwise")
         for name, p in self.parameters.items():
@@ -240,6 +244,11 @@ def compile_policy(
         expr = _compile(text, registry, "bool", params, key, file, origins, problems)
         if expr is not None:
             conditions += [CompiledCondition(t, article, e) for t, e in _conjuncts(expr)]
+    if spec.pay_to == "household_head":
+        key = ("pay_to",)
+        expr = _compile(HEAD_ONLY, registry, "bool", params, key, file, origins, problems)
+        if expr is not None:
+            conditions.append(CompiledCondition(HEAD_ONLY, "paid once per household", expr))
     amount = _compile(spec.amount, registry, "number", params, ("amount",), file, origins, problems)
     stop = None
     if spec.schedule.stop_when is not None:

@@ -12,6 +12,7 @@ from matching.engine import amounts_of
 from matching.fields import DTYPES, Registry
 from matching.nodes import EPOCH, Context
 from matching.policy import Policy
+from matching.relations import HOUSEHOLD, relate
 from matching.table import Table
 
 AMOUNT_TOLERANCE = 0.005  # yuan
@@ -23,12 +24,12 @@ def run_policy_tests(policy: Policy, registry: Registry) -> list[Problem]:
     for i, case in enumerate(policy.spec.tests):
         file, line, col = policy.origins.get(("tests", i, "name"), (policy.file, None, None))
         where = {"file": file, "line": line, "column": col, "key": f"tests[{i}]"}
+        on = case.date or policy.spec.valid_from
         try:
-            table = entity_table(case.input, registry)
+            table = case_table(case.input, registry, policy, on)
         except ValueError as exc:
             problems.append(Problem(str(exc), **where, hint=getattr(exc, "hint", None)))
             continue
-        on = case.date or policy.spec.valid_from
         got_eligible, got_amount = _outcome(policy, table, on)
         want = case.output
         if got_eligible != want.eligible:
@@ -54,17 +55,38 @@ def run_policy_tests(policy: Policy, registry: Registry) -> list[Problem]:
     return problems
 
 
+def case_table(values: dict[str, Any], registry: Registry, policy: Policy, on: dt.date) -> Table:
+    """The test's entity as a one-row Table, with the household values the policy reads
+    computed over its ``household`` (the other members, when the input lists them)."""
+    bound = policy.bind(on)
+    roots = [n for n in (bound.eligible, bound.amount, bound.stop) if n is not None]
+    return relate(entity_table(values, registry), roots, on).take(np.array([0]))
+
+
 def entity_table(values: dict[str, Any], registry: Registry) -> Table:
-    """A one-row Table from a test input: labels for codes, dates for dates, absent = unknown."""
+    """A Table from a test input: labels for codes, dates for dates, absent = unknown. Row 0
+    is the entity; a list under ``household`` gives the other members on its register, one
+    row each (their household the entity's), else the entity's household is unknown."""
+    members = values.get(HOUSEHOLD)
+    if isinstance(members, list):
+        if HOUSEHOLD not in registry.columns:
+            raise ValueError(f"the {registry.entity} library records no households")
+        if not all(isinstance(m, dict) for m in members):
+            raise ValueError("'household' lists the other members, each a mapping of fields")
+        own = {k: v for k, v in values.items() if k != HOUSEHOLD}
+        rows = [own, *members]
+        ids: list[Any] = [0] * len(rows)
+    else:
+        rows, ids = [values], [members]
     columns, known = {}, {}
     for name in registry.columns:
         spec = registry[name]
-        v = values.get(name)
-        known[name] = np.array([v is not None])
+        cells = ids if name == HOUSEHOLD else [r.get(name) for r in rows]
+        known[name] = np.array([v is not None for v in cells])
         columns[name] = np.array(
-            [0 if v is None else _encode(name, v, spec)], dtype=DTYPES[spec.type]
+            [0 if v is None else _encode(name, v, spec) for v in cells], dtype=DTYPES[spec.type]
         )
-    extra = set(values) - set(registry.columns)
+    extra = set().union(*rows) - set(registry.columns)
     if extra:
         name = sorted(extra)[0]
         err = ValueError(f"unknown field '{name}' in the test input")

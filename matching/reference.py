@@ -2,7 +2,9 @@
 
 It walks the parsed text on one entity's values, with ``None`` for unknown, and exists to check
 the vectorized engine (differential tests), not to be fast. Code fields are given by label and
-date fields as ``datetime.date``.
+date fields as ``datetime.date``. An entity's ``household`` is the list of its household's
+members (itself among them, each a mapping like it, in the library's row order), None where
+its household is unknown.
 """
 
 from __future__ import annotations
@@ -26,15 +28,60 @@ def evaluate_one(
     entity: Mapping[str, Any],
     params: Mapping[str, float] | None = None,
     on: dt.date | None = None,
+    bools: frozenset[str] = frozenset(),
 ) -> Any:
-    """The value of an (already validated) expression for one entity; None if unknown."""
+    """The value of an (already validated) expression for one entity; None if unknown.
+    ``bools`` names the yes/no fields (an absent spouse's is false, not undefined)."""
     source = " ".join(text.split())
-    return _Eval(entity, params or {}, on).visit(ast.parse(source, mode="eval").body)
+    return _Eval(entity, params or {}, on, bools).visit(ast.parse(source, mode="eval").body)
 
 
 class _Eval:
-    def __init__(self, entity: Mapping[str, Any], params: Mapping[str, float], on) -> None:
-        self.entity, self.params, self.on = entity, params, on
+    def __init__(self, entity: Mapping[str, Any], params: Mapping[str, float], on, bools) -> None:
+        self.entity, self.params, self.on, self.bools = entity, params, on, bools
+
+    def Attribute(self, node: ast.Attribute) -> Any:
+        """``household.size`` or ``spouse.FIELD``."""
+        members = self.entity.get("household")
+        if node.value.id == "household":  # type: ignore[attr-defined]
+            return Unknown if members is None else len(members)
+        me = self.entity.get("relation")
+        if me is Unknown:
+            return Unknown
+        if me not in ("head", "spouse"):
+            return self._nobody(node.attr)
+        if members is None:
+            return Unknown
+        partner = "spouse" if me == "head" else "head"
+        for member in members:
+            if member.get("relation") == partner:
+                return member.get(node.attr)
+        if any(m.get("relation") is Unknown for m in members):
+            return Unknown  # the partner may be the member whose relation is unknown
+        return self._nobody(node.attr)
+
+    def _nobody(self, field: str) -> Any:
+        return False if field in self.bools else UNDEFINED
+
+    def _members(self, how: str, arg: ast.AST) -> Any:
+        """``household.HOW(x)`` over the members, three-valued."""
+        members = self.entity.get("household")
+        if members is None:
+            return Unknown
+        values = [_Eval(m, self.params, self.on, self.bools).visit(arg) for m in members]
+        if how in ("any", "all"):
+            decisive = how == "any"
+            if any(v is decisive for v in values):
+                return decisive
+            return Unknown if Unknown in values else not decisive
+        if any(v is Unknown for v in values):
+            return Unknown
+        if how == "count":
+            return sum(1 for v in values if v is True)
+        if any(_undefined(v) for v in values):
+            return UNDEFINED
+        total = {"sum": sum, "min": min, "max": max}[how](float(v) for v in values)
+        return _finite(total)
 
     def visit(self, node: ast.AST) -> Any:
         return getattr(self, type(node).__name__)(node)
@@ -83,6 +130,8 @@ class _Eval:
         return self.visit(node.body if test else node.orelse)
 
     def Call(self, node: ast.Call) -> Any:
+        if isinstance(node.func, ast.Attribute):
+            return self._members(node.func.attr, node.args[0])
         name = node.func.id  # type: ignore[attr-defined]
         if name == "last_year":  # the field's value at the end of last year
             return self.entity.get(f"{node.args[0].id}@last_year")  # type: ignore[attr-defined]

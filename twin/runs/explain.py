@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from datafiles import UserError, did_you_mean
-from matching import Grants, Matcher, Registry, Table, explain, explain_packages
+from matching import Grants, Matcher, Registry, Table, explain, explain_packages, related
 from twin.runs.readable import YUAN, readable
 from twin.scenario.inputs import load_inputs
 from twin.scoring.folder import read_run
@@ -69,12 +69,9 @@ def explain_in_scenario(scenario, policy_id: str, entity: int) -> Story:
     if not library.registered[entity]:
         return Story(policy_id, entity, [*lines, f"  the platform has no record of this {target}"])
     names = sorted(policy.fields)
-    table = Table(
-        {n: library.values[n][entity : entity + 1] for n in names},
-        {n: library.known[n][entity : entity + 1] for n in names},
-    )
+    table = Table(library.values, library.known)  # household values need the whole library
     labels = {n: registry[n].label(truth[n][entity]) for n in names}
-    lines += _checks(policy, registry, table, labels, on)
+    lines += _checks(policy, registry, table, labels, on, row=entity)
     lines += _packages(inputs, policy, library, entity, on)
     return Story(policy_id, entity, lines)
 
@@ -87,12 +84,9 @@ def _packages(inputs, policy, library, entity: int, on: dt.date) -> list[str]:
         return []
     ids = {m for p in packages for m in p.policies}
     members = [p for p in inputs.policies if p.id in ids and p.in_force(on)]
-    names = sorted(set().union(*(m.fields for m in members)))
-    table = Table(
-        {n: library.values[n][entity : entity + 1] for n in names},
-        {n: library.known[n][entity : entity + 1] for n in names},
-    )
-    decisions = dict(Matcher(members).decide(table, policy.target, on))
+    matcher = Matcher(members)
+    whole = matcher.relate(Table(library.values, library.known), policy.target, on)
+    decisions = dict(matcher.decide(whole.take(np.array([entity])), policy.target, on))
     every = {m.id: m.spec.schedule.every for m in members}
     steps = explain_packages(packages, decisions, 0, on, Grants(ids), every)
     if not steps:
@@ -135,15 +129,23 @@ def _conditions(tables, inputs, policy, entity: int, on: dt.date) -> list[str]:
             "not paid; the conditions of others are not recorded)"
         ]
     registry = inputs.registries[policy.target]
+    if related([policy.eligible_node, policy.amount.node]):
+        return [
+            "  (the policy reads the entity's household, which the run folder does not keep: "
+            "twin policy explain --scenario shows its conditions)"
+        ]
     if not mine[0]["registered"]:
         return [f"  the platform has no record of this {policy.target} on {on}"]
     table, truth = _one_row(mine, registry)
     return _checks(policy, registry, table, truth, on)
 
 
-def _checks(policy, registry: Registry, table: Table, truth: dict[str, str], on) -> list[str]:
-    """Each condition on a one-row record, truth beside any value that differs."""
-    told = explain(Matcher([policy]), registry, table, 0, policy.id, on)
+def _checks(
+    policy, registry: Registry, table: Table, truth: dict[str, str], on, row: int = 0
+) -> list[str]:
+    """Each condition on the entity's record (``row`` of ``table``), truth beside any value
+    that differs."""
+    told = explain(Matcher([policy]), registry, table, row, policy.id, on)
     lines = [f"  the platform's records on {on} say: {told.outcome}"]
     for c in told.checks:
         shown = [

@@ -146,6 +146,7 @@ class CityModel(mesa.Model):
             life,
             rng=self.streams.generator(f"life/{today:%Y-%m}"),
             reserve=self.population.reserve,
+            registers=self.streams.generator(f"life/{today:%Y-%m}/households"),
         )
         empty = np.zeros(0, np.int64)  # the month's counts are kept, not its rows
         self.life_reports.append(dataclasses.replace(report, persons=empty, enterprises=empty))

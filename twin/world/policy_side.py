@@ -49,6 +49,7 @@ class PolicySide:
         g, env = streams.generator, model.clock.env
         self._library_rng = g("libraries")
         self._history_rng = g("libraries/last_year")  # last year's columns: draws of their own
+        self._register_rng = g("libraries/households")  # and the household register's
         self.libraries = {
             target: Library(
                 population[target].library_columns(),
@@ -56,6 +57,7 @@ class PolicySide:
                 rng=self._library_rng,
                 registered=population.living(target),
                 history_rng=self._history_rng,
+                register_rng=self._register_rng,
             )
             for target in ("person", "enterprise")
         }
@@ -249,6 +251,7 @@ class PolicySide:
                 exists=self.population.living(target),
                 registration_lag=self.params.life.registration_lag,
                 history_rng=self._history_rng,
+                register_rng=self._register_rng,
             )
 
     def take_notice(self, persons: np.ndarray, enterprises: np.ndarray) -> None:
@@ -280,12 +283,12 @@ class PolicySide:
         """Decide every row (``rows`` None) or only ``rows`` (sorted), on the rows the
         platform has records of, hold the decisions to the packages' rules, and deliver to
         each office its view: the new decision, or its last one with those rows decided again."""
-        if rows is None:
-            table = Table(library.values, library.known)
-        else:
-            table = Table(
-                *({k: v[rows] for k, v in d.items()} for d in (library.values, library.known))
-            )
+        table = Table(library.values, library.known)
+        if rows is not None:  # household values over the whole library, then the rows
+            related = self.matcher.relate(table, target, today)
+            if related is not table:  # a member's news moves the whole household's values
+                rows = household_rows(rows, library.values["household"], library.known["household"])
+            table = related.take(rows)
         known = library.registered if rows is None else library.registered[rows]
         decisions, mapped = {}, {}  # copies of one template share a decision
         for policy_id, d in self.matcher.decide(table, target, today):
@@ -480,3 +483,9 @@ def _substreams(streams: Streams, prefix: str):
 
 def _empty(schema: pa.Schema) -> pa.Table:
     return schema.empty_table()
+
+
+def household_rows(rows: np.ndarray, household: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """``rows`` and every row the library has on their households' registers, ascending."""
+    ids = household[rows][known[rows] & (household[rows] >= 0)]
+    return np.union1d(rows, np.flatnonzero(known & np.isin(household, ids)))

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from matching import PolicySpec, Registry
+from twin.world.truth_households import Register
 
 EPOCH = np.datetime64("1970-01-01", "D")
 
@@ -63,6 +64,8 @@ def entitlement(
         return memo.get((spec.target, on, text, pkey), lambda: env.visit(_parse(text)))
 
     texts = [spec.eligible] if isinstance(spec.eligible, str) else [c.when for c in spec.eligible]
+    if spec.pay_to == "household_head":  # once per household: the head alone is owed
+        texts = [*texts, 'relation == "head"']
     conditions = [value_of(t) for t in texts]
     eligible = np.array(_full(_all(conditions).true, n), dtype=bool)  # writable: truth grows
     value = value_of(spec.amount)
@@ -121,7 +124,7 @@ def rules_key(spec: PolicySpec, on: dt.date) -> tuple:
         (spec.eligible,) if isinstance(spec.eligible, str) else tuple(c.when for c in spec.eligible)
     )
     values = tuple((k, repr(v)) for k, v in sorted(_parameters(spec, on).items()))
-    return spec.target, texts, spec.amount, values
+    return spec.target, texts, spec.amount, values, spec.pay_to
 
 
 def _parameters(spec: PolicySpec, on: dt.date) -> dict[str, float]:
@@ -230,7 +233,34 @@ class _Env:
         known = test.known & np.where(pick, a.known, b.known)
         return _Val(np.where(pick, a.v, b.v), known, "number")
 
+    def Attribute(self, node: ast.Attribute) -> _Val:
+        """``household.size``, or ``spouse.FIELD``."""
+        if node.value.id == "household":  # type: ignore[attr-defined]
+            value, known = self._register.size()
+            return _Val(value, known, "number")
+        mine = self.Name(ast.Name(node.attr))
+        relation = self.Name(ast.Name("relation"))
+        codes = self.registry.fields["relation"].codes
+        value, known = self._register.spouse(
+            np.asarray(mine.v), mine.known, np.asarray(relation.v), relation.known,
+            (codes.index("head"), codes.index("spouse")),
+        )  # fmt: skip
+        return _Val(value, known, mine.kind, mine.field)
+
+    @functools.cached_property
+    def _register(self) -> Register:
+        return Register(np.asarray(self.columns["household"]), self.known.get("household", True))
+
+    def _members(self, node: ast.Call) -> _Val:
+        """``household.sum(x)`` and the other values over a household's members."""
+        x = self.visit(node.args[0])
+        how = node.func.attr  # type: ignore[attr-defined]
+        value, known = self._register.over(how, _full(x.v, self.n), x.known)
+        return _Val(value, known, "bool" if how in ("any", "all") else "number")
+
     def Call(self, node: ast.Call) -> _Val:
+        if isinstance(node.func, ast.Attribute):
+            return self._members(node)
         name = node.func.id  # type: ignore[attr-defined]
         if name == "tiers":
             return self._tiers(node)
