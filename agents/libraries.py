@@ -76,13 +76,14 @@ class Library:
         rng: np.random.Generator,
         registered: np.ndarray | None = None,
         history_rng: np.random.Generator | None = None,
-        register_rng: np.random.Generator | None = None,
+        own_rngs: Mapping[str, np.random.Generator] | None = None,
     ) -> None:
         """``quality`` is one for every field, or one per field (each field's source);
         ``registered`` marks the rows the platform has records of (default: all);
-        ``history_rng`` draws for last year's columns (``FIELD@last_year``) and
-        ``register_rng`` for the household register's, so that keeping them leaves the other
-        columns' draws as they were."""
+        ``history_rng`` draws for last year's columns (``FIELD@last_year``) and ``own_rngs``
+        for the columns named in it (``OWN_STREAMS``: columns added since the first runs were
+        kept), so that adding a column leaves the others' draws as they were."""
+        self._own = dict(own_rngs or {})
         self.quality = {
             k: quality if isinstance(quality, DataQuality) else quality[k] for k in truth
         }
@@ -93,7 +94,7 @@ class Library:
         self.registered = np.ones(n_rows, bool) if registered is None else registered.copy()
         for name, column in truth.items():
             n, q = len(column), self.quality[name]
-            rng_ = _rng_for(name, rng, history_rng, register_rng)
+            rng_ = self._own.get(name) or _rng_for(name, rng, history_rng)
             stale = rng_.random(n) < q.stale
             value = column.copy()
             value[stale] = column[rng_.integers(0, n, size=int(stale.sum()))]
@@ -109,7 +110,6 @@ class Library:
         exists: np.ndarray | None = None,
         registration_lag: float = 7 * DAY,
         history_rng: np.random.Generator | None = None,
-        register_rng: np.random.Generator | None = None,
     ) -> int:
         """Correct cells after ``days`` of data sharing; return how many were corrected.
 
@@ -125,7 +125,7 @@ class Library:
         for name, column in truth.items():
             p = 1.0 - np.exp(-days / (self.quality[name].update_lag / DAY))
             wrong = ~self.known[name] | (self.values[name] != column)
-            draw = _rng_for(name, rng, history_rng, register_rng).random(len(column))
+            draw = (self._own.get(name) or _rng_for(name, rng, history_rng)).random(len(column))
             fix = wrong & self.registered & (draw < p)
             self.values[name][fix] = column[fix]
             self.known[name][fix] = True
@@ -148,11 +148,14 @@ class Library:
         return sum(int((~self.known[k] | (self.values[k] != v)).sum()) for k, v in truth.items())
 
 
-REGISTER_FIELDS = ("household", "relation")  # the household register's columns
+# Columns each drawing from a stream of its own (``libraries/<target>/<column>``): those added
+# after runs were first kept, so that adding one left every other column's draws as they were.
+OWN_STREAMS = {
+    "person": ("household", "relation", "insured_months_consecutive"),
+    "enterprise": ("rd_spend@last_year",),
+}
 
 
-def _rng_for(name: str, rng: np.random.Generator, history_rng, register_rng) -> np.random.Generator:
-    """Last year's and the register's columns draw from their own generators, when given."""
-    if history_rng is not None and "@" in name:
-        return history_rng
-    return register_rng if register_rng is not None and name in REGISTER_FIELDS else rng
+def _rng_for(name: str, rng: np.random.Generator, history_rng) -> np.random.Generator:
+    """Last year's columns draw from their own generator, when there is one."""
+    return history_rng if history_rng is not None and "@" in name else rng

@@ -169,6 +169,7 @@ def _arrive(
         people.renting[rows], people.owns_home[rows] = True, False
         people.living_alone[rows] = rng.random(k) < 0.5
     people.arrived_on[rows], people.insured_months[rows] = day, 0
+    people.insured_months_consecutive[rows] = 0
     people.low_income[rows], people.disability[rows] = False, 0
     people.employer[rows] = -1
     people.bank_account_valid[rows] = rng.random(k) < 0.97
@@ -260,12 +261,14 @@ def _work(people: Residents, today: dt.date, life: Life, *, rng, rows: list) -> 
     age = ((today - EPOCH).days - people.birth_date) / 365.25
     n, working = people.size, people.alive & people.employed
     people.insured_months[working] += 1
+    people.insured_months_consecutive[working] += 1
     wage = people.income * np.exp(rng.normal(0.0, life.wage_change_sd, n)).astype(np.float32)
     people.income[working] = np.round(wage[working])
     loses = working & (rng.random(n) < life.job_loss_per_month)
     seeking = people.alive & ~people.employed & (age >= 18) & (age < 60)
     finds = seeking & (rng.random(n) < life.job_finding_per_month)
     people.employed[loses], people.income[loses], people.employer[loses] = False, 0.0, -1
+    people.insured_months_consecutive[loses] = 0  # the run is broken
     median = np.asarray([INCOME_MEDIAN[d] for d in DEGREES], np.float64)[people.degree[finds]]
     people.employed[finds] = True
     people.income[finds] = np.round(median * rng.lognormal(0.0, 0.45, int(finds.sum())))

@@ -24,7 +24,7 @@ from twin.core.city import City
 PERSON_COLUMNS = (
     "community", "district", "birth_date", "sex", "registration", "degree", "employed",
     "income", "living_alone", "disability", "low_income", "smartphone", "digital_literacy",
-    "alive",
+    "alive", "household", "relation",
 )  # fmt: skip
 ENTERPRISE_COLUMNS = (
     "community", "district", "industry", "division", "size_class", "employees", "revenue",

@@ -76,6 +76,7 @@ class Residents:
     alive: np.ndarray  # bool: life events end lives (not in libraries: registries learn late)
     household: np.ndarray  # int64: the household register's id, -1 on none (agents/households.py)
     relation: np.ndarray  # int16: relation to the register's head (agents.households.RELATIONS)
+    insured_months_consecutive: np.ndarray  # int16: the current unbroken run of insured months
     # some fields' values at the end of last year (agents/year_end.py), set by the population
     last_year: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -162,6 +163,8 @@ def generate_residents(
         alive=np.ones(n, bool),
         household=np.full(n, -1, np.int64),  # registers are formed by the population
         relation=np.zeros(n, np.int16),
+        # drawn last, so that every draw above stays as it was: the current job's share
+        insured_months_consecutive=np.round(insured * rng.uniform(0.3, 1.0, n)).astype(np.int16),
     )
 
 

@@ -3,8 +3,8 @@ calendar year (``last_year(revenue)`` in a policy; ``history: true`` in the fiel
 
 At the start of a run the values a year back are drawn from the present ones with year-on-year
 changes near Ningbo's (assumptions, docs/population.md): firms' revenue median +5% a year
-(log-sd 0.25: about a quarter shrink), staff +2% (log-sd 0.15), wages +4% (log-sd 0.10). On each
-1 January the present values become last year's.
+(log-sd 0.25: about a quarter shrink), staff +2% (log-sd 0.15), wages +4% (log-sd 0.10), R&D
+spending +8% (log-sd 0.3). On each 1 January the present values become last year's.
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import numpy as np
 
 # field: (median growth over a year, log-sd of the growth) - per target
 KEPT = {
-    "enterprise": {"revenue": (0.05, 0.25), "employees": (0.02, 0.15)},
+    # (R&D spending last: its draws come after the others', which stay as they were)
+    "enterprise": {"revenue": (0.05, 0.25), "employees": (0.02, 0.15), "rd_spend": (0.08, 0.3)},
     "person": {"income": (0.04, 0.10)},
 }
 

@@ -14,15 +14,18 @@ import yaml
 
 from matching.fields import FieldSpec, Registry
 from matching.policy import PolicySpec
+from matching.relations import HOUSEHOLD, RELATION
 
 THRESHOLDS_PER_FIELD = 60  # distinct thresholds a numeric or date field is tested against
+REGISTER = (HOUSEHOLD, RELATION)  # a register's id and relation: read through household values
 
 
 def condition_pool(registry: Registry, *, rng: np.random.Generator, per_field: int = 40) -> dict:
     """For each field, the conditions policies may draw from."""
     pool: dict[str, list[str]] = {}
     for name, spec in registry.fields.items():
-        pool[name] = _conditions(name, spec, per_field, rng=rng)
+        if name not in REGISTER:
+            pool[name] = _conditions(name, spec, per_field, rng=rng)
     return pool
 
 
@@ -63,7 +66,9 @@ def synthetic_policies(
     """n policies of 3-6 conditions each, on distinct fields, with simple amounts."""
     pool = condition_pool(registry, rng=rng)
     fields = sorted(pool)
-    numeric = [f for f, s in registry.fields.items() if s.type in ("int", "float")]
+    numeric = [
+        f for f, s in registry.fields.items() if s.type in ("int", "float") and f not in REGISTER
+    ]
     specs = []
     for i in range(n):
         chosen = rng.choice(len(fields), size=int(rng.integers(3, 7)), replace=False)

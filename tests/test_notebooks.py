@@ -43,6 +43,7 @@ def test_every_shipped_question_has_its_notebook():
         "typhoon",
         "sensitivity",
         "matching-cadence",
+        "household-policies",
     }
 
 

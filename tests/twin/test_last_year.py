@@ -62,4 +62,4 @@ def test_a_field_without_history_is_refused_with_the_fields_that_have_one(tmp_pa
         load_policy(path, {"enterprise": registry, "person": registry})
     problem = err.value.problems[0]
     assert "keeps no history of 'tax_paid'" in problem.message
-    assert problem.hint == "fields with history: employees, revenue"
+    assert problem.hint == "fields with history: employees, revenue, rd_spend"

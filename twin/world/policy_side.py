@@ -14,7 +14,7 @@ import pyarrow as pa
 
 from agents.consultation import Callers, Desk
 from agents.ledger import Ledger
-from agents.libraries import DataQuality, Library, LibraryQuality
+from agents.libraries import OWN_STREAMS, DataQuality, Library, LibraryQuality
 from agents.payments import release
 from agents.platform_decision import PlatformDecision
 from agents.policy_office import BudgetState, Logs, People, PolicyOffice
@@ -49,7 +49,10 @@ class PolicySide:
         g, env = streams.generator, model.clock.env
         self._library_rng = g("libraries")
         self._history_rng = g("libraries/last_year")  # last year's columns: draws of their own
-        self._register_rng = g("libraries/households")  # and the household register's
+        self._own_rngs = {  # and a few columns each their own (agents.libraries.OWN_STREAMS)
+            target: {name: g(f"libraries/{target}/{name}") for name in names}
+            for target, names in OWN_STREAMS.items()
+        }
         self.libraries = {
             target: Library(
                 population[target].library_columns(),
@@ -57,7 +60,7 @@ class PolicySide:
                 rng=self._library_rng,
                 registered=population.living(target),
                 history_rng=self._history_rng,
-                register_rng=self._register_rng,
+                own_rngs=self._own_rngs[target],
             )
             for target in ("person", "enterprise")
         }
@@ -251,7 +254,6 @@ class PolicySide:
                 exists=self.population.living(target),
                 registration_lag=self.params.life.registration_lag,
                 history_rng=self._history_rng,
-                register_rng=self._register_rng,
             )
 
     def take_notice(self, persons: np.ndarray, enterprises: np.ndarray) -> None:
