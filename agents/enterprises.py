@@ -71,6 +71,7 @@ class Enterprises:
     bank_account_valid: np.ndarray  # bool
     uses_platform: np.ndarray  # bool: has an account on the platform (not in libraries)
     active: np.ndarray  # bool: still trading (life events close firms)
+    group: np.ndarray  # int64: the enterprise group's id, -1 on its own (agents/groups.py)
     # some fields' values at the end of last year (agents/year_end.py), set by the population
     last_year: dict[str, np.ndarray] = field(default_factory=dict)
 
@@ -135,6 +136,7 @@ def generate_enterprises(
         uses_platform=rng.random(n)
         < np.where(size_class == 0, USES_PLATFORM["micro"], USES_PLATFORM["larger"]),
         active=np.ones(n, bool),
+        group=np.full(n, -1, np.int64),  # groups are formed by the population
     )
 
 

@@ -152,7 +152,7 @@ class Library:
 # after runs were first kept, so that adding one left every other column's draws as they were.
 OWN_STREAMS = {
     "person": ("household", "relation", "insured_months_consecutive"),
-    "enterprise": ("rd_spend@last_year",),
+    "enterprise": ("group", "rd_spend@last_year"),
 }
 
 

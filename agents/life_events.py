@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import Field
 
 from agents.enterprises import Enterprises
+from agents.groups import leave_on_closing
 from agents.households import join_at_birth, leave_on_death, register_alone
 from agents.residents import DEGREES, EPOCH, GRADUATION_AGE, INCOME_MEDIAN, Residents
 from datafiles import Duration, Strict
@@ -201,6 +202,7 @@ def _found(
     firms.high_tech[rows] = firms.specialised_sme[rows] = False
     firms.bank_account_valid[rows] = rng.random(k) < 0.98
     firms.active[rows] = True
+    firms.group[rows] = -1  # on its own
     for kept in firms.last_year.values():
         kept[rows] = 0  # not trading last year
     return k
@@ -251,6 +253,7 @@ def _firms(firms: Enterprises, life: Life, *, rng, rows: list) -> int:
     closing = open_ & (rng.random(firms.size) < life.firm_exit_per_month)
     firms.active[closing] = False
     firms.bank_account_valid[closing] = False
+    leave_on_closing(firms, closing)
     rows.append(np.flatnonzero(closing))
     return int(closing.sum())
 

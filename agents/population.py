@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 
 from agents.enterprises import Enterprises, assign_employers, generate_enterprises
+from agents.groups import form_groups
 from agents.households import form_households
 from agents.life_events import Reserve
 from agents.residents import EPOCH, Residents, generate_residents
@@ -61,6 +62,7 @@ class Population:
         )
         today = (start - EPOCH).days  # registers from their own stream: the rest stays as it was
         form_households(persons, today, rng=streams("households"))
+        form_groups(firms, rng=streams("groups"))
         history = streams("last_year")  # its own stream: the draws above stay as they were
         for target in ("person", "enterprise"):
             keep_last_year(self[target], target, rng=history)

@@ -41,6 +41,7 @@ from matching.relations import (
     HEAD,
     HOUSEHOLD,
     OVER_MEMBERS,
+    OWNERS,
     RELATION,
     SPOUSE,
     Related,
@@ -57,7 +58,8 @@ MAX_LITERAL = 1e15
 ALLOWED = (
     "fields, numbers, text codes, comparisons, and/or/not, in, + - * /, min, max, round, "
     "clip, tiers, last_year, age, years_since, months_since, days_since, year, month, today, "
-    "household.size, household.sum/min/max/count/any/all(...), spouse.FIELD and "
+    "household.size, household.sum/min/max/count/any/all(...), the same of group, spouse.FIELD "
+    "and "
     "'a if condition else b'"
 )
 
@@ -215,18 +217,28 @@ class _Compiler:
         )
 
     def _Attribute(self, node: ast.Attribute, depth: int) -> Node:
-        """``household.size`` or ``spouse.FIELD``."""
+        """``household.size``, ``group.size`` or ``spouse.FIELD``."""
         owner = node.value.id if isinstance(node.value, ast.Name) else None
-        if owner == "household" and node.attr == "size":
-            self._households(node)
-            return Related("size", None, "number", text=self._text(node))
+        if owner in OWNERS and node.attr == "size":
+            self._grouped(node, owner)
+            return Related("size", None, "number", by=owner, text=self._text(node))
         if owner == "spouse":
             return self._spouse(node)
         raise ExpressionError(
             f"'{self._text(node)}' is not a value a policy can read",
             _col(node),
-            hint="use household.size, household.sum(FIELD) ... or spouse.FIELD",
+            hint="use household.size, household.sum(FIELD) ..., group.sum(FIELD) ... or "
+            "spouse.FIELD",
         )
+
+    def _grouped(self, node: ast.AST, owner: str) -> None:
+        """The library records the grouping ``owner`` names (households, enterprise groups)."""
+        if owner not in self.registry.fields:
+            raise ExpressionError(
+                f"the {self.registry.entity} library records no {OWNERS[owner]}",
+                _col(node),
+                hint="households are read on persons, enterprise groups on enterprises",
+            )
 
     def _spouse(self, node: ast.Attribute) -> Node:
         codes = self._households(node, spouse=True)
@@ -246,11 +258,12 @@ class _Compiler:
 
     def _households(self, node: ast.AST, *, spouse: bool = False) -> tuple[int, int]:
         """The codes of head and spouse, once the library is known to record households."""
-        if HOUSEHOLD not in self.registry.fields or RELATION not in self.registry.fields:
+        self._grouped(node, HOUSEHOLD)
+        if RELATION not in self.registry.fields:
             raise ExpressionError(
-                f"the {self.registry.entity} library records no households",
+                f"the {self.registry.entity} library records no relations in a household",
                 _col(node),
-                hint="households are read on persons: fields 'household' and 'relation'",
+                hint="a spouse is read through the field 'relation'",
             )
         codes = self.registry.fields[RELATION].codes
         if spouse and not {HEAD, SPOUSE} <= set(codes):
@@ -260,25 +273,27 @@ class _Compiler:
         return (codes.index(HEAD), codes.index(SPOUSE)) if spouse else (0, 1)
 
     def _over_members(self, node: ast.Call, depth: int) -> Node:
-        """``household.HOW(x)``: x over every member of the entity's household."""
+        """``household.HOW(x)``, ``group.HOW(x)``: x over every member of the entity's
+        household or enterprise group."""
         func = node.func
         assert isinstance(func, ast.Attribute)
         owner = func.value.id if isinstance(func.value, ast.Name) else None
-        if owner != "household" or func.attr not in OVER_MEMBERS or node.keywords:
+        if owner not in OWNERS or func.attr not in OVER_MEMBERS or node.keywords:
             raise ExpressionError(
-                "only household." + ", household.".join(OVER_MEMBERS) + " may be called",
+                "only household." + ", household.".join(OVER_MEMBERS) + " (and the same of "
+                "group) may be called",
                 _col(node),
-                hint=did_you_mean(func.attr, list(OVER_MEMBERS)) if owner == "household" else None,
+                hint=did_you_mean(func.attr, list(OVER_MEMBERS)) if owner in OWNERS else None,
             )
-        self._households(node)
-        self._arity(node, f"household.{func.attr}", 1)
+        self._grouped(node, owner)
+        self._arity(node, f"{owner}.{func.attr}", 1)
         wants, gives = OVER_MEMBERS[func.attr]
         inner = self._expect(node.args[0], depth, wants)
         if related((inner,)):
             raise ExpressionError(
                 "a household value cannot be nested in another", _col(node.args[0])
             )
-        return Related(func.attr, inner, gives, text=self._text(node))
+        return Related(func.attr, inner, gives, by=owner, text=self._text(node))
 
     def _Call(self, node: ast.Call, depth: int) -> Node:
         if isinstance(node.func, ast.Attribute):

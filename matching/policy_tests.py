@@ -12,7 +12,7 @@ from matching.engine import amounts_of
 from matching.fields import DTYPES, Registry
 from matching.nodes import EPOCH, Context
 from matching.policy import Policy
-from matching.relations import HOUSEHOLD, relate
+from matching.relations import OWNERS, relate
 from matching.table import Table
 
 AMOUNT_TOLERANCE = 0.005  # yuan
@@ -65,23 +65,23 @@ def case_table(values: dict[str, Any], registry: Registry, policy: Policy, on: d
 
 def entity_table(values: dict[str, Any], registry: Registry) -> Table:
     """A Table from a test input: labels for codes, dates for dates, absent = unknown. Row 0
-    is the entity; a list under ``household`` gives the other members on its register, one
-    row each (their household the entity's), else the entity's household is unknown."""
-    members = values.get(HOUSEHOLD)
-    if isinstance(members, list):
-        if HOUSEHOLD not in registry.columns:
-            raise ValueError(f"the {registry.entity} library records no households")
+    is the entity; a list under ``household`` (an enterprise's ``group``) gives the other
+    members, one row each (their household the entity's), else the entity's household is
+    unknown."""
+    owner = next((o for o in OWNERS if isinstance(values.get(o), list)), None)
+    rows, ids = [values], {}
+    if owner is not None:
+        members = values[owner]
+        if owner not in registry.columns:
+            raise ValueError(f"the {registry.entity} library records no {OWNERS[owner]}")
         if not all(isinstance(m, dict) for m in members):
-            raise ValueError("'household' lists the other members, each a mapping of fields")
-        own = {k: v for k, v in values.items() if k != HOUSEHOLD}
-        rows = [own, *members]
-        ids: list[Any] = [0] * len(rows)
-    else:
-        rows, ids = [values], [members]
+            raise ValueError(f"'{owner}' lists the other members, each a mapping of fields")
+        rows = [{k: v for k, v in values.items() if k != owner}, *members]
+        ids = {owner: [0] * len(rows)}
     columns, known = {}, {}
     for name in registry.columns:
         spec = registry[name]
-        cells = ids if name == HOUSEHOLD else [r.get(name) for r in rows]
+        cells = ids.get(name) or [r.get(name) for r in rows]
         known[name] = np.array([v is not None for v in cells])
         columns[name] = np.array(
             [0 if v is None else _encode(name, v, spec) for v in cells], dtype=DTYPES[spec.type]

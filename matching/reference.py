@@ -2,9 +2,9 @@
 
 It walks the parsed text on one entity's values, with ``None`` for unknown, and exists to check
 the vectorized engine (differential tests), not to be fast. Code fields are given by label and
-date fields as ``datetime.date``. An entity's ``household`` is the list of its household's
-members (itself among them, each a mapping like it, in the library's row order), None where
-its household is unknown.
+date fields as ``datetime.date``. An entity's ``household`` (an enterprise's ``group``) is the
+list of its household's members (itself among them, each a mapping like it, in the library's
+row order), None where its household is unknown.
 """
 
 from __future__ import annotations
@@ -41,10 +41,12 @@ class _Eval:
         self.entity, self.params, self.on, self.bools = entity, params, on, bools
 
     def Attribute(self, node: ast.Attribute) -> Any:
-        """``household.size`` or ``spouse.FIELD``."""
-        members = self.entity.get("household")
-        if node.value.id == "household":  # type: ignore[attr-defined]
+        """``household.size``, ``group.size`` or ``spouse.FIELD``."""
+        owner = node.value.id  # type: ignore[attr-defined]
+        if owner != "spouse":
+            members = self.entity.get(owner)
             return Unknown if members is None else len(members)
+        members = self.entity.get("household")
         me = self.entity.get("relation")
         if me is Unknown:
             return Unknown
@@ -63,9 +65,9 @@ class _Eval:
     def _nobody(self, field: str) -> Any:
         return False if field in self.bools else UNDEFINED
 
-    def _members(self, how: str, arg: ast.AST) -> Any:
-        """``household.HOW(x)`` over the members, three-valued."""
-        members = self.entity.get("household")
+    def _members(self, owner: str, how: str, arg: ast.AST) -> Any:
+        """``household.HOW(x)`` (or ``group.HOW(x)``) over the members, three-valued."""
+        members = self.entity.get(owner)
         if members is None:
             return Unknown
         values = [_Eval(m, self.params, self.on, self.bools).visit(arg) for m in members]
@@ -131,7 +133,7 @@ class _Eval:
 
     def Call(self, node: ast.Call) -> Any:
         if isinstance(node.func, ast.Attribute):
-            return self._members(node.func.attr, node.args[0])
+            return self._members(node.func.value.id, node.func.attr, node.args[0])  # type: ignore[attr-defined]
         name = node.func.id  # type: ignore[attr-defined]
         if name == "last_year":  # the field's value at the end of last year
             return self.entity.get(f"{node.args[0].id}@last_year")  # type: ignore[attr-defined]

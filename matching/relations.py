@@ -1,5 +1,6 @@
 """Values over an entity's household as the library records it: ``household.size``,
-``household.sum(income)``, ``household.any(disability != "none")``, ``spouse.owns_home``.
+``household.sum(income)``, ``household.any(disability != "none")``, ``spouse.owns_home`` - and
+over a firm's enterprise group the same way: ``group.size``, ``group.sum(employees)``.
 
 A household is the set of rows sharing a ``household`` id (a row whose id is negative is a
 household of one; a row whose id is unknown is in none the library knows). Such a value needs
@@ -27,6 +28,8 @@ from matching.nodes import Context, Node, Values
 from matching.table import Table
 
 HOUSEHOLD, RELATION = "household", "relation"  # the register's fields in the person library
+GROUP = "group"  # the enterprise library's field of enterprise groups
+OWNERS = {HOUSEHOLD: "households", GROUP: "enterprise groups"}  # NAME.size, NAME.sum(x) ...
 HEAD, SPOUSE = "head", "spouse"  # the relation codes a spouse is found by
 OVER_MEMBERS = {  # household.NAME(x): the kind x must be, and the kind of the result
     "sum": ("number", "number"),
@@ -47,6 +50,7 @@ class Related(Node):
     inner: Node | None  # x; the field, for the spouse; None for the size
     kind: str
     codes: tuple[int, int] = (0, 1)  # the codes of head and spouse in the relation field
+    by: str = HOUSEHOLD  # the field that groups the rows: household, or group
     text: str = field(default="", compare=False)
 
     def eval(self, table: Table, ctx: Context) -> Values:
@@ -61,11 +65,11 @@ class Related(Node):
     @cached_property
     def column(self) -> str:
         """The name of the column ``relate`` adds: unique to this node's meaning."""
-        return f"{self.how}<{self.inner!r}>"
+        return f"{self.by}.{self.how}<{self.inner!r}>"
 
     def fields(self) -> frozenset[str]:
         """The library fields it reads: the register's, and the member values'."""
-        own = {HOUSEHOLD, RELATION} if self.how == "spouse" else {HOUSEHOLD}
+        own = {self.by, RELATION} if self.how == "spouse" else {self.by}
         inner = self.inner.fields() if self.inner is not None else frozenset()
         return frozenset(own) | inner
 
@@ -91,14 +95,14 @@ class Related(Node):
 
 
 class Groups:
-    """The library's rows grouped by household: ``at[i]`` is row i's group, -1 where its
-    household is unknown."""
+    """The library's rows grouped by household (or enterprise group, ``by``): ``at[i]`` is
+    row i's group, -1 where its household is unknown."""
 
-    def __init__(self, table: Table) -> None:
-        if HOUSEHOLD not in table.columns:
-            raise ValueError("the library has no 'household' field: it records no households")
-        ids = np.asarray(table.columns[HOUSEHOLD]).astype(np.int64)
-        in_one = table.known_mask(HOUSEHOLD)
+    def __init__(self, table: Table, by: str = HOUSEHOLD) -> None:
+        if by not in table.columns:
+            raise ValueError(f"the library has no '{by}' field: it records no {OWNERS[by]}")
+        ids = np.asarray(table.columns[by]).astype(np.int64)
+        in_one = table.known_mask(by)
         n = len(ids)
         alone = ids < 0  # a household of one: an id of its own, above every real one
         own = (ids.max(initial=-1) + 1) + np.arange(n, dtype=np.int64)
@@ -180,10 +184,11 @@ def relate(table: Table, roots: Iterable[Node], on) -> Table:
     wanted = {n for n in wanted if n.column not in table.columns}
     if not wanted:
         return table
-    groups, ctx = Groups(table), Context(on)
+    groups = {by: Groups(table, by) for by in sorted({n.by for n in wanted})}
+    ctx = Context(on)
     columns, known = dict(table.columns), dict(table.known)
     for node in sorted(wanted, key=lambda n: n.column):
-        columns[node.column], known[node.column] = node.over(groups, table, ctx)
+        columns[node.column], known[node.column] = node.over(groups[node.by], table, ctx)
     return Table(columns, known)
 
 

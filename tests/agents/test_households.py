@@ -100,3 +100,28 @@ def test_form_households_on_a_tiny_city_leaves_nobody_out():
     pop = Population(city, START, spare=(0, 0), streams=_stream)
     form_households(pop.persons, TODAY, rng=np.random.default_rng(5))
     registers_are_whole(pop.persons)
+
+
+def test_enterprise_groups_have_a_parent_in_their_district_and_lose_closed_firms(population):
+    from agents.groups import NO_GROUP
+
+    firms = population.enterprises
+    grouped = np.flatnonzero(firms.active & (firms.group != NO_GROUP))
+    parents = firms.group[grouped]
+    assert 0.02 < len(grouped) / firms.active.sum() < 0.15  # a few firms in a group
+    assert (firms.group[parents] == parents).all()  # the parent is in its own group
+    assert (firms.district[grouped] == firms.district[parents]).all()
+    assert (firms.size_class[np.unique(parents)] >= 2).all()  # medium or large
+    assert (firms.group[~firms.active] == NO_GROUP).all()
+
+
+def test_a_closing_firm_leaves_its_group():
+    city = build_city(scale=0.01, rng=np.random.default_rng(1))
+    pop = Population(city, START, spare=(0, 0), streams=_stream)
+    firms = pop.enterprises
+    live_a_month(
+        pop.persons, firms, city.community_weight, city.community_district, START,
+        Life(firm_exit_per_month=0.3), rng=np.random.default_rng(2),
+    )  # fmt: skip
+    assert (~firms.active).sum() > 100
+    assert (firms.group[~firms.active] == -1).all()

@@ -187,6 +187,7 @@ class _Env:
         self.registry, self.columns, self.known = registry, columns, known
         self.params, self.n = params, n
         self.today = np.datetime64(on, "D")
+        self._registers: dict[str, Register] = {}
 
     def visit(self, node: ast.AST) -> _Val:
         return getattr(self, type(node).__name__)(node)
@@ -234,28 +235,32 @@ class _Env:
         return _Val(np.where(pick, a.v, b.v), known, "number")
 
     def Attribute(self, node: ast.Attribute) -> _Val:
-        """``household.size``, or ``spouse.FIELD``."""
-        if node.value.id == "household":  # type: ignore[attr-defined]
-            value, known = self._register.size()
+        """``household.size``, ``group.size``, or ``spouse.FIELD``."""
+        owner = node.value.id  # type: ignore[attr-defined]
+        if owner != "spouse":
+            value, known = self._register(owner).size()
             return _Val(value, known, "number")
         mine = self.Name(ast.Name(node.attr))
         relation = self.Name(ast.Name("relation"))
         codes = self.registry.fields["relation"].codes
-        value, known = self._register.spouse(
+        value, known = self._register("household").spouse(
             np.asarray(mine.v), mine.known, np.asarray(relation.v), relation.known,
             (codes.index("head"), codes.index("spouse")),
         )  # fmt: skip
         return _Val(value, known, mine.kind, mine.field)
 
-    @functools.cached_property
-    def _register(self) -> Register:
-        return Register(np.asarray(self.columns["household"]), self.known.get("household", True))
+    def _register(self, owner: str) -> Register:
+        """The rows by household (or enterprise group), built once per evaluation."""
+        if owner not in self._registers:
+            ids = np.asarray(self.columns[owner])
+            self._registers[owner] = Register(ids, self.known.get(owner, True))
+        return self._registers[owner]
 
     def _members(self, node: ast.Call) -> _Val:
         """``household.sum(x)`` and the other values over a household's members."""
         x = self.visit(node.args[0])
-        how = node.func.attr  # type: ignore[attr-defined]
-        value, known = self._register.over(how, _full(x.v, self.n), x.known)
+        how, owner = node.func.attr, node.func.value.id  # type: ignore[attr-defined]
+        value, known = self._register(owner).over(how, _full(x.v, self.n), x.known)
         return _Val(value, known, "bool" if how in ("any", "all") else "number")
 
     def Call(self, node: ast.Call) -> _Val:
