@@ -58,6 +58,14 @@ ALLOWED = {
         "datafiles",
     },
     "twin.bench": {"twin.bench", "twin.core", "datafiles"},
+    "twin.app": {
+        "twin.app",
+        "twin.runs",
+        "twin.scoring",
+        "twin.scenario",
+        "twin.core",
+        "datafiles",
+    },
     "twin.cli": set(PROJECT),
 }
 

@@ -61,8 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     from twin.cli import policy as cli_policy
     from twin.cli import rules as cli_rules
     from twin.cli import score as cli_score
+    from twin.cli import serve as cli_serve
     from twin.cli import sweep as cli_sweep
 
+    cli_serve.add_commands(sub)
     cli_policy.add_commands(sub)
     cli_rules.add_commands(sub)
     cli_score.add_commands(sub)
@@ -82,6 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from twin.cli import calibrate as cli_calibrate
 
             return cli_calibrate.run(args)
+        if args.command == "app":
+            from twin.cli import serve as cli_serve
+
+            return cli_serve.run(args)
         if args.command == "score":
             from twin.cli import score as cli_score
 

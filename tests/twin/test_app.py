@@ -1,0 +1,174 @@
+"""The rehearsal page (twin app): levers from the scenario schema, a city stepping day by day,
+a bad lever's located message instead of a crash, "save as scenario" that twin run reproduces,
+and the page itself in a real browser (Debian's chromium, driven by Playwright)."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+import twin
+from tests.conftest import SCENARIOS
+from twin.app.levers import levers
+from twin.app.rehearsal import Rehearsal
+from twin.cli import main
+
+SANDBOX = SCENARIOS / "policy-sandbox.yaml"
+DELIVERY = "policy_delivery.elderly-care-allowance"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def test_levers_come_from_the_schema_with_the_variants_keys_first():
+    found = levers(twin.load_scenario(SANDBOX), {"elderly-care-allowance": "auto"})
+    by_key = {lv.key: lv for lv in found}
+    assert found[0].key == DELIVERY and found[0].choices == ("apply", "push", "auto")
+    assert by_key["treasury.route"].choices == ("direct", "layered")
+    assert by_key["libraries.person.missing"].kind == "SliderFloat"
+    assert (by_key["libraries.person.missing"].low, by_key["libraries.person.missing"].high) == (
+        0.0, 1.0,
+    )  # fmt: skip
+    assert by_key["libraries.person.update_lag"].value == "20d"  # a duration, in days
+    assert by_key["approval.reviewers"].kind == "SliderInt"
+    assert by_key["matching.on_events"].kind == "Checkbox"
+
+
+def test_a_rehearsal_steps_day_by_day_and_scores_the_run_so_far(tmp_path):
+    model = Rehearsal(str(SANDBOX), scale=0.002, folder=str(tmp_path), **{DELIVERY: "auto"})
+    assert model.result() is None and model.running
+    for _ in range(5):
+        model.step()
+    result = model.result()
+    assert model.day == 5 and result.scenario.days == 5
+    assert result.summary["metrics"]["paid"]["value"] > 0
+
+
+def test_a_bad_lever_shows_the_command_lines_located_message_and_stops_nothing(tmp_path):
+    model = Rehearsal(str(SANDBOX), folder=str(tmp_path), **{"libraries.person.update_lag": "3x"})
+    assert model.city is None and not model.running
+    assert (
+        "libraries.person.update_lag" in model.problem and "durations need a unit" in model.problem
+    )
+    model.step()  # nothing to step, no error
+    assert model.result() is None
+
+
+def test_save_as_scenario_runs_to_the_same_result_and_never_overwrites(tmp_path):
+    levers_set = {DELIVERY: "apply", "libraries.person.update_lag": "10d"}
+    model = Rehearsal(str(SANDBOX), scale=0.002, folder=str(tmp_path), **levers_set)
+    while model.running:
+        model.step()
+    first, second = model.save_as(), model.save_as()
+    assert first.parent == tmp_path and second.name == "scenario-2.yaml"
+    assert "#   policy_delivery.elderly-care-allowance: apply" in first.read_text()
+    again = twin.run(twin.load_scenario(first))
+    assert again.summary == model.result().summary
+
+
+def test_twin_app_refuses_a_bad_scenario_and_a_bad_port_with_exit_2(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nduration: 3x\n")
+    assert main(["app", str(bad)]) == 2
+    assert "duration" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["app", str(SANDBOX), "--port", "80"])
+    assert exit_.value.code == 2
+
+
+# -- in a real browser ------------------------------------------------------------------------
+
+
+def _browser():
+    """Playwright over Debian's chromium; the suite requires it where make test installed it."""
+    required = os.environ.get("CITYTWIN_REQUIRE_BROWSER") == "1"
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        if required:
+            raise
+        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
+    if not os.path.exists(CHROMIUM):
+        if required:
+            pytest.fail(f"no chromium at {CHROMIUM}: 'make test' installs Debian's chromium")
+        pytest.skip("Debian's chromium is not installed ('make test' installs it)")
+    return sync_playwright
+
+
+FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """``twin app`` on a free loopback port, stopped after the module."""
+    folder = tmp_path_factory.mktemp("app")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    command = [sys.executable, "-m", "twin.cli", "app", str(SANDBOX), "--port", str(port),
+               "--scale", "0.002", "--out", str(folder)]  # fmt: skip
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=2)
+            break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("twin app did not answer within 90 s:\n" + proc.communicate()[0][-2000:])
+    yield url, folder
+    proc.terminate()
+    proc.wait(timeout=30)
+
+
+def _coverage(page) -> float:
+    text = page.inner_text("body")
+    return float(re.search(r"coverage\s+([\d.]+)%", text).group(1))
+
+
+def _step(page, days: int, start: int = 0) -> None:
+    for day in range(start + 1, start + days + 1):
+        page.get_by_role("button", name="Step").click()
+        page.get_by_text(f"Day {day} of 60").wait_for(timeout=60_000)
+
+
+def test_the_page_steps_the_city_and_a_lever_moves_coverage_the_expected_way(server, tmp_path):
+    url, folder = server
+    with _browser()() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_role("button", name="Step").wait_for(timeout=90_000)
+        _step(page, 8)
+        assert "Traceback" not in page.inner_text("body")
+        paid_automatically = _coverage(page)
+        assert page.locator("img").count() >= 1  # the overview figure
+        other = browser.new_page()  # a second tab: a session of its own, at day 0
+        other.goto(url)
+        other.get_by_role("button", name="Step").wait_for(timeout=90_000)
+        other.get_by_text("Day 0 of 60").wait_for(timeout=60_000)
+        other.close()
+        page.locator(".v-select").first.locator(".v-field").click()  # delivery: by application
+        page.locator(".v-list-item", has_text="apply").first.click()
+        page.get_by_role("button", name="Reset").click()
+        page.get_by_text("Day 0 of 60").wait_for(timeout=60_000)
+        _step(page, 8)
+        assert _coverage(page) < paid_automatically  # applying reaches fewer in the same days
+        page.get_by_role("button", name="Save as scenario").click()
+        page.get_by_text("runs it").wait_for(timeout=30_000)
+        assert "Traceback" not in page.inner_text("body")
+        saved = sorted(Path(folder).glob("*.yaml"))
+        assert saved and "elderly-care-allowance: apply" in saved[-1].read_text()
+        page.screenshot(path=str(tmp_path / "app.png"))
+        if os.environ.get("CITYTWIN_APP_SCREENSHOT"):
+            shutil.copy(tmp_path / "app.png", os.environ["CITYTWIN_APP_SCREENSHOT"])
+        browser.close()

@@ -1,0 +1,101 @@
+"""The page ``twin app`` serves: Mesa's SolaraViz over a ``Rehearsal`` - the scenario's levers
+in the sidebar, play, step and reset, the run's indicators and its overview figure updating
+as the city steps, a bad lever's located message inline, and "save as scenario".
+
+``twin app`` hands the page its scenario, scale and folder through ``CITYTWIN_APP_*``
+environment variables; each browser tab has its own session, so its own rehearsal."""
+
+from __future__ import annotations
+
+import os
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from twin.app.levers import levers
+from twin.app.rehearsal import Rehearsal
+from twin.runs.plots import overview
+from twin.scenario.inputs import load_inputs
+
+SHOWN = (  # the indicators the page shows, in order
+    "eligible", "paid", "coverage", "exclusion_error", "inclusion_error", "amount_paid",
+    "time_to_money_from_eligible_p50", "time_to_money_from_eligible_p95", "queued_for_review",
+)  # fmt: skip
+
+
+def settings() -> tuple[str, float, str]:
+    """The scenario file, the city scale and the run folder the command line chose."""
+    return (
+        os.environ.get("CITYTWIN_APP_SCENARIO", "scenarios/policy-sandbox.yaml"),
+        float(os.environ.get("CITYTWIN_APP_SCALE", "0.002")),
+        os.environ.get("CITYTWIN_APP_FOLDER", "runs/app"),
+    )
+
+
+@solara.component
+def Indicators(model: Rehearsal):
+    """The run so far: its day and its indicators, in the report's units."""
+    update_counter.get()  # drawn again after every step
+    if model.problem:  # the command line's located message, inline; Reset tries again
+        solara.Markdown(f"**This lever setting cannot run:**\n\n```\n{model.problem}\n```")
+        return
+    result = model.result()
+    rows = {name: (value, unit) for name, value, unit in result.summary_rows()} if result else {}
+    lines = [f"**Day {model.day} of {model.days}**", "", "| indicator | value |", "|---|---|"]
+    lines += [f"| {k} | {rows[k][0]} {rows[k][1]} |" for k in SHOWN if k in rows]
+    solara.Markdown("\n".join(lines))
+
+
+@solara.component
+def Overview(model: Rehearsal):
+    """The report's overview figure of the run so far."""
+    update_counter.get()
+    if model.city is None or model.day == 0:
+        solara.Markdown("*Press Step or play: the city's days appear here.*")
+        return
+    result = model.result()
+    solara.FigureMatplotlib(overview(result.tables, result.daily, model.twin_scenario))
+
+
+@solara.component
+def SaveAs(model: Rehearsal):
+    """ "Save as scenario": the levers as a file ``twin run`` runs to the same result."""
+    saved = solara.use_reactive("")
+
+    def save():
+        saved.set(str(model.save_as()))
+
+    solara.Button("Save as scenario", on_click=save, disabled=bool(model.problem))
+    if saved.value:
+        solara.Markdown(f"saved: `{saved.value}` - `twin run {saved.value}` runs it")
+
+
+@solara.component
+def Page():
+    scenario_file, scale, folder = settings()
+    first = solara.use_memo(
+        lambda: Rehearsal(scenario_file=scenario_file, scale=scale, folder=folder), []
+    )
+    model = solara.use_reactive(first)  # Reset puts a new rehearsal here, with the levers set
+    params = solara.use_memo(lambda: _params(first, scenario_file, scale, folder), [])
+    SolaraViz(
+        model,
+        components=[],
+        model_params=params,
+        name=f"citytwin: {first.twin_scenario.name if first.city else scenario_file}",
+        play_interval=50,
+    )
+    with solara.Column(style="padding: 12px 12px 12px 440px; width: 100%;"):  # beside the levers
+        Indicators(model.value)
+        Overview(model.value)
+        SaveAs(model.value)
+
+
+def _params(model: Rehearsal, scenario_file: str, scale: float, folder: str) -> dict:
+    """The levers as SolaraViz's model parameters, beside the fixed ones."""
+    fixed = {"scenario_file": scenario_file, "scale": scale, "folder": folder}
+    if model.city is None:
+        return fixed
+    delivery = {p.id: p.spec.delivery for p in load_inputs(model.twin_scenario).policies}
+    return {**fixed, **{lv.key: lv.user_param() for lv in levers(model.twin_scenario, delivery)}}

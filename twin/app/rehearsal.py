@@ -1,0 +1,95 @@
+"""One rehearsal on the page: a scenario with the page's levers set, stepping one day at a time
+as a Mesa model, so that Mesa's SolaraViz plays, steps and resets it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import mesa
+import yaml
+
+from datafiles import UserError
+from twin.core.atomic import write_text_atomic
+from twin.core.units import DAY
+from twin.runs.results import RunResult
+from twin.runs.runner import build_model
+from twin.scenario.loader import load_scenario
+from twin.scoring.missed import missed
+from twin.scoring.reach import reach
+from twin.scoring.summary import daily, score
+
+
+class Rehearsal(mesa.Model):
+    """The scenario ``scenario_file`` with ``levers`` (key paths, as ``--set`` names them) set
+    over it at ``city.scale`` ``scale``; a bad lever leaves no city and the located message the
+    command line would print in ``problem``."""
+
+    def __init__(
+        self,
+        scenario_file: str = "",
+        scale: float = 0.002,
+        folder: str = "",
+        scenario: Any = None,  # Mesa's own scenario object, which SolaraViz hands back on reset
+        **levers: Any,
+    ) -> None:
+        super().__init__(scenario=scenario)
+        self.scenario_file, self.folder = scenario_file, Path(folder or ".")
+        self.levers = {k: v for k, v in levers.items() if k not in ("rng", "seed")}
+        self.day, self.problem, self.city = 0, "", None
+        try:
+            overrides = {**self.levers, "city.scale": scale}
+            self.twin_scenario = load_scenario(scenario_file, _typed(overrides))
+            self.city = build_model(self.twin_scenario)
+        except UserError as err:
+            self.problem = str(err)
+        self.days = 0 if self.city is None else round(self.twin_scenario.duration / DAY)
+        self.running = self.city is not None
+
+    def step(self) -> None:
+        """One simulated day (the last one closes the run)."""
+        if self.city is None or self.day >= self.days:
+            self.running = False
+            return
+        self.day += 1
+        self.city.clock.env.run(until=self.day * DAY)
+        if self.day >= self.days:
+            self.city.sensing.finish()
+            self.running = False
+
+    def result(self) -> RunResult | None:
+        """The run so far, scored as a finished run is: what the page's figures read (None
+        before the first day)."""
+        if self.city is None or self.day == 0:
+            return None
+        so_far = self.twin_scenario.model_copy(update={"duration": max(self.day, 1) * DAY})
+        tables = self.city.tables()
+        tables["missed"] = missed(tables)
+        tables["reach"] = reach(tables, so_far)
+        collected = self.city.datacollector.get_model_vars_dataframe()
+        return RunResult(so_far, score(tables, so_far), daily(so_far, tables, collected), tables)
+
+    def save_as(self, name: str = "scenario") -> Path:
+        """The scenario as the page runs it - the original with the levers set, one run, no
+        variants - as a file in the page's folder that ``twin run`` runs to the same result
+        (a new name each time: nothing is overwritten)."""
+        data = self.twin_scenario.model_dump(mode="json", by_alias=True)
+        data["variants"], data["replications"] = {}, 1
+        set_here = "".join(f"#   {k}: {v}\n" for k, v in sorted(self.levers.items()))
+        text = (
+            f"# Saved from the rehearsal page (twin app) over {self.scenario_file}\n"
+            f"# with these levers set:\n{set_here or '#   (none)\n'}"
+            + yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+        )
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for n in range(1, 1000):
+            path = self.folder / (f"{name}.yaml" if n == 1 else f"{name}-{n}.yaml")
+            if not path.exists():
+                write_text_atomic(path, text)
+                return path
+        raise FileExistsError(f"no free name for {name}.yaml in {self.folder}")
+
+
+def _typed(levers: dict[str, Any]) -> dict[str, Any]:
+    """A text the page's inputs hand over as typed (a duration "20d" stays text)."""
+    return {k: (v.strip() if isinstance(v, str) else v) for k, v in levers.items()}
