@@ -16,6 +16,7 @@ import pytest
 
 import twin
 from tests.conftest import SCENARIOS
+from twin.app.indicators import SHOWN, difference, indicator_table
 from twin.app.levers import levers
 from twin.app.rehearsal import Rehearsal
 from twin.cli import main
@@ -47,6 +48,24 @@ def test_a_rehearsal_steps_day_by_day_and_scores_the_run_so_far(tmp_path):
     result = model.result()
     assert model.day == 5 and result.scenario.days == 5
     assert result.summary["metrics"]["paid"]["value"] > 0
+
+
+def test_side_by_side_runs_the_scenario_as_written_on_the_same_random_numbers(tmp_path):
+    same = Rehearsal(str(SANDBOX), scale=0.002, folder=str(tmp_path), side_by_side=True)
+    for _ in range(6):
+        same.step()
+    mine, written = same.result().summary["metrics"], same.written_result().summary["metrics"]
+    assert all(difference(written[k], mine[k]) == 0 for k in SHOWN if k in mine)  # the same run
+    changed = Rehearsal(
+        str(SANDBOX), scale=0.002, folder=str(tmp_path), side_by_side=True, **{DELIVERY: "apply"}
+    )
+    for _ in range(6):
+        changed.step()
+    table = indicator_table(changed.result(), changed.written_result())
+    assert "| indicator | as written | with the levers | difference |" in table
+    coverage = next(line for line in table.splitlines() if line.startswith("| coverage |"))
+    assert coverage.split("|")[4].strip().startswith("-")  # applying reaches fewer, paired
+    assert " pp" in coverage  # a difference of shares, in percentage points
 
 
 def test_a_bad_lever_shows_the_command_lines_located_message_and_stops_nothing(tmp_path):
@@ -163,6 +182,11 @@ def test_the_page_steps_the_city_and_a_lever_moves_coverage_the_expected_way(ser
         page.get_by_text("Day 0 of 60").wait_for(timeout=60_000)
         _step(page, 8)
         assert _coverage(page) < paid_automatically  # applying reaches fewer in the same days
+        page.locator("label", has_text="side by side with the scenario as written").first.click()
+        page.get_by_role("button", name="Reset").click()
+        page.get_by_text("Day 0 of 60").wait_for(timeout=60_000)
+        _step(page, 2)
+        page.get_by_text("difference", exact=True).wait_for(timeout=30_000)  # the paired column
         page.get_by_role("button", name="Save as scenario").click()
         page.get_by_text("runs it").wait_for(timeout=30_000)
         assert "Traceback" not in page.inner_text("body")

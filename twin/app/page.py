@@ -13,15 +13,11 @@ import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.utils import update_counter
 
+from twin.app.indicators import indicator_table
 from twin.app.levers import levers
 from twin.app.rehearsal import Rehearsal
 from twin.runs.plots import overview
 from twin.scenario.inputs import load_inputs
-
-SHOWN = (  # the indicators the page shows, in order
-    "eligible", "paid", "coverage", "exclusion_error", "inclusion_error", "amount_paid",
-    "time_to_money_from_eligible_p50", "time_to_money_from_eligible_p95", "queued_for_review",
-)  # fmt: skip
 
 
 def settings() -> tuple[str, float, str]:
@@ -41,10 +37,8 @@ def Indicators(model: Rehearsal):
         solara.Markdown(f"**This lever setting cannot run:**\n\n```\n{model.problem}\n```")
         return
     result = model.result()
-    rows = {name: (value, unit) for name, value, unit in result.summary_rows()} if result else {}
-    lines = [f"**Day {model.day} of {model.days}**", "", "| indicator | value |", "|---|---|"]
-    lines += [f"| {k} | {rows[k][0]} {rows[k][1]} |" for k in SHOWN if k in rows]
-    solara.Markdown("\n".join(lines))
+    table = indicator_table(result, model.written_result()) if result is not None else ""
+    solara.Markdown(f"**Day {model.day} of {model.days}**\n\n{table}")
 
 
 @solara.component
@@ -97,5 +91,11 @@ def _params(model: Rehearsal, scenario_file: str, scale: float, folder: str) -> 
     fixed = {"scenario_file": scenario_file, "scale": scale, "folder": folder}
     if model.city is None:
         return fixed
+    side = {
+        "type": "Checkbox",
+        "value": False,
+        "label": "side by side with the scenario as written",
+    }
+    fixed = {**fixed, "side_by_side": side}
     delivery = {p.id: p.spec.delivery for p in load_inputs(model.twin_scenario).policies}
     return {**fixed, **{lv.key: lv.user_param() for lv in levers(model.twin_scenario, delivery)}}

@@ -23,51 +23,59 @@ from twin.scoring.summary import daily, score
 class Rehearsal(mesa.Model):
     """The scenario ``scenario_file`` with ``levers`` (key paths, as ``--set`` names them) set
     over it at ``city.scale`` ``scale``; a bad lever leaves no city and the located message the
-    command line would print in ``problem``."""
+    command line would print in ``problem``. ``side_by_side`` also steps the scenario as
+    written, on the same seed (common random numbers), for paired differences."""
 
     def __init__(
         self,
         scenario_file: str = "",
         scale: float = 0.002,
         folder: str = "",
+        side_by_side: bool = False,
         scenario: Any = None,  # Mesa's own scenario object, which SolaraViz hands back on reset
         **levers: Any,
     ) -> None:
         super().__init__(scenario=scenario)
         self.scenario_file, self.folder = scenario_file, Path(folder or ".")
         self.levers = {k: v for k, v in levers.items() if k not in ("rng", "seed")}
-        self.day, self.problem, self.city = 0, "", None
+        self.day, self.problem, self.city, self.written = 0, "", None, None
         try:
             overrides = {**self.levers, "city.scale": scale}
             self.twin_scenario = load_scenario(scenario_file, _typed(overrides))
             self.city = build_model(self.twin_scenario)
+            if side_by_side:
+                as_written = load_scenario(scenario_file, {"city.scale": scale})
+                self.written = _Run(as_written, build_model(as_written))
         except UserError as err:
             self.problem = str(err)
         self.days = 0 if self.city is None else round(self.twin_scenario.duration / DAY)
         self.running = self.city is not None
 
     def step(self) -> None:
-        """One simulated day (the last one closes the run)."""
+        """One simulated day (the last one closes the run), for both runs side by side."""
         if self.city is None or self.day >= self.days:
             self.running = False
             return
         self.day += 1
-        self.city.clock.env.run(until=self.day * DAY)
-        if self.day >= self.days:
-            self.city.sensing.finish()
-            self.running = False
+        cities = [self.city] + ([self.written.city] if self.written else [])
+        for city in cities:
+            city.clock.env.run(until=self.day * DAY)
+            if self.day >= self.days:
+                city.sensing.finish()
+        self.running = self.day < self.days
 
     def result(self) -> RunResult | None:
         """The run so far, scored as a finished run is: what the page's figures read (None
         before the first day)."""
         if self.city is None or self.day == 0:
             return None
-        so_far = self.twin_scenario.model_copy(update={"duration": max(self.day, 1) * DAY})
-        tables = self.city.tables()
-        tables["missed"] = missed(tables)
-        tables["reach"] = reach(tables, so_far)
-        collected = self.city.datacollector.get_model_vars_dataframe()
-        return RunResult(so_far, score(tables, so_far), daily(so_far, tables, collected), tables)
+        return _Run(self.twin_scenario, self.city).so_far(self.day)
+
+    def written_result(self) -> RunResult | None:
+        """The scenario as written, so far (None unless side by side)."""
+        if self.written is None or self.day == 0:
+            return None
+        return self.written.so_far(self.day)
 
     def save_as(self, name: str = "scenario") -> Path:
         """The scenario as the page runs it - the original with the levers set, one run, no
@@ -93,3 +101,19 @@ class Rehearsal(mesa.Model):
 def _typed(levers: dict[str, Any]) -> dict[str, Any]:
     """A text the page's inputs hand over as typed (a duration "20d" stays text)."""
     return {k: (v.strip() if isinstance(v, str) else v) for k, v in levers.items()}
+
+
+class _Run:
+    """A city and the scenario it runs."""
+
+    def __init__(self, scenario, city) -> None:
+        self.scenario, self.city = scenario, city
+
+    def so_far(self, day: int) -> RunResult:
+        """Scored over the days run: the scenario cut to them."""
+        so_far = self.scenario.model_copy(update={"duration": day * DAY})
+        tables = self.city.tables()
+        tables["missed"] = missed(tables)
+        tables["reach"] = reach(tables, so_far)
+        collected = self.city.datacollector.get_model_vars_dataframe()
+        return RunResult(so_far, score(tables, so_far), daily(so_far, tables, collected), tables)

@@ -58,6 +58,10 @@ def _money(ax: Axes, tables, daily: pa.Table, scenario) -> None:
     ax.plot(dates, total / (1e4 if wan else 1.0), color="tab:green")
     ax.set(title="Money paid", ylabel="cumulative, " + ("10,000 yuan" if wan else "yuan"))
     ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
+    if not total.max(initial=0.0):  # a flat zero: one tick, and say so
+        ax.set_ylim(0, 1)
+        ax.set_yticks([0])
+        ax.text(0.5, 0.5, "nothing paid", ha="center", va="center", transform=ax.transAxes)
     _calendar(ax)
 
 
