@@ -68,6 +68,22 @@ def test_side_by_side_runs_the_scenario_as_written_on_the_same_random_numbers(tm
     assert " pp" in coverage  # a difference of shares, in percentage points
 
 
+def test_a_sensing_scenario_draws_its_townships_by_open_alerts_floods_and_jobs(tmp_path):
+    from twin.core.units import DAY
+    from twin.runs.plots import open_alerts, township_map
+
+    model = Rehearsal(str(SCENARIOS / "typhoon-flood.yaml"), scale=0.002, folder=str(tmp_path))
+    for _ in range(2):
+        model.step()
+    tables, now = model.result().tables, 2 * DAY
+    fig = township_map(tables, model.city.city, now)
+    assert "alerts open at day 3, 00:00" in fig.axes[0].get_title()
+    alerts = tables["alerts"].to_pandas()
+    fired = set(alerts.loc[alerts.kind.isin(["fired", "escalated"]), "alert_id"])
+    closed = set(alerts.loc[alerts.kind == "resolved", "alert_id"])
+    assert len(open_alerts(tables["alerts"], now)) == len(fired - closed) > 0
+
+
 def test_a_bad_lever_shows_the_command_lines_located_message_and_stops_nothing(tmp_path):
     model = Rehearsal(str(SANDBOX), folder=str(tmp_path), **{"libraries.person.update_lag": "3x"})
     assert model.city is None and not model.running

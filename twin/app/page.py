@@ -16,7 +16,8 @@ from mesa.visualization.utils import update_counter
 from twin.app.indicators import indicator_table
 from twin.app.levers import levers
 from twin.app.rehearsal import Rehearsal
-from twin.runs.plots import overview
+from twin.core.units import DAY
+from twin.runs.plots import overview, township_map
 from twin.scenario.inputs import load_inputs
 
 
@@ -53,6 +54,16 @@ def Overview(model: Rehearsal):
 
 
 @solara.component
+def TownshipMap(model: Rehearsal):
+    """For a scenario with sensing: the townships by open alerts, floods and jobs, now."""
+    update_counter.get()
+    if model.city is None or model.day == 0 or not model.twin_scenario.sensing.enabled:
+        return
+    result = model.result()
+    solara.FigureMatplotlib(township_map(result.tables, model.city.city, model.day * DAY))
+
+
+@solara.component
 def SaveAs(model: Rehearsal):
     """ "Save as scenario": the levers as a file ``twin run`` runs to the same result."""
     saved = solara.use_reactive("")
@@ -83,6 +94,7 @@ def Page():
     with solara.Column(style="padding: 12px 12px 12px 440px; width: 100%;"):  # beside the levers
         Indicators(model.value)
         Overview(model.value)
+        TownshipMap(model.value)
         SaveAs(model.value)
 
 

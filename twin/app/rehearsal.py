@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import mesa
+import pyarrow.compute as pc
 import yaml
 
 from datafiles import UserError
@@ -113,6 +114,8 @@ class _Run:
         """Scored over the days run: the scenario cut to them."""
         so_far = self.scenario.model_copy(update={"duration": day * DAY})
         tables = self.city.tables()
+        incidents = tables["incidents"]  # the storm's truth is drawn ahead: keep what happened
+        tables["incidents"] = incidents.filter(pc.less_equal(incidents["onset"], day * DAY))
         tables["missed"] = missed(tables)
         tables["reach"] = reach(tables, so_far)
         collected = self.city.datacollector.get_model_vars_dataframe()

@@ -142,3 +142,66 @@ def comparison(rep, *, limit: int = 8) -> Figure | None:
     interval = f", {rep.confidence:.0%} intervals" if n > 1 else ""
     fig.suptitle(f"{rep.name}: the variants compared ({n} replication{'s' * (n > 1)}{interval})")
     return fig
+
+
+OPEN_KINDS = ("fired", "escalated")  # an alert's last event of these kinds: it is open
+
+
+def township_map(tables: dict[str, pa.Table], city, now: float) -> Figure:
+    """The city's townships as a schematic grid, district by district (the twin has no
+    coordinates), each coloured by its alerts open at ``now`` (seconds), with its flooded
+    communities (f) and grid workers' open jobs (j) written in it."""
+    n, cols = city.n_townships, 13
+    rows = -(-n // cols)
+    alerts = township_counts(open_alerts(tables["alerts"], now), n)
+    flooded = township_counts(_flooded(tables["incidents"], city, now), n)
+    jobs = township_counts(_open_jobs(tables["jobs"], now), n)
+    grid = np.full(rows * cols, np.nan)
+    grid[:n] = alerts
+    fig = Figure(figsize=(8.5, 0.62 * rows + 1.2), layout="constrained")
+    ax = fig.subplots()
+    shown = ax.imshow(grid.reshape(rows, cols), cmap="Reds", vmin=0, vmax=max(1, alerts.max()))
+    for i in range(n):
+        r, c = divmod(i, cols)
+        note = "\n".join(t for t in (f"f{flooded[i]}" * bool(flooded[i]),
+                                     f"j{jobs[i]}" * bool(jobs[i])) if t)  # fmt: skip
+        if note:
+            ax.text(c, r, note, ha="center", va="center", fontsize=7)
+    firsts = np.r_[0, np.flatnonzero(np.diff(city.township_district)) + 1]
+    for d, first in zip(city.township_district[firsts], firsts, strict=True):
+        r, c = divmod(int(first), cols)
+        ax.text(c - 0.45, r - 0.3, city.district_names[d], fontsize=6, va="top", color="0.25")
+    ax.set(xticks=[], yticks=[], title=f"Townships: alerts open at {_clock(now)}")
+    fig.colorbar(shown, ax=ax, label="open alerts", shrink=0.8)
+    ax.text(0, -0.12, "f: flooded communities  j: grid workers' open jobs  (townships in "
+            "district order, left to right)", transform=ax.transAxes, fontsize=7)  # fmt: skip
+    return fig
+
+
+def open_alerts(alerts: pa.Table, now: float) -> np.ndarray:
+    """The township of every alert whose last event at or before ``now`` left it open."""
+    df = alerts.select(["alert_id", "township", "kind", "at"]).to_pandas()
+    df = df[df["at"] <= now].sort_values(["alert_id", "at"], kind="stable")
+    last = df.groupby("alert_id").tail(1)
+    return last.loc[last["kind"].isin(OPEN_KINDS), "township"].to_numpy(np.int64)
+
+
+def township_counts(townships: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(np.asarray(townships, np.int64), minlength=n)[:n]
+
+
+def _flooded(incidents: pa.Table, city, now: float) -> np.ndarray:
+    df = incidents.select(["kind", "community", "onset", "end"]).to_pandas()
+    on = df[(df["kind"] == "flood") & (df["onset"] <= now) & (df["end"] > now)]
+    return city.community_township[np.unique(on["community"].to_numpy(np.int64))]
+
+
+def _open_jobs(jobs: pa.Table, now: float) -> np.ndarray:
+    df = jobs.select(["township", "fired_at", "done_at"]).to_pandas()
+    done = df["done_at"].fillna(np.inf)
+    return df.loc[(df["fired_at"] <= now) & (done > now), "township"].to_numpy(np.int64)
+
+
+def _clock(now: float) -> str:
+    days, rest = divmod(int(now), int(DAY))
+    return f"day {days + 1}, {rest // 3600:02d}:{rest % 3600 // 60:02d}"
