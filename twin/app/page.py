@@ -15,7 +15,7 @@ from mesa.visualization.utils import update_counter
 
 from twin.app.indicators import indicator_table
 from twin.app.levers import levers
-from twin.app.rehearsal import Rehearsal
+from twin.app.rehearsal import Rehearsal, begun
 from twin.core.units import DAY
 from twin.runs.plots import overview, township_map
 from twin.scenario.inputs import load_inputs
@@ -50,7 +50,8 @@ def Overview(model: Rehearsal):
         solara.Markdown("*Press Step or play: the city's days appear here.*")
         return
     result = model.result()
-    solara.FigureMatplotlib(overview(result.tables, result.daily, model.twin_scenario))
+    tables = begun(result.tables, model.day * DAY)
+    solara.FigureMatplotlib(overview(tables, result.daily, model.twin_scenario))
 
 
 @solara.component

@@ -114,9 +114,14 @@ class _Run:
         """Scored over the days run: the scenario cut to them."""
         so_far = self.scenario.model_copy(update={"duration": day * DAY})
         tables = self.city.tables()
-        incidents = tables["incidents"]  # the storm's truth is drawn ahead: keep what happened
-        tables["incidents"] = incidents.filter(pc.less_equal(incidents["onset"], day * DAY))
         tables["missed"] = missed(tables)
         tables["reach"] = reach(tables, so_far)
         collected = self.city.datacollector.get_model_vars_dataframe()
         return RunResult(so_far, score(tables, so_far), daily(so_far, tables, collected), tables)
+
+
+def begun(tables: dict, now: float) -> dict:
+    """The tables with only the incidents begun by ``now``: the storm's truth is drawn ahead
+    of the run, and a figure of the run so far shows what has happened."""
+    incidents = tables["incidents"]
+    return {**tables, "incidents": incidents.filter(pc.less_equal(incidents["onset"], now))}
