@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import twin
+from tests.browser import CHROMIUM, FLAGS, playwright
 from tests.conftest import SCENARIOS
 from twin.app.indicators import SHOWN, difference, indicator_table
 from twin.app.levers import levers
@@ -23,7 +24,6 @@ from twin.cli import main
 
 SANDBOX = SCENARIOS / "policy-sandbox.yaml"
 DELIVERY = "policy_delivery.elderly-care-allowance"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 def test_levers_come_from_the_schema_with_the_variants_keys_first():
@@ -119,26 +119,6 @@ def test_twin_app_refuses_a_bad_scenario_and_a_bad_port_with_exit_2(tmp_path, ca
 # -- in a real browser ------------------------------------------------------------------------
 
 
-def _browser():
-    """Playwright over Debian's chromium; the suite requires it where make test installed it."""
-    required = os.environ.get("CITYTWIN_REQUIRE_BROWSER") == "1"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if required:
-            raise
-        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
-    if not os.path.exists(CHROMIUM):
-        if required:
-            pytest.fail(f"no chromium at {CHROMIUM}: 'make test' installs Debian's chromium")
-        pytest.skip("Debian's chromium is not installed ('make test' installs it)")
-    return sync_playwright
-
-
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """``twin app`` on a free loopback port, stopped after the module."""
@@ -178,7 +158,7 @@ def _step(page, days: int, start: int = 0) -> None:
 
 def test_the_page_steps_the_city_and_a_lever_moves_coverage_the_expected_way(server, tmp_path):
     url, folder = server
-    with _browser()() as p:
+    with playwright()() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)

@@ -1,19 +1,17 @@
 """The run report: written by 'twin run', readable from the folder alone, and checked in a real
 browser (Debian's chromium, driven by Playwright) as a planner would open it."""
 
-import os
 import re
-import shutil
 
 import pytest
 
+from tests.browser import CHROMIUM, FLAGS, playwright
 from tests.conftest import SCENARIOS, SKELETON
 from twin.cli import main
 
 SANDBOX = SCENARIOS / "policy-sandbox.yaml"
 SMALL = ["--set", "duration=20d", "--set", "city.scale=0.001", "--quiet"]
 RAW = re.compile(r"Traceback|Exception|error:|\bnan\b|\bNone\b|\d\.?\d*e[+-]\d\d")  # never shown
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="module")
@@ -63,28 +61,8 @@ def test_a_folder_that_is_not_a_run_is_a_clear_error(tmp_path, capsys):
     assert "not a run folder" in err and "twin run --out" in err
 
 
-def _browser():
-    """Playwright over Debian's chromium; the suite requires it where make test installed it."""
-    required = os.environ.get("CITYTWIN_REQUIRE_BROWSER") == "1"
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        if required:
-            raise
-        pytest.skip("playwright is not installed (pip install -e '.[dev]')")
-    if not os.path.exists(CHROMIUM):
-        if required:
-            pytest.fail(f"no chromium at {CHROMIUM}: 'make test' installs Debian's chromium")
-        pytest.skip("Debian's chromium is not installed ('make test' installs it)")
-    return sync_playwright
-
-
-FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-
-
 def test_the_report_reads_in_a_browser(sandbox, tmp_path):
-    with _browser()() as p:
+    with playwright()() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto((sandbox / "report.html").as_uri())
