@@ -60,6 +60,7 @@ ALLOWED = {
     "twin.bench": {"twin.bench", "twin.core", "datafiles"},
     "twin.app": {
         "twin.app",
+        "twin.report",
         "twin.runs",
         "twin.scoring",
         "twin.scenario",

@@ -84,6 +84,21 @@ def test_a_sensing_scenario_draws_its_townships_by_open_alerts_floods_and_jobs(t
     assert len(open_alerts(tables["alerts"], now)) == len(fired - closed) > 0
 
 
+def test_a_finished_run_is_written_as_a_run_folder_with_its_report(tmp_path):
+    from twin.report import write_report
+
+    model = Rehearsal(str(SANDBOX), scale=0.002, folder=str(tmp_path))
+    model.step()
+    with pytest.raises(ValueError, match="has not reached its last day"):
+        model.write_run()
+    while model.running:
+        model.step()
+    first, second = model.write_run(), model.write_run()
+    assert (first.name, second.name) == ("run", "run-2")
+    html = write_report(first).read_text(encoding="utf-8")
+    assert "coverage" in html and twin.score(first) == model.result().summary
+
+
 def test_a_bad_lever_shows_the_command_lines_located_message_and_stops_nothing(tmp_path):
     model = Rehearsal(str(SANDBOX), folder=str(tmp_path), **{"libraries.person.update_lag": "3x"})
     assert model.city is None and not model.running
@@ -189,6 +204,13 @@ def test_the_page_steps_the_city_and_a_lever_moves_coverage_the_expected_way(ser
         saved = sorted(Path(folder).glob("*.yaml"))
         assert saved and "elderly-care-allowance: apply" in saved[-1].read_text()
         page.screenshot(path=str(tmp_path / "app.png"))
+        page.get_by_role("button", name="▶").click()  # play to the end, then open the report
+        page.get_by_text("Day 60 of 60").wait_for(timeout=240_000)
+        page.get_by_role("button", name="Open report").click()
+        page.get_by_text("report.html").first.wait_for(timeout=60_000)
+        report = page.frame_locator("iframe[title=report]")
+        report.locator("table#headline").wait_for(timeout=30_000)
+        assert "coverage" in report.locator("table#headline").inner_text()
         if os.environ.get("CITYTWIN_APP_SCREENSHOT"):
             shutil.copy(tmp_path / "app.png", os.environ["CITYTWIN_APP_SCREENSHOT"])
         browser.close()

@@ -8,6 +8,7 @@ environment variables; each browser tab has its own session, so its own rehearsa
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import solara
 from mesa.visualization import SolaraViz
@@ -17,6 +18,7 @@ from twin.app.indicators import indicator_table
 from twin.app.levers import levers
 from twin.app.rehearsal import Rehearsal, begun
 from twin.core.units import DAY
+from twin.report import write_report
 from twin.runs.plots import overview, township_map
 from twin.scenario.inputs import load_inputs
 
@@ -65,6 +67,27 @@ def TownshipMap(model: Rehearsal):
 
 
 @solara.component
+def Report(model: Rehearsal):
+    """ "Open report": the finished run written to the page's folder, its report shown here."""
+    update_counter.get()
+    shown = solara.use_reactive("")
+
+    def open_report():
+        html = write_report(model.write_run())
+        shown.set(str(html))
+
+    solara.Button("Open report", on_click=open_report, disabled=not model.finished)
+    if shown.value and model.finished:
+        solara.Markdown(f"report: `{shown.value}`")
+        page = Path(shown.value).read_text(encoding="utf-8")
+        solara.HTML(
+            tag="iframe",
+            attributes={"srcdoc": page, "title": "report"},
+            style="width: 100%; height: 900px; border: 1px solid #ccc;",
+        )
+
+
+@solara.component
 def SaveAs(model: Rehearsal):
     """ "Save as scenario": the levers as a file ``twin run`` runs to the same result."""
     saved = solara.use_reactive("")
@@ -97,6 +120,7 @@ def Page():
         Overview(model.value)
         TownshipMap(model.value)
         SaveAs(model.value)
+        Report(model.value)
 
 
 def _params(model: Rehearsal, scenario_file: str, scale: float, folder: str) -> dict:

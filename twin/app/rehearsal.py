@@ -78,6 +78,24 @@ class Rehearsal(mesa.Model):
             return None
         return self.written.so_far(self.day)
 
+    @property
+    def finished(self) -> bool:
+        """Whether the run reached its last day."""
+        return self.city is not None and self.day >= self.days
+
+    def write_run(self, name: str = "run") -> Path:
+        """The finished run as a run folder in the page's folder (a new name each time), as
+        ``twin run`` writes one: what its report is written from."""
+        if not self.finished:
+            raise ValueError("the run has not reached its last day")
+        result = self.result()
+        assert result is not None
+        for n in range(1, 1000):
+            path = self.folder / (name if n == 1 else f"{name}-{n}")
+            if not path.exists():
+                return result.write(path)
+        raise FileExistsError(f"no free name for {name} in {self.folder}")
+
     def save_as(self, name: str = "scenario") -> Path:
         """The scenario as the page runs it - the original with the levers set, one run, no
         variants - as a file in the page's folder that ``twin run`` runs to the same result
