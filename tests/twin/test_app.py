@@ -99,6 +99,33 @@ def test_a_finished_run_is_written_as_a_run_folder_with_its_report(tmp_path):
     assert "coverage" in html and twin.score(first) == model.result().summary
 
 
+def test_a_sensing_scenario_steps_by_the_hour_or_by_its_network_tick(tmp_path):
+    typhoon = str(SCENARIOS / "typhoon-flood.yaml")
+    hourly = Rehearsal(typhoon, scale=0.002, folder=str(tmp_path), step="hour")
+    for _ in range(27):
+        hourly.step()
+    assert hourly.clock == "Day 2, 03:00 of 3" and hourly.result().scenario.days == 2
+    ticks = Rehearsal(typhoon, scale=0.002, folder=str(tmp_path), step="tick")
+    ticks.step()
+    assert ticks.seconds_per_step == ticks.twin_scenario.sensing.tick
+    assert ticks.clock == "Day 1, 00:01 of 3"  # one 60-second tick
+
+
+def test_the_pages_funnel_is_the_reports_own_table(tmp_path):
+    from twin.report.contents import gather, policy_tables
+
+    model = Rehearsal(str(SANDBOX), scale=0.002, folder=str(tmp_path))
+    while model.running:
+        model.step()
+    result = model.result()
+    live = policy_tables(result.scenario, result.tables, result.summary, "elderly-care-allowance")
+    written = gather(model.write_run())
+    report = [
+        b for s in written.sections for b in s.blocks if getattr(b, "title", "") == live[0].title
+    ]
+    assert live[0].title == "From eligibility to money" and live[0].rows == report[0].rows
+
+
 def test_a_bad_lever_shows_the_command_lines_located_message_and_stops_nothing(tmp_path):
     model = Rehearsal(str(SANDBOX), folder=str(tmp_path), **{"libraries.person.update_lag": "3x"})
     assert model.city is None and not model.running
@@ -179,6 +206,7 @@ def test_the_page_steps_the_city_and_a_lever_moves_coverage_the_expected_way(ser
         page.goto(url)
         page.get_by_role("button", name="Step").wait_for(timeout=90_000)
         _step(page, 8)
+        page.get_by_text("From eligibility to money").first.wait_for(timeout=30_000)
         assert "Traceback" not in page.inner_text("body")
         paid_automatically = _coverage(page)
         assert page.locator("img").count() >= 1  # the overview figure
@@ -187,7 +215,8 @@ def test_the_page_steps_the_city_and_a_lever_moves_coverage_the_expected_way(ser
         other.get_by_role("button", name="Step").wait_for(timeout=90_000)
         other.get_by_text("Day 0 of 60").wait_for(timeout=60_000)
         other.close()
-        page.locator(".v-select").first.locator(".v-field").click()  # delivery: by application
+        delivery = page.locator(".v-select", has_text=DELIVERY)
+        delivery.locator(".v-field").click()  # delivery: by application
         page.locator(".v-list-item", has_text="apply").first.click()
         page.get_by_role("button", name="Reset").click()
         page.get_by_text("Day 0 of 60").wait_for(timeout=60_000)
@@ -203,6 +232,7 @@ def test_the_page_steps_the_city_and_a_lever_moves_coverage_the_expected_way(ser
         assert "Traceback" not in page.inner_text("body")
         saved = sorted(Path(folder).glob("*.yaml"))
         assert saved and "elderly-care-allowance: apply" in saved[-1].read_text()
+        page.get_by_text("Day 2 of 60").scroll_into_view_if_needed()
         page.screenshot(path=str(tmp_path / "app.png"))
         page.get_by_role("button", name="▶").click()  # play to the end, then open the report
         page.get_by_text("Day 60 of 60").wait_for(timeout=240_000)

@@ -17,10 +17,12 @@ from mesa.visualization.utils import update_counter
 from twin.app.indicators import indicator_table
 from twin.app.levers import levers
 from twin.app.rehearsal import Rehearsal, begun
-from twin.core.units import DAY
 from twin.report import write_report
+from twin.report.contents import policy_tables
 from twin.runs.plots import overview, township_map
 from twin.scenario.inputs import load_inputs
+
+FUNNELS = 3  # policies whose funnel the page shows, the first of the run's
 
 
 def settings() -> tuple[str, float, str]:
@@ -41,7 +43,7 @@ def Indicators(model: Rehearsal):
         return
     result = model.result()
     table = indicator_table(result, model.written_result()) if result is not None else ""
-    solara.Markdown(f"**Day {model.day} of {model.days}**\n\n{table}")
+    solara.Markdown(f"**{model.clock}**\n\n{table}")
 
 
 @solara.component
@@ -52,7 +54,7 @@ def Overview(model: Rehearsal):
         solara.Markdown("*Press Step or play: the city's days appear here.*")
         return
     result = model.result()
-    tables = begun(result.tables, model.day * DAY)
+    tables = begun(result.tables, model.now)
     solara.FigureMatplotlib(overview(tables, result.daily, model.twin_scenario))
 
 
@@ -63,7 +65,29 @@ def TownshipMap(model: Rehearsal):
     if model.city is None or model.day == 0 or not model.twin_scenario.sensing.enabled:
         return
     result = model.result()
-    solara.FigureMatplotlib(township_map(result.tables, model.city.city, model.day * DAY))
+    solara.FigureMatplotlib(township_map(result.tables, model.city.city, model.now))
+
+
+@solara.component
+def Funnels(model: Rehearsal):
+    """The report's funnel and coverage by group of each policy (the first few), so far."""
+    update_counter.get()
+    result = model.result()
+    if result is None:
+        return
+    policies = list(result.summary.get("policies", {}))[:FUNNELS]
+    for policy_id in policies:
+        tables = policy_tables(result.scenario, result.tables, result.summary, policy_id)
+        blocks = [_markdown(t) for t in tables if not t.title.startswith("Who is missed")]
+        solara.Markdown(f"#### {policy_id}\n\n" + "\n\n".join(blocks))
+
+
+def _markdown(table) -> str:
+    """One of the report's tables as Markdown: its title, header and rows."""
+    lines = [f"**{table.title}**", "", "| " + " | ".join(table.header) + " |"]
+    lines += ["|" + "---|" * len(table.header)]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in table.rows]
+    return "\n".join(lines)
 
 
 @solara.component
@@ -119,6 +143,7 @@ def Page():
         Indicators(model.value)
         Overview(model.value)
         TownshipMap(model.value)
+        Funnels(model.value)
         SaveAs(model.value)
         Report(model.value)
 
@@ -133,6 +158,13 @@ def _params(model: Rehearsal, scenario_file: str, scale: float, folder: str) -> 
         "value": False,
         "label": "side by side with the scenario as written",
     }
-    fixed = {**fixed, "side_by_side": side}
+    city = {  # the page's scale: one that answers in seconds, changeable (then Reset)
+        "type": "SliderFloat", "value": scale, "min": 0.001, "max": 0.05, "step": 0.001,
+        "label": "city.scale (share of the city simulated)",
+    }  # fmt: skip
+    fixed = {**fixed, "scale": city}
+    steps = ["day", "hour", "tick"] if model.twin_scenario.sensing.enabled else ["day", "hour"]
+    step = {"type": "Select", "value": "day", "values": steps, "label": "one step is a"}
+    fixed = {**fixed, "side_by_side": side, "step": step}
     delivery = {p.id: p.spec.delivery for p in load_inputs(model.twin_scenario).policies}
     return {**fixed, **{lv.key: lv.user_param() for lv in levers(model.twin_scenario, delivery)}}

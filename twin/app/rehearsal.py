@@ -3,6 +3,7 @@ as a Mesa model, so that Mesa's SolaraViz plays, steps and resets it."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import yaml
 
 from datafiles import UserError
 from twin.core.atomic import write_text_atomic
-from twin.core.units import DAY
+from twin.core.units import DAY, HOUR
 from twin.runs.results import RunResult
 from twin.runs.runner import build_model
 from twin.scenario.loader import load_scenario
@@ -33,13 +34,15 @@ class Rehearsal(mesa.Model):
         scale: float = 0.002,
         folder: str = "",
         side_by_side: bool = False,
+        step: str = "day",
         scenario: Any = None,  # Mesa's own scenario object, which SolaraViz hands back on reset
         **levers: Any,
     ) -> None:
         super().__init__(scenario=scenario)
         self.scenario_file, self.folder = scenario_file, Path(folder or ".")
         self.levers = {k: v for k, v in levers.items() if k not in ("rng", "seed")}
-        self.day, self.problem, self.city, self.written = 0, "", None, None
+        self.now, self.problem, self.city, self.written = 0.0, "", None, None
+        self.step_by = step
         try:
             overrides = {**self.levers, "city.scale": scale}
             self.twin_scenario = load_scenario(scenario_file, _typed(overrides))
@@ -52,18 +55,32 @@ class Rehearsal(mesa.Model):
         self.days = 0 if self.city is None else round(self.twin_scenario.duration / DAY)
         self.running = self.city is not None
 
+    @property
+    def day(self) -> int:
+        """Simulated days begun so far (0 before the first step)."""
+        return math.ceil(self.now / DAY - 1e-9)
+
+    @property
+    def seconds_per_step(self) -> float:
+        """One step: a day, an hour, or one tick of the sensing network (``step``)."""
+        if self.step_by == "tick" and self.city is not None:
+            return float(self.twin_scenario.sensing.tick)
+        return HOUR if self.step_by == "hour" else DAY
+
     def step(self) -> None:
-        """One simulated day (the last one closes the run), for both runs side by side."""
-        if self.city is None or self.day >= self.days:
+        """One step of simulated time (the last one closes the run), for both runs side by
+        side."""
+        end = self.days * DAY
+        if self.city is None or self.now >= end:
             self.running = False
             return
-        self.day += 1
+        self.now = min(end, self.now + self.seconds_per_step)
         cities = [self.city] + ([self.written.city] if self.written else [])
         for city in cities:
-            city.clock.env.run(until=self.day * DAY)
-            if self.day >= self.days:
+            city.clock.env.run(until=self.now)
+            if self.now >= end:
                 city.sensing.finish()
-        self.running = self.day < self.days
+        self.running = self.now < end
 
     def result(self) -> RunResult | None:
         """The run so far, scored as a finished run is: what the page's figures read (None
@@ -71,6 +88,14 @@ class Rehearsal(mesa.Model):
         if self.city is None or self.day == 0:
             return None
         return _Run(self.twin_scenario, self.city).so_far(self.day)
+
+    @property
+    def clock(self) -> str:
+        """Where the run stands, as a planner reads it: "Day 3 of 60" or "Day 3, 14:00 of 60"."""
+        if self.step_by == "day" or self.now % DAY == 0:
+            return f"Day {self.day} of {self.days}"
+        minutes = int(self.now % DAY) // 60
+        return f"Day {self.day}, {minutes // 60:02d}:{minutes % 60:02d} of {self.days}"
 
     def written_result(self) -> RunResult | None:
         """The scenario as written, so far (None unless side by side)."""
@@ -81,7 +106,7 @@ class Rehearsal(mesa.Model):
     @property
     def finished(self) -> bool:
         """Whether the run reached its last day."""
-        return self.city is not None and self.day >= self.days
+        return self.city is not None and self.now >= self.days * DAY
 
     def write_run(self, name: str = "run") -> Path:
         """The finished run as a run folder in the page's folder (a new name each time), as

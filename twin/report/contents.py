@@ -277,6 +277,13 @@ def _glossary(labels: list[str]) -> Table:
     return Table("What the figures measure", ["figure", "what it measures"], rows)
 
 
+def policy_tables(scenario, tables: dict[str, pa.Table], summary: dict, policy_id: str):
+    """The report's tables of one policy - the funnel, coverage by group, who is missed and
+    why - for a run in memory (the rehearsal page's run so far)."""
+    variant = Variant(scenario.name, Path("."), scenario, tables, summary)
+    return [b for b in _policy(policy_id, [variant]).blocks if isinstance(b, Table)]
+
+
 def _policy(policy_id: str, variants: list[Variant]) -> Section:
     """The funnel, coverage by group and who is missed, for one policy."""
     facts = [_facts(v, policy_id) for v in variants]
