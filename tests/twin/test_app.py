@@ -47,6 +47,7 @@ def test_a_rehearsal_steps_day_by_day_and_scores_the_run_so_far(tmp_path):
         model.step()
     result = model.result()
     assert model.day == 5 and result.scenario.days == 5
+    assert model.result() is result  # scored once per step, however many parts read it
     assert result.summary["metrics"]["paid"]["value"] > 0
 
 

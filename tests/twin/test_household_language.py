@@ -40,10 +40,10 @@ BOOLS = frozenset({"owns_home"})
 DTYPES = {"int": np.int64, "float": np.float64, "bool": bool, "code": np.int16}
 
 
-def library(rows: list[dict]) -> Table:
+def library(rows: list[dict], registry: Registry = REGISTRY) -> Table:
     """A Table from per-entity dicts: a missing key or None is unknown; codes by label."""
     columns, known = {}, {}
-    for name, spec in REGISTRY.fields.items():
+    for name, spec in registry.fields.items():
         values = [r.get(name) for r in rows]
         known[name] = np.array([v is not None for v in values], bool)
         if spec.type == "code":
@@ -273,15 +273,6 @@ FIRMS = Registry.model_validate(
 )
 
 
-def firm_table(rows: list[dict]) -> Table:
-    columns, known = {}, {}
-    for name, spec in FIRMS.fields.items():
-        values = [r.get(name) for r in rows]
-        known[name] = np.array([v is not None for v in values], bool)
-        columns[name] = np.array([0 if v is None else v for v in values], DTYPES[spec.type])
-    return Table(columns, known)
-
-
 def firm_views(rows: list[dict]) -> list[dict]:
     out = []
     for r in rows:
@@ -313,11 +304,11 @@ GROUP_TEXTS = [
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(GROUP_TEXTS), st.lists(firm, min_size=1, max_size=10))
 def test_group_values_agree_across_engine_reference_and_truth(text, rows):
-    value, known = compile_expression(text, FIRMS, kind="bool").evaluate(firm_table(rows), ON)
+    value, known = compile_expression(text, FIRMS, kind="bool").evaluate(library(rows, FIRMS), ON)
     got = [bool(v) if k else None for v, k in zip(value, known, strict=True)]
     assert got == [evaluate_one(text, e, on=ON) for e in firm_views(rows)]
     p = PolicySpec.model_validate({**spec("g-1", text).model_dump(), "target": "enterprise"})
-    t = firm_table(rows)
+    t = library(rows, FIRMS)
     assert entitlement(p, FIRMS, t.columns, ON, t.known).eligible.tolist() == [
         g is True for g in got
     ]
@@ -331,7 +322,7 @@ def test_a_group_cap_on_staff_reads_every_firm_of_the_group():
         {"employees": 60},  # group unknown
     ]
     value, known = compile_expression("group.sum(employees) < 100", FIRMS, kind="bool").evaluate(
-        firm_table(rows), ON
+        library(rows, FIRMS), ON
     )
     assert [bool(v) if k else None for v, k in zip(value, known, strict=True)] == [
         False, False, True, None,

@@ -17,6 +17,7 @@ from typing import Any
 from annotated_types import Ge, Le
 from pydantic import BaseModel
 
+from datafiles.units import format_duration
 from twin.core.units import DAY
 from twin.scenario.schema import Scenario
 
@@ -133,7 +134,8 @@ def _from_field(key: str, field, value) -> Lever | None:
 
 
 def _is_duration(field) -> bool:
-    return any("duration" in repr(m).lower() for m in field.metadata)
+    """A ``datafiles.Duration``: seconds written with a unit (its serializer says so)."""
+    return any(getattr(m, "func", None) is format_duration for m in field.metadata)
 
 
 def _flatten(data: dict, prefix: str = "") -> list[str]:

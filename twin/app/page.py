@@ -20,7 +20,6 @@ from twin.app.rehearsal import Rehearsal, begun
 from twin.report import write_report
 from twin.report.contents import policy_tables
 from twin.runs.plots import overview, township_map
-from twin.scenario.inputs import load_inputs
 
 FUNNELS = 3  # policies whose funnel the page shows, the first of the run's
 
@@ -166,5 +165,5 @@ def _params(model: Rehearsal, scenario_file: str, scale: float, folder: str) -> 
     steps = ["day", "hour", "tick"] if model.twin_scenario.sensing.enabled else ["day", "hour"]
     step = {"type": "Select", "value": "day", "values": steps, "label": "one step is a"}
     fixed = {**fixed, "side_by_side": side, "step": step}
-    delivery = {p.id: p.spec.delivery for p in load_inputs(model.twin_scenario).policies}
+    delivery = {p.id: p.spec.delivery for p in model.city.matcher.policies}  # as loaded
     return {**fixed, **{lv.key: lv.user_param() for lv in levers(model.twin_scenario, delivery)}}

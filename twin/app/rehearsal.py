@@ -47,6 +47,7 @@ class Rehearsal(mesa.Model):
             overrides = {**self.levers, "city.scale": scale}
             self.twin_scenario = load_scenario(scenario_file, _typed(overrides))
             self.city = build_model(self.twin_scenario)
+            self.mine = _Run(self.twin_scenario, self.city)
             if side_by_side:
                 as_written = load_scenario(scenario_file, {"city.scale": scale})
                 self.written = _Run(as_written, build_model(as_written))
@@ -87,7 +88,7 @@ class Rehearsal(mesa.Model):
         before the first day)."""
         if self.city is None or self.day == 0:
             return None
-        return _Run(self.twin_scenario, self.city).so_far(self.day)
+        return self.mine.so_far(self.day)
 
     @property
     def clock(self) -> str:
@@ -148,13 +149,21 @@ def _typed(levers: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Run:
-    """A city and the scenario it runs."""
+    """A city and the scenario it runs; its score so far is kept until the clock moves, so
+    the page's parts that read it after a step score it once."""
 
     def __init__(self, scenario, city) -> None:
         self.scenario, self.city = scenario, city
+        self._kept: tuple[float, RunResult] | None = None
 
     def so_far(self, day: int) -> RunResult:
         """Scored over the days run: the scenario cut to them."""
+        now = self.city.clock.env.now
+        if self._kept is None or self._kept[0] != now:
+            self._kept = (now, self._score(day))
+        return self._kept[1]
+
+    def _score(self, day: int) -> RunResult:
         so_far = self.scenario.model_copy(update={"duration": day * DAY})
         tables = self.city.tables()
         tables["missed"] = missed(tables)

@@ -6,6 +6,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 DEFAULT_PORT = 8765
 
@@ -27,7 +28,7 @@ def add_commands(sub) -> None:
     )  # fmt: skip
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> NoReturn:
     """Check the scenario as ``twin validate`` would, then serve the page until interrupted."""
     from twin.scenario.loader import load_scenario
 
@@ -46,7 +47,6 @@ def run(args: argparse.Namespace) -> int:
     ]  # fmt: skip
     sys.stdout.flush()
     os.execve(sys.executable, command, env)  # the server takes this process's place (and pid)
-    return 0  # not reached
 
 
 def _port(text: str) -> int:
