@@ -11,6 +11,7 @@ from tests.conftest import SCENARIOS
 from twin.cli import main
 
 SHIPPED = SCENARIOS / "calibration" / "history.yaml"
+REFOCUSED = SCENARIOS / "calibration" / "history-refocused.yaml"
 
 
 @pytest.fixture(scope="module")
@@ -63,3 +64,26 @@ def test_a_second_call_resumes_every_stage_and_finds_the_same(quick, capsys):
     assert {p: p.stat().st_mtime_ns for p in out.glob("*/runs/*.parquet")} == stamps
     before.pop("seconds"), after.pop("seconds")
     assert after == before
+
+
+def test_the_refocused_stage_runs_without_a_held_out_figure_and_checks_twice(tmp_path):
+    """The second stage holds nothing out and refines nothing: its wave, a check at the
+    central values, the fit refitted with that check's run and checked again, at its scale."""
+    out = tmp_path / "refocused-quick"
+    assert main(["calibrate", str(REFOCUSED), "--quick", "--out", str(out), "-j", "1",
+                 "--quiet"]) in (0, 1)  # fmt: skip
+    s = json.loads((out / "calibration.json").read_text())
+    assert s["holdout"] is None and [w["runs"] for w in s["waves"]] == [8]
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == [
+        "central-after-wave-1",
+        "central-after-wave-1-check-2",
+        "predictive-after-wave-1",
+        "wave-1",
+    ]
+    assert s["runs"] == 8 + 1 + 1 + 2  # the first check's run joined the emulators' runs
+    second = pq.read_table(out / "central-after-wave-1-check-2" / "runs").to_pylist()
+    scale = 0.0005  # runs are stored at the city's scale, the summary at Ningbo's
+    assert s["targets"]["visits"]["central_runs"] == [pytest.approx(second[0]["visits"] / scale)]
+    first = pq.read_table(out / "central-after-wave-1" / "runs").to_pylist()
+    assert first[0]["param:visits.per_query"] != second[0]["param:visits.per_query"]
+    assert "## Out of sample" not in (out / "calibration.md").read_text()

@@ -7,8 +7,10 @@ import yaml
 from tests.conftest import SCENARIOS
 from twin.calibration.calibration_file import load_calibration
 from twin.cli import main
+from twin.scenario.loader import load_scenario
 
 SHIPPED = SCENARIOS / "calibration" / "history.yaml"
+REFOCUSED = SCENARIOS / "calibration" / "history-refocused.yaml"
 
 
 def _with(tmp_path, change) -> str:
@@ -85,3 +87,29 @@ def test_a_refinement_not_above_the_waves_scale_is_refused_before_any_run(tmp_pa
 
     _refused(capsys, _with(tmp_path, change), "design.refine.scale", "not above", "0.0005")
     assert not list(tmp_path.glob("**/runs"))  # nothing ran
+
+
+def test_the_refocused_stage_searches_inside_what_the_first_stage_allowed():
+    """The second stage narrows the first's priors at the first's check scale; the levers it
+    holds are fixed in the scenario at values the first stage's priors allow."""
+    first, second = load_calibration(SHIPPED), load_calibration(REFOCUSED)
+    assert first.design.refine is not None
+    assert second.base["city.scale"] == first.design.refine.scale
+    assert {t: v.value for t, v in second.targets.items()} == {
+        t: v.value for t, v in first.targets.items()
+    }
+    for key, prior in second.parameters.items():
+        low, high = first.parameters[key].range
+        assert low <= prior.range[0] < prior.range[1] <= high, key
+        assert prior.justification.strip(), key
+    scenario = load_scenario(SCENARIOS / "history.yaml")
+    held = {
+        "catalogue.person_share": scenario.catalogue.person_share,
+        "catalogue.delivery_from_version_2.auto": scenario.catalogue.delivery_from_version_2[
+            "auto"
+        ],
+    }
+    assert set(first.parameters) - set(second.parameters) == set(held)
+    for key, value in held.items():
+        low, high = first.parameters[key].range
+        assert low <= value <= high, key

@@ -92,8 +92,14 @@ def calibrate(
         waves += more
     at = 1.0 if check is None else check / scale
     fit = _fit(spec, runs, list(spec.targets), seed=spec.seed + len(waves), at=at)
+    for n in range(1, d.central_checks + 1):
+        if not len(fit.pool):
+            break
+        central = _central(spec, runner, fit, len(waves), check, n)
+        if n < d.central_checks:  # the check teaches the emulators where the fit missed
+            runs = runs + central
+            fit = _fit(spec, runs, list(spec.targets), seed=spec.seed + len(waves) + n, at=at)
     if len(fit.pool):
-        central = _central(spec, runner, fit, len(waves), check)
         drawn = hm.spread(fit.pool, d.check_runs, seed=spec.seed)
         predictive = runner.run(f"predictive-{_after(len(waves), check)}", drawn, scale=check)
     return Calibration(
@@ -158,10 +164,12 @@ def _refine(
 
 
 def _central(
-    spec: CalibrationFile, runner: Runner, fit: Fit, waves: int, check: float | None
+    spec: CalibrationFile, runner: Runner, fit: Fit, waves: int, check: float | None, n: int = 1
 ) -> Runs:
-    """Runs at the fit's least implausible point (``central_runs`` replications)."""
-    return runner.run(f"central-{_after(waves, check)}", fit.central[None, :],
+    """Runs at the fit's least implausible point (``central_runs`` replications); the ``n``th
+    check after the same wave is named for its number."""
+    again = "" if n == 1 else f"-check-{n}"
+    return runner.run(f"central-{_after(waves, check)}{again}", fit.central[None, :],
                       replications=spec.design.central_runs, scale=check)  # fmt: skip
 
 

@@ -56,7 +56,8 @@ class Refine(Strict):
 class Waves(Strict):
     """The history matching: ``runs`` per wave, ``waves`` of them on every target but the
     held-out one, ``final_waves`` more on every target, ``refine`` waves at a larger scale,
-    and the checks' runs."""
+    and the checks' runs: ``central_checks`` at the central values, each refitted with the
+    last one's runs (a few precise runs where the fit missed move it most)."""
 
     waves: Annotated[int, Field(ge=1, le=10)] = 3
     final_waves: Annotated[int, Field(ge=1, le=10)] = 1  # after the out-of-sample check
@@ -65,6 +66,7 @@ class Waves(Strict):
     candidates: Annotated[int, Field(ge=100, le=1_000_000)] = 20_000
     check_runs: Annotated[int, Field(ge=1, le=200)] = 6  # runs at points drawn from the fit
     central_runs: Annotated[int, Field(ge=1, le=200)] = 3  # replications at the central point
+    central_checks: Annotated[int, Field(ge=1, le=5)] = 1  # each after the first learns the last
     refine: Refine | None = None
 
 

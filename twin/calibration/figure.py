@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator, FuncFormatter, NullFormatter
 
 from twin.calibration.calibrate import Calibration
+from twin.calibration.number import number
 from twin.scoring.reach import UNITS
 
 
@@ -32,8 +34,11 @@ def _parameter(ax, c: Calibration, i: int, name: str, values: np.ndarray) -> Non
     low, high, log = c.space.low[i], c.space.high[i], bool(c.space.log[i])
     bins = np.geomspace(low, high, 25) if log else np.linspace(low, high, 25)
     ax.hist(values, bins=bins, color="#4c72b0")
-    if log:
+    if log:  # ticks at the prior's ends and its middle, in plain numbers
         ax.set_xscale("log")
+        ax.xaxis.set_major_locator(FixedLocator(np.geomspace(low, high, 3)))
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: number(v)))
+        ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xlim(low, high)
     if len(c.fit.pool):
         ax.axvline(c.space.values(c.fit.central[None, :])[0, i], color="#c44e52", lw=2)

@@ -5,7 +5,6 @@ a temporary name and renamed into place."""
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 
 import numpy as np
@@ -14,17 +13,10 @@ import pyarrow.parquet as pq
 
 from twin.calibration.calibrate import QUANTILES, Calibration, inside
 from twin.calibration.figure import calibration_figure
+from twin.calibration.number import number
 from twin.core.atomic import write_text_atomic
 from twin.runs.readable import readable
 from twin.scoring.reach import UNITS
-
-
-def number(v: float) -> str:
-    """A parameter value with three significant digits, never in scientific notation."""
-    if v == 0 or not math.isfinite(v):
-        return f"{v:g}"
-    decimals = max(0, 2 - math.floor(math.log10(abs(v))))
-    return f"{v:,.{decimals}f}"
 
 
 def summary(c: Calibration) -> dict:
