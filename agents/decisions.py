@@ -29,6 +29,19 @@ def act_rate(
 ) -> np.ndarray:
     """Per-day rate at which each aware member acts (the formula in the module docstring);
     ``effort`` in seconds of the beneficiary's time."""
+    denominator = act_denominator(benefit_yuan, effort, literacy, distrust, params)
+    return params.act_per_day * rush(days_to_deadline, params) / denominator
+
+
+def act_denominator(
+    benefit_yuan: np.ndarray,
+    effort: float,
+    literacy: np.ndarray,
+    distrust: np.ndarray,
+    params: Behaviour,
+) -> np.ndarray:
+    """``1 + exp(-u)``: the member's part of the rate, which does not change from day to day
+    (an office keeps it while the benefits hold still)."""
     u = (
         params.intercept
         + params.benefit_weight * np.log10(1.0 + benefit_yuan)
@@ -36,8 +49,12 @@ def act_rate(
         + params.literacy_weight * literacy
         - params.distrust_weight * distrust
     )
-    rush = 1.0 + params.deadline_rush * np.exp(-max(days_to_deadline, 0.0) / params.rush_days)
-    return params.act_per_day * rush / (1.0 + np.exp(-u))
+    return 1.0 + np.exp(-u)
+
+
+def rush(days_to_deadline: float, params: Behaviour) -> float:
+    """The deadline's factor on every member's rate: the day's part of it."""
+    return 1.0 + params.deadline_rush * np.exp(-max(days_to_deadline, 0.0) / params.rush_days)
 
 
 def decide_to_act(rate: np.ndarray, days: float, *, rng: np.random.Generator) -> np.ndarray:

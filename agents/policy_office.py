@@ -22,7 +22,7 @@ import numpy as np
 from agents.approval import APPROVED, Approval, ReviewDesk
 from agents.awareness import Awareness, hear_of_it, read_push
 from agents.behaviour import Behaviour
-from agents.decisions import act_rate, decide_to_act, gather_evidence
+from agents.decisions import act_denominator, decide_to_act, gather_evidence, rush
 from agents.ledger import Ledger
 from agents.payments import Instruction, settle
 from agents.platform_decision import PlatformDecision
@@ -57,7 +57,8 @@ STATE = {
 
 @dataclass(frozen=True)
 class People:
-    """What the office's population is like, per entity (truth the platform does not see)."""
+    """What the office's population is like, per entity (truth the platform does not see).
+    The office keeps rates computed from them: whoever changes them calls ``forget_rates``."""
 
     group: np.ndarray  # mixing group: community or industry
     literacy: np.ndarray  # float in [0, 1]
@@ -190,6 +191,9 @@ class PolicyOffice(mesa.Agent):
         # claim it without being owed it; a push adds whoever it is sent to
         members = np.union1d(eligible, claims)
         self.awareness = Awareness(members, people.group[members])
+        self._at, self._at_key = np.zeros(0, np.int64), (-1, -1)  # see _audience_at
+        self._benefits = 0  # how often what someone is owed changed (see _denominator)
+        self._denominators: dict[float, tuple[tuple[int, int], np.ndarray]] = {}
         self.library_view: PlatformDecision | None = None
 
     def _observe_queue(self, at: float, waiting: int) -> None:
@@ -205,7 +209,7 @@ class PolicyOffice(mesa.Agent):
         if len(newly):
             self.state.set("truly_eligible", newly, True)
             self.state.set("true_amount", newly, owed)
-            self._typical = None
+            self._typical, self._benefits = None, self._benefits + 1
         return newly, owed
 
     def count(self, name: str) -> int:
@@ -298,32 +302,46 @@ class PolicyOffice(mesa.Agent):
             1.0,
             rng=self.rngs["awareness"],
         )
-        known = aw.members[aw.aware]
-        at = self.state.positions(known)  # every member of the audience is held
-        c = self.state.columns
-        waiting, at = known[~c["acted"][at]], at[~c["acted"][at]]
+        c, at = self.state.columns, self._audience_at()
+        waiting = np.flatnonzero(aw.aware & ~c["acted"][at])  # positions in the audience
         to_deadline = (self.valid_to - today).days if self.valid_to else 3650.0
-        pushed, served = c["pushed"][at], c["served"][at]
-        confirming = self._deciding(waiting[pushed], at[pushed], b.push_effort, to_deadline)
-        self._confirm(confirming)
-        unserved = ~pushed & ~served
-        applying = self._deciding(waiting[unserved], at[unserved], b.apply_effort, to_deadline)
-        self._start_applications(applying)
+        pushed, served = c["pushed"][at[waiting]], c["served"][at[waiting]]
+        push, apply_ = waiting[pushed], waiting[~pushed & ~served]
+        day = rush(to_deadline, b)
+        self._confirm(self._deciding(push, b.push_effort, day))
+        self._start_applications(self._deciding(apply_, b.apply_effort, day))
 
-    def _deciding(
-        self, rows: np.ndarray, at: np.ndarray, effort: float, to_deadline: float
-    ) -> np.ndarray:
-        """Those of ``rows`` (held at ``at``) who act today."""
-        if not len(rows):
-            return rows
-        # a false claimant expects what an eligible entity typically gets
-        c = self.state.columns
-        benefit = np.where(c["false_claim"][at], self._typical_amount(), c["true_amount"][at])
-        p = self.people
-        rate = act_rate(
-            benefit, effort, p.literacy[rows], p.distrust[rows], to_deadline, self.behaviour
-        )
-        return rows[decide_to_act(rate, 1.0, rng=self.rngs["decisions"])]
+    def _audience_at(self) -> np.ndarray:
+        """Where each member of the audience sits in the office's state (every member is held),
+        found again only when either has grown: rows join both and never leave."""
+        key = (len(self.awareness.members), len(self.state))
+        if key != self._at_key:
+            self._at, self._at_key = self.state.positions(self.awareness.members), key
+        return self._at
+
+    def _deciding(self, members: np.ndarray, effort: float, rush_today: float) -> np.ndarray:
+        """The entities at ``members`` (positions in the audience) who act today."""
+        if not len(members):
+            return self.awareness.members[members]
+        rate = self.behaviour.act_per_day * rush_today / self._denominator(effort)[members]
+        return self.awareness.members[members][decide_to_act(rate, 1.0, rng=self.rngs["decisions"])]
+
+    def forget_rates(self) -> None:
+        """The people's literacy or distrust changed: compute the rates of acting again."""
+        self._denominators.clear()
+
+    def _denominator(self, effort: float) -> np.ndarray:
+        """Each audience member's part of the rate of acting at ``effort`` (agents/decisions.py),
+        computed again only when the audience grew or what someone is owed changed."""
+        key = (len(self.awareness.members), self._benefits)
+        if effort not in self._denominators or self._denominators[effort][0] != key:
+            # a false claimant expects what an eligible entity typically gets
+            c, at, rows = self.state.columns, self._audience_at(), self.awareness.members
+            benefit = np.where(c["false_claim"][at], self._typical_amount(), c["true_amount"][at])
+            p = self.people
+            d = act_denominator(benefit, effort, p.literacy[rows], p.distrust[rows], self.behaviour)
+            self._denominators[effort] = (key, d)
+        return self._denominators[effort][1]
 
     def _confirm(self, rows: np.ndarray) -> None:
         """Confirming a push pays the amount it offered."""

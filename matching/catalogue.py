@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -22,7 +23,7 @@ from matching import bitmaps
 from matching.formulas import Formula, combine_into, formula_of
 from matching.nodes import Context, Node
 from matching.policy import BoundPolicy
-from matching.relations import relate
+from matching.relations import Related, relate, related_nodes, with_related
 from matching.table import Table
 
 DEFAULT_BLOCK_ROWS = 1 << 20  # rows per block: a multiple of 64; fewer, longer numpy calls
@@ -52,6 +53,17 @@ class Catalogue:
         self.conditions = _condition_table(self.policies, self.index, self.leaves)
         self.meta = leaf_meta(self.leaves)
 
+    @cached_property
+    def _leaf_related(self) -> tuple[Related, ...]:
+        return related_nodes(self.leaves)
+
+    @cached_property
+    def related(self) -> tuple[Related, ...]:
+        """The household values its conditions, amounts and stop rules read, found once: the
+        engine adds them to the library every day the catalogue stands."""
+        roots = (n for b in self.policies for n in (b.eligible, b.amount, b.stop))
+        return related_nodes(n for n in roots if n is not None)
+
     @property
     def policy_ids(self) -> list[str]:
         """The catalogue's policies, in the order of its bitmaps."""
@@ -73,7 +85,7 @@ class Catalogue:
         ``workers > 1`` shares the row blocks among forked processes. ``block_rows``: rows
         per block (a multiple of 64); by default long blocks, but at least one per worker.
         """
-        table = relate(table, self.leaves, self.on)  # household values: over the whole table
+        table = with_related(table, self._leaf_related, self.on)  # over the whole table
         block_rows = block_rows or _block_rows(len(table), workers)
         n_words = bitmaps.words_for(len(table))
         parallel = workers > 1 and len(table) > block_rows and _can_fork()

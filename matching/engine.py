@@ -29,7 +29,7 @@ from matching import bitmaps
 from matching.catalogue import Catalogue, MatchSet
 from matching.nodes import Context, Node
 from matching.policy import BoundPolicy, Policy
-from matching.relations import relate
+from matching.relations import Related, relate, related_nodes, with_related
 from matching.table import Table
 
 
@@ -81,6 +81,7 @@ class Matcher:
         self.by_id = {p.id: p for p in self.policies}
         self._catalogues: OrderedDict[tuple, Catalogue] = OrderedDict()  # the latest few
         self._bound: dict[tuple, BoundPolicy] = {}  # (id, parameter values): bound once
+        self._node_reads: dict[int, tuple] = {}  # id(node) -> (node, related, columns)
 
     def in_force(self, target: str, on: dt.date) -> list[Policy]:
         """The target's policies in force on a date (valid_from <= on <= valid_to)."""
@@ -113,8 +114,16 @@ class Matcher:
     def amounts(self, policy_id: str, table: Table, rows: np.ndarray, on: dt.date) -> np.ndarray:
         """Amounts in yuan for the given rows (NaN where unknown, never below 0)."""
         node = self._bind(self.by_id[policy_id], on).amount
-        table = relate(table, [node], on)
-        return amounts_of(node, table.take(rows, node.columns()), on, n=len(rows))
+        related, columns = self._reads(node)
+        table = with_related(table, related, on)
+        return amounts_of(node, table.take(rows, columns), on, n=len(rows))
+
+    def _reads(self, node: Node) -> tuple[tuple[Related, ...], frozenset[str]]:
+        """The household values and the columns an expression reads, found once per node
+        (bound nodes live as long as the matcher; the entry keeps its node alive)."""
+        if id(node) not in self._node_reads:
+            self._node_reads[id(node)] = (node, related_nodes([node]), node.columns())
+        return self._node_reads[id(node)][1:]
 
     def stops(self, policy_id: str, table: Table, rows: np.ndarray, on: dt.date) -> np.ndarray:
         """Whether the policy's stop rule definitely holds for each of ``rows`` on ``on``
@@ -122,8 +131,8 @@ class Matcher:
         node = self._bind(self.by_id[policy_id], on).stop
         if node is None:
             return np.zeros(len(rows), bool)
-        table = relate(table, [node], on)
-        value, known = node.eval(table.take(rows, node.columns()), Context(on))
+        related, columns = self._reads(node)
+        value, known = node.eval(with_related(table, related, on).take(rows, columns), Context(on))
         shape = (len(rows),)
         return np.broadcast_to(value, shape) & np.broadcast_to(known, shape)
 
@@ -172,10 +181,7 @@ class Matcher:
     def relate(self, table: Table, target: str, on: dt.date) -> Table:
         """The library with the household values the target's policies in force read, computed
         over all its rows: decide a part of it (rows taken) only after this."""
-        roots = [
-            n for b in self.catalogue(target, on).policies for n in (b.eligible, b.amount, b.stop)
-        ]
-        return relate(table, [n for n in roots if n is not None], on)
+        return with_related(table, self.catalogue(target, on).related, on)
 
     def _amount_key(self, policy_id: str, on: dt.date) -> tuple:
         """Policies with equal keys owe every row the same amount on ``on``: the same amount

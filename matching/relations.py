@@ -18,7 +18,7 @@ comparison), and unknown where a relation the answer depends on is unknown.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -180,8 +180,28 @@ class Groups:
 def relate(table: Table, roots: Iterable[Node], on) -> Table:
     """The table with a column for every related value under ``roots`` it lacks, each
     computed over all its rows (the same table where none is needed)."""
-    wanted = {n for root in roots for n in walk(root) if isinstance(n, Related)}
-    wanted = {n for n in wanted if n.column not in table.columns}
+    return with_related(table, related_nodes(roots), on)
+
+
+def related_nodes(roots: Iterable[Node]) -> tuple[Related, ...]:
+    """The related values under ``roots``, each once: a subtree many roots share (the copies
+    of one template in a catalogue) is walked once."""
+    seen: set[int] = set()
+    stack, found = list(roots), {}
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Related):
+            found[node] = None
+        stack.extend(node.children())
+    return tuple(found)
+
+
+def with_related(table: Table, nodes: Iterable[Related], on) -> Table:
+    """The table with the columns of ``nodes`` it lacks (the same table where none is)."""
+    wanted = {n for n in nodes if n.column not in table.columns}
     if not wanted:
         return table
     groups = {by: Groups(table, by) for by in sorted({n.by for n in wanted})}
@@ -194,14 +214,7 @@ def relate(table: Table, roots: Iterable[Node], on) -> Table:
 
 def related(roots: Iterable[Node]) -> bool:
     """Whether any of ``roots`` reads other rows of the library."""
-    return any(isinstance(n, Related) for root in roots for n in walk(root))
-
-
-def walk(node: Node) -> Iterator[Node]:
-    """The node and every node under it."""
-    yield node
-    for child in node.children():
-        yield from walk(child)
+    return bool(related_nodes(roots))
 
 
 def _full(values: Values, n: int) -> Values:

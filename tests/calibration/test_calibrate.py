@@ -4,10 +4,12 @@ gives the same answer (docs/calibration.md)."""
 
 import json
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import SCENARIOS
+from twin.calibration.calibrate import Fit, central_checks
 from twin.cli import main
 
 SHIPPED = SCENARIOS / "calibration" / "history.yaml"
@@ -87,3 +89,23 @@ def test_the_refocused_stage_runs_without_a_held_out_figure_and_checks_twice(tmp
     first = pq.read_table(out / "central-after-wave-1" / "runs").to_pylist()
     assert first[0]["param:visits.per_query"] != second[0]["param:visits.per_query"]
     assert "## Out of sample" not in (out / "calibration.md").read_text()
+
+
+def _fit(points: int) -> Fit:
+    return Fit([], {}, np.zeros((points, 2)), np.zeros(points), 1.0)
+
+
+def test_a_check_whose_refit_rules_out_every_value_is_counted_once():
+    """Two checks, and the refit after the first rules out every value: that check's runs
+    are among the fit's runs and not also the report's central runs."""
+    runs, fit, central = central_checks(
+        2, ["wave"], _fit(3), run_check=lambda f, n: [f"check {n}"], refit=lambda r, n: _fit(0)
+    )
+    assert runs == ["wave", "check 1"] and central is None and not len(fit.pool)
+
+
+def test_the_last_check_is_reported_and_the_earlier_ones_fitted():
+    runs, _, central = central_checks(
+        3, ["wave"], _fit(3), run_check=lambda f, n: [f"check {n}"], refit=lambda r, n: _fit(3)
+    )
+    assert runs == ["wave", "check 1", "check 2"] and central == ["check 3"]

@@ -6,6 +6,7 @@ import pyarrow.compute as pc
 import pytest
 
 import twin
+from agents.decisions import act_rate, rush
 from tests.conftest import SCENARIOS
 from twin.scoring.policies import truly_eligible_at
 
@@ -44,7 +45,9 @@ def test_nobody_applies_twice_for_one_policy(result):
     assert len(keys) == len(set(keys))
 
 
-def test_newcomers_are_born_arrive_and_found_firms_and_the_platform_registers_them():
+@pytest.fixture(scope="module")
+def lived():
+    """A run across July 1st: a month of life events, and offices learning who is owed."""
     scenario = twin.load_scenario(
         SCENARIOS / "library.yaml",
         {
@@ -56,6 +59,11 @@ def test_newcomers_are_born_arrive_and_found_firms_and_the_platform_registers_th
     )
     model = twin.build_model(scenario)
     model.run()
+    return model
+
+
+def test_newcomers_are_born_arrive_and_found_firms_and_the_platform_registers_them(lived):
+    model = lived
     people, city = model.population["person"], model.city
     [month] = model.life_reports  # the run crosses July 1st once
     assert month.births + month.arrivals > 0 and month.entries > 0
@@ -65,3 +73,23 @@ def test_newcomers_are_born_arrive_and_found_firms_and_the_platform_registers_th
     assert not people.alive[model.reserve.next_person :].any()
     graduates = model.offices["graduate-living-subsidy"]
     assert graduates.state.dense("truly_eligible")[newcomers].any()  # arriving graduates qualify
+
+
+def test_each_office_keeps_the_rate_of_acting_its_state_gives_today(lived):
+    """What an office keeps of each member's rate of acting between days is what act_rate
+    computes from what it holds at the end of the run, for every office whose kept part is
+    still current - after the offices learnt who else is owed what."""
+    model, checked = lived, 0
+    b = model.params.behaviour
+    for office in model.offices.values():
+        aw, c = office.awareness, office.state.columns
+        at = office.state.positions(aw.members)
+        benefit = np.where(c["false_claim"][at], office._typical_amount(), c["true_amount"][at])
+        literacy, distrust = office.people.literacy[aw.members], office.people.distrust[aw.members]
+        for effort, (key, kept) in office._denominators.items():
+            if key != (len(aw.members), office._benefits):
+                continue  # stale: computed again before its next use
+            want = act_rate(benefit, effort, literacy, distrust, 30.0, b)
+            assert np.array_equal(b.act_per_day * rush(30.0, b) / kept, want), office.policy_id
+            checked += 1
+    assert checked > 10 and sum(o._benefits for o in model.offices.values()) > 0

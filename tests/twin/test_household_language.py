@@ -19,6 +19,7 @@ from matching import (
 )
 from matching.expression import ExpressionError, compile_expression
 from matching.reference import evaluate_one
+from matching.relations import Related, related_nodes
 from twin.world.truth import entitlement
 
 ON = dt.date(2022, 6, 1)
@@ -170,6 +171,27 @@ def test_household_values_read_the_whole_library_however_it_is_cut():
         np.arange(0, n, 7)[decision.eligible_rows]
         == np.flatnonzero(whole)[np.isin(np.flatnonzero(whole), np.arange(0, n, 7))]
     ).all()
+
+
+def test_a_catalogue_finds_each_household_value_once_however_many_copies_share_it():
+    """Copies of one template share its compiled nodes: the household values under a catalogue
+    of copies are each found once, the same set a walk of every node finds, and relating the
+    library adds a column for each (conditions and amount alike)."""
+    text = "household.sum(income) / household.size < 2500 and not spouse.owns_home"
+    policy = compile_policy(spec("means-test", text, amount="100 * household.size"), REGISTRY)
+    bound = policy.bind(ON)
+
+    def every_node(node):
+        yield node
+        for child in node.children():
+            yield from every_node(child)
+
+    roots = [bound.eligible, bound.amount] * 40
+    walked = {n for root in roots for n in every_node(root) if isinstance(n, Related)}
+    found = related_nodes(roots)
+    assert len(found) == len(walked) == 3 and set(found) == walked
+    related = Matcher([policy]).relate(library(FAMILY), "person", ON)
+    assert {n.column for n in walked} <= set(related.columns)
 
 
 def test_pay_to_household_head_pays_once_per_household():

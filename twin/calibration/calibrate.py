@@ -85,20 +85,21 @@ def calibrate(
         holdout = _out_of_sample(spec, runner, runs, first)
         runs, more = _waves(spec, runner, list(spec.targets), runs=runs, first_wave=len(waves))
         waves += more
-    d, central, predictive = spec.design, None, None
+    d, predictive = spec.design, None
     check = None if d.refine is None else d.refine.scale  # the checks' scale
     if d.refine is not None:
         runs, more = _refine(spec, runner, runs, first_wave=len(waves))
         waves += more
     at = 1.0 if check is None else check / scale
-    fit = _fit(spec, runs, list(spec.targets), seed=spec.seed + len(waves), at=at)
-    for n in range(1, d.central_checks + 1):
-        if not len(fit.pool):
-            break
-        central = _central(spec, runner, fit, len(waves), check, n)
-        if n < d.central_checks:  # the check teaches the emulators where the fit missed
-            runs = runs + central
-            fit = _fit(spec, runs, list(spec.targets), seed=spec.seed + len(waves) + n, at=at)
+    seed = spec.seed + len(waves)
+    fit = _fit(spec, runs, list(spec.targets), seed=seed, at=at)
+    runs, fit, central = central_checks(
+        d.central_checks,
+        runs,
+        fit,
+        run_check=lambda f, n: _central(spec, runner, f, len(waves), check, n),
+        refit=lambda r, n: _fit(spec, r, list(spec.targets), seed=seed + n, at=at),
+    )
     if len(fit.pool):
         drawn = hm.spread(fit.pool, d.check_runs, seed=spec.seed)
         predictive = runner.run(f"predictive-{_after(len(waves), check)}", drawn, scale=check)
@@ -161,6 +162,28 @@ def _refine(
             checked = _central(spec, runner, fit, w + 1, r.scale) if len(fit.pool) else None
             runs = runs if checked is None else runs + checked
     return runs, waves
+
+
+def central_checks(
+    checks: int,
+    runs: Runs,
+    fit: Fit,
+    *,
+    run_check: Callable[[Fit, int], Runs],
+    refit: Callable[[Runs, int], Fit],
+) -> tuple[Runs, Fit, Runs | None]:
+    """Up to ``checks`` checks at the central values, each after the first refitted with the
+    last one's runs: the runs, the last fit and the runs of the last check not yet fitted
+    (None when a refit ruled out every value, so that no run is counted twice)."""
+    central = None
+    for n in range(1, checks + 1):
+        if not len(fit.pool):
+            break
+        central = run_check(fit, n)
+        if n < checks:  # the check teaches the emulators where the fit missed
+            runs, central = runs + central, None
+            fit = refit(runs, n)
+    return runs, fit, central
 
 
 def _central(

@@ -268,9 +268,11 @@ def coverage_by_group(
     """Coverage of each group with at least ``min_group`` eligible members (group -> share);
     members whose group is None or NaN belong to none."""
     out = {}
-    present = {g for g in np.asarray(group)[eligible].tolist() if g is not None and g == g}
+    rows = np.flatnonzero(np.asarray(eligible))  # only the eligible count: a few of the city
+    group, paid = np.asarray(group)[rows], np.asarray(paid)[rows]
+    present = {g for g in group.tolist() if g is not None and g == g}
     for g in sorted(present, key=str):
-        members = eligible & (group == g)
+        members = group == g
         if members.sum() >= min_group:
             out[g] = coverage(members, paid & members)
     return out

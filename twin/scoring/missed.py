@@ -42,6 +42,7 @@ MISSED = pa.schema(
     ]
 )
 _PLATFORM_DECIDES = ("auto", "push")  # deliveries where the platform finds the beneficiary
+_Hits = dict[str, np.ndarray]  # per field, the entities it hits
 
 
 def missed(tables: dict[str, pa.Table]) -> pa.Table:
@@ -116,10 +117,10 @@ class _Names:
     combination code, and the combinations as comma-separated names - a few combinations for
     thousands of entities, so each string is built once."""
 
-    def __init__(self, who: np.ndarray, entity: np.ndarray, name: np.ndarray, fields: list[str]):
-        names = sorted(fields)
+    def __init__(self, who: np.ndarray, entities: _Hits, fields: list[str]):
+        names, none = sorted(fields), np.zeros(0, np.int64)
         hits = np.column_stack(
-            [np.isin(who, entity[name == f]) for f in names] or [np.zeros(len(who), bool)]
+            [np.isin(who, entities.get(f, none)) for f in names] or [np.zeros(len(who), bool)]
         )
         combos, self._code = np.unique(hits, axis=0, return_inverse=True)
         self._code = self._code.reshape(-1)
@@ -142,27 +143,29 @@ class _Fields:
 
 
 def _wrong_fields(records: pa.Table, policy: dict, who: np.ndarray) -> _Fields:
-    theirs, absent = of_table(f"records {policy['target']}", records,
-                              lambda r: _of_target(r, policy["target"]))  # fmt: skip
+    target = policy["target"]
+    stale, unknown, absent = of_table(f"records {target}", records,
+                                      lambda r: _by_field(r, target))  # fmt: skip
     read = list(policy["fields"] or [])
-    mine = theirs.filter(pc.is_in(theirs["field"], pa.array(read, pa.string())))
-    entity = mine["entity"].to_numpy()
-    name = mine["field"].to_numpy(zero_copy_only=False)
-    recorded = mine["recorded"].to_numpy(zero_copy_only=False)
-    known = mine["recorded"].is_valid().to_numpy(zero_copy_only=False)
-    stale = known & (recorded != mine["truth"].to_numpy())
-    return _Fields(
-        np.isin(who, absent),
-        _Names(who, entity[stale], name[stale], read),
-        _Names(who, entity[~known], name[~known], read),
-    )
+    return _Fields(np.isin(who, absent), _Names(who, stale, read), _Names(who, unknown, read))
 
 
-def _of_target(records: pa.Table, target: str) -> tuple[pa.Table, np.ndarray]:
-    """The library records of one target, and the entities it has no record of: the same for
-    every policy of the target, so computed once."""
+def _by_field(records: pa.Table, target: str) -> tuple[_Hits, _Hits, np.ndarray]:
+    """The target's records split once by field - per field, the entities recorded wrongly
+    and those not known - and the entities it has no record of: the same for every policy of
+    the target, so computed once."""
     theirs = records.filter(pc.equal(records["target"], target))
-    return theirs, theirs["entity"].to_numpy()[~theirs["registered"].to_numpy(zero_copy_only=False)]
+    entity = theirs["entity"].to_numpy()
+    name = theirs["field"].to_numpy(zero_copy_only=False)
+    recorded = theirs["recorded"].to_numpy(zero_copy_only=False)
+    known = theirs["recorded"].is_valid().to_numpy(zero_copy_only=False)
+    stale = known & (recorded != theirs["truth"].to_numpy())
+    fields = np.unique(name).tolist()
+    return (
+        {f: entity[(name == f) & stale] for f in fields},
+        {f: entity[(name == f) & ~known] for f in fields},
+        entity[~theirs["registered"].to_numpy(zero_copy_only=False)],
+    )
 
 
 def _of(table: pa.Table, policy_id: str) -> pa.Table:

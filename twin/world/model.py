@@ -123,6 +123,7 @@ class CityModel(mesa.Model):
             self.population.close_year()
         if lived:
             report = self.live_a_month()
+            self.policies.people_changed()
             if self.params.matching.on_events:
                 self.policies.take_notice(report.persons, report.enterprises)
         if self.steps > 1:  # who is eligible today: ages and dates move daily, life monthly

@@ -256,6 +256,12 @@ class PolicySide:
                 history_rng=self._history_rng,
             )
 
+    def people_changed(self) -> None:
+        """Life events rewrote some people's attributes (an arrival takes up a reserved row):
+        the offices compute again what they kept of them."""
+        for office in self.offices.values():
+            office.forget_rates()
+
     def take_notice(self, persons: np.ndarray, enterprises: np.ndarray) -> None:
         """Departments notify the platform of the month's life events: those entities'
         records are updated at once, and (``matching.on_events``) decided today."""
