@@ -93,3 +93,11 @@ def test_each_office_keeps_the_rate_of_acting_its_state_gives_today(lived):
             assert np.array_equal(b.act_per_day * rush(30.0, b) / kept, want), office.policy_id
             checked += 1
     assert checked > 10 and sum(o._benefits for o in model.offices.values()) > 0
+
+
+def test_the_offices_of_one_target_share_what_their_people_are_like(lived):
+    """One table per target, not an array over the whole population per policy."""
+    by_target: dict[str, set[int]] = {}
+    for office in lived.offices.values():
+        by_target.setdefault(office.target, set()).add(id(office.people))
+    assert {t: len(ids) for t, ids in by_target.items()} == {"person": 1, "enterprise": 1}

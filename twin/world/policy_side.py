@@ -85,6 +85,9 @@ class PolicySide:
         ]
         self.callers = Callers(env, self.desk, rng=g("questions"))
         office_logs = Logs(*(logs[k] for k in Logs.__dataclass_fields__))
+        # one table of what each target's people are like, shared by its offices: a copy per
+        # office was an array over the whole population per policy (about 44 GB at scale 1)
+        self._people_of = {t: self._people(t) for t in ("person", "enterprise")}
         # copies of one template open alike: truth once per rules key and opening day
         self._opening: tuple[dt.date | None, dict[tuple, Owed], Memo] = (None, {}, Memo())
         self.offices = {
@@ -117,7 +120,7 @@ class PolicySide:
             policy.id,
             s.policy_delivery.get(policy.id, policy.spec.delivery),
             policy.spec.valid_to,
-            people=self._people(target),
+            people=self._people_of[target],
             owed=owed,
             false_claims=claims,
             treasury=s.treasury,
