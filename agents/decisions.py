@@ -30,6 +30,12 @@ def act_rate(
     """Per-day rate at which each aware member acts (the formula in the module docstring);
     ``effort`` in seconds of the beneficiary's time."""
     denominator = act_denominator(benefit_yuan, effort, literacy, distrust, params)
+    return rate_of(denominator, days_to_deadline, params)
+
+
+def rate_of(denominator: np.ndarray, days_to_deadline: float, params: Behaviour) -> np.ndarray:
+    """The rate from the members' parts (``act_denominator``) and the day's deadline: one
+    expression, so that a part an office kept gives the rate ``act_rate`` would."""
     return params.act_per_day * rush(days_to_deadline, params) / denominator
 
 

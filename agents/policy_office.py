@@ -22,7 +22,7 @@ import numpy as np
 from agents.approval import APPROVED, Approval, ReviewDesk
 from agents.awareness import Awareness, hear_of_it, read_push
 from agents.behaviour import Behaviour
-from agents.decisions import act_denominator, decide_to_act, gather_evidence, rush
+from agents.decisions import act_denominator, decide_to_act, gather_evidence, rate_of
 from agents.ledger import Ledger
 from agents.payments import Instruction, settle
 from agents.platform_decision import PlatformDecision
@@ -307,9 +307,8 @@ class PolicyOffice(mesa.Agent):
         to_deadline = (self.valid_to - today).days if self.valid_to else 3650.0
         pushed, served = c["pushed"][at[waiting]], c["served"][at[waiting]]
         push, apply_ = waiting[pushed], waiting[~pushed & ~served]
-        day = rush(to_deadline, b)
-        self._confirm(self._deciding(push, b.push_effort, day))
-        self._start_applications(self._deciding(apply_, b.apply_effort, day))
+        self._confirm(self._deciding(push, b.push_effort, to_deadline))
+        self._start_applications(self._deciding(apply_, b.apply_effort, to_deadline))
 
     def _audience_at(self) -> np.ndarray:
         """Where each member of the audience sits in the office's state (every member is held),
@@ -319,12 +318,13 @@ class PolicyOffice(mesa.Agent):
             self._at, self._at_key = self.state.positions(self.awareness.members), key
         return self._at
 
-    def _deciding(self, members: np.ndarray, effort: float, rush_today: float) -> np.ndarray:
+    def _deciding(self, members: np.ndarray, effort: float, to_deadline: float) -> np.ndarray:
         """The entities at ``members`` (positions in the audience) who act today."""
+        rows = self.awareness.members[members]
         if not len(members):
-            return self.awareness.members[members]
-        rate = self.behaviour.act_per_day * rush_today / self._denominator(effort)[members]
-        return self.awareness.members[members][decide_to_act(rate, 1.0, rng=self.rngs["decisions"])]
+            return rows
+        rate = rate_of(self._denominator(effort)[members], to_deadline, self.behaviour)
+        return rows[decide_to_act(rate, 1.0, rng=self.rngs["decisions"])]
 
     def forget_rates(self) -> None:
         """The people's literacy or distrust changed: compute the rates of acting again."""

@@ -127,8 +127,9 @@ def truly_eligible_at(tables: dict[str, pa.Table], events: pa.Table, time: str) 
     policy = events["policy_id"].to_numpy(zero_copy_only=False)
     entity, at = events["entity"].to_numpy(), events[time].to_numpy()
     pids, code = np.unique(policy, return_inverse=True)  # each policy's rows, found in one pass
-    by_policy = np.argsort(code.reshape(-1), kind="stable")
-    bounds = np.searchsorted(code.reshape(-1)[by_policy], np.arange(len(pids) + 1))
+    code = code.reshape(-1)
+    by_policy = np.argsort(code, kind="stable")
+    bounds = np.searchsorted(code[by_policy], np.arange(len(pids) + 1))
     for i, pid in enumerate(pids.tolist()):
         rows = by_policy[bounds[i] : bounds[i + 1]]
         who, when = since.get(pid, (np.zeros(0, np.int64), np.zeros(0)))
