@@ -36,17 +36,18 @@ class Awareness:
 
     members: np.ndarray  # int64 entity indices in the target population
     group: np.ndarray  # int, mixing group of each member (community, industry)
-    aware: np.ndarray = field(init=False)  # bool
+    _aware: np.ndarray = field(init=False)  # bool; read ``aware``, write through ``hear``
     aware_since: np.ndarray = field(init=False)  # float32 day, NaN while unaware
 
     def __post_init__(self) -> None:
         self._raw_group = np.asarray(self.group)
         self._seen, codes = np.unique(self._raw_group, return_inverse=True)  # groups, sorted
         self.group = codes.astype(np.int32)
-        self.aware = np.zeros(len(self.members), bool)
+        self._aware = np.zeros(len(self.members), bool)
         self.aware_since = np.full(len(self.members), np.nan, np.float32)
         self._group_size = np.bincount(self.group).astype(np.float64)
         self._order = np.argsort(self.members, kind="stable")
+        self._count_aware()
 
     def position(self, rows: np.ndarray) -> np.ndarray:
         """Where each entity of ``rows`` (all members) sits in the member arrays."""
@@ -64,7 +65,7 @@ class Awareness:
         self._raw_group = np.concatenate([self._raw_group, group])
         self.group = self._codes(group)
         self._group_size = np.bincount(self.group).astype(np.float64)
-        self.aware = np.concatenate([self.aware, np.zeros(len(members), bool)])
+        self._aware = np.concatenate([self._aware, np.zeros(len(members), bool)])
         self.aware_since = np.concatenate(
             [self.aware_since, np.full(len(members), np.nan, np.float32)]
         )
@@ -72,6 +73,30 @@ class Awareness:
         o = np.argsort(members, kind="stable")
         at = np.searchsorted(self.members[self._order], members[o], side="right")
         self._order = np.insert(self._order, at, first + o)
+        self._count_aware()  # groups may be new, or ranked anew
+
+    @property
+    def aware(self) -> np.ndarray:
+        """Whether each member has heard of the policy (read-only: the counts follow ``hear``)."""
+        view = self._aware.view()
+        view.flags.writeable = False
+        return view
+
+    def _count_aware(self) -> None:
+        """Count the aware, in all and per group, from scratch; ``hear`` keeps them after."""
+        self.aware_count = int(self._aware.sum())
+        self.aware_in_group = np.bincount(
+            self.group, weights=self._aware, minlength=len(self._group_size)
+        )
+
+    def hear(self, new: np.ndarray, today: float) -> np.ndarray:
+        """Members at ``new`` (a mask) not yet aware hear of the policy ``today``: where."""
+        heard = np.flatnonzero(new & ~self._aware)
+        self._aware[heard] = True
+        self.aware_since[heard] = today
+        self.aware_count += len(heard)
+        self.aware_in_group += np.bincount(self.group[heard], minlength=len(self._group_size))
+        return heard
 
     def _holds(self, rows: np.ndarray) -> np.ndarray:
         """Whether each of ``rows`` is a member already."""
@@ -91,7 +116,7 @@ class Awareness:
 
     @property
     def share(self) -> float:
-        return float(self.aware.mean()) if len(self.aware) else 0.0
+        return self.aware_count / len(self.aware) if len(self.aware) else 0.0
 
 
 def hear_of_it(
@@ -115,7 +140,7 @@ def hear_of_it(
     stay = unaware_after(days, p, q, heard)
     new = np.zeros(len(aw.aware), bool)
     new[unaware[draws[unaware] >= stay]] = True
-    return _mark(aw, new, today)
+    return aw.hear(new, today)
 
 
 def unaware_after(days: float, p: float, q: float, heard: np.ndarray | float) -> np.ndarray:
@@ -134,7 +159,7 @@ def _neighbours_aware(aw: Awareness, rows: np.ndarray) -> np.ndarray:
     group - the whole audience's share for a member alone in it - so that a city drawn at a
     small scale, whose communities hold few members, hears by word of mouth as the full city
     does."""
-    in_group = np.bincount(aw.group, weights=aw.aware, minlength=len(aw._group_size))
+    in_group = aw.aware_in_group
     group = aw.group[rows]
     others = aw._group_size[group] - 1.0
     aware_others = in_group[group] - aw.aware[rows]
@@ -151,13 +176,7 @@ def read_push(
 ) -> np.ndarray:
     """Members pushed today who read the push (probability per member) become aware."""
     new = pushed & ~aw.aware & (rng.random(len(aw.aware)) < read_probability)
-    return _mark(aw, new, today)
-
-
-def _mark(aw: Awareness, new: np.ndarray, today: float) -> np.ndarray:
-    aw.aware |= new
-    aw.aware_since[new] = today
-    return np.flatnonzero(new)
+    return aw.hear(new, today)
 
 
 def bass_share(t: np.ndarray | float, p: float, q: float) -> np.ndarray:

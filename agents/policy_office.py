@@ -234,9 +234,7 @@ class PolicyOffice(mesa.Agent):
         env, st = self.model.clock.env, self.state
         review = decision.review_rows
         review = review[~st.get("queued", review) & ~st.get("served", review)]
-        st.add(review)  # held at once, not one insertion per case
-        for row in review.tolist():
-            self._queue_review(row, env.now)
+        self._queue_reviews(review, env.now)
         rows, amount = decision.eligible_rows, decision.amount_yuan
         new = ~st.get("served", rows) & np.isfinite(amount)
         rows, amount = rows[new], amount[new]
@@ -390,7 +388,7 @@ class PolicyOffice(mesa.Agent):
         elif view.needs_review(one)[0]:  # type: ignore[union-attr]
             outcome = "review"
             if not st.one("queued", row):
-                self._queue_review(row, env.now)
+                self._queue_reviews(one, env.now)
         else:
             outcome = "rejected"
         self.logs.applications.append(
@@ -412,12 +410,26 @@ class PolicyOffice(mesa.Agent):
         )
         return fen
 
-    def _queue_review(self, row: int, now: float) -> None:
-        """The case joins the reviewers' queue; approved cases are paid."""
+    def _queue_reviews(self, rows: np.ndarray, now: float) -> None:
+        """The cases join the reviewers' queue in the order given; approved ones are paid."""
+        if not len(rows):
+            return
         st = self.state
-        st.put("queued", row, True)
-        truly = bool(st.one("truly_eligible", row))
-        self.logs.reviews.append(policy_id=self.policy_id, entity=row, queued_at=now)
+        st.set("queued", rows, True)  # held at once, not one insertion per case
+        truly, false_claim = st.get("truly_eligible", rows), st.get("false_claim", rows)
+        self.logs.reviews.extend(
+            policy_id=[self.policy_id] * len(rows), entity=rows, queued_at=[now] * len(rows)
+        )
+        cases = zip(rows.tolist(), truly.tolist(), false_claim.tolist(), strict=True)
+        for row, truly_eligible, claim in cases:
+            decided = self._decided(row, now, truly_eligible)
+            self.model.clock.env.process(
+                self.desk.review(truly_eligible, decided, false_claim=claim)
+            )
+
+    def _decided(self, row: int, now: float, truly: bool):
+        """What follows the reviewer's decision on ``row``'s case, queued at ``now``."""
+        st = self.state
 
         def decided(at: float, outcome: str) -> None:
             self.logs.decisions.append(
@@ -436,8 +448,7 @@ class PolicyOffice(mesa.Agent):
                 return  # an amount nobody can work out is not paid
             self._pay(row, self._match(row, owed, at, "review"), at)
 
-        false_claim = bool(st.one("false_claim", row))
-        self.model.clock.env.process(self.desk.review(truly, decided, false_claim=false_claim))
+        return decided
 
     def withdraw(self, rows: np.ndarray) -> None:
         """A package's rule gave these beneficiaries another policy: reviews of theirs still

@@ -44,10 +44,13 @@ class RowState:
         if held.all():
             return False
         new = np.unique(rows[~held])  # few beside the rows held: insert, do not re-sort
-        at = np.searchsorted(self.rows, new)
-        self.rows = np.insert(self.rows, at, new)
+        fresh = np.searchsorted(self.rows, new) + np.arange(len(new))  # where each lands
+        kept = np.ones(len(self.rows) + len(new), bool)
+        kept[fresh] = False
+        kept = np.flatnonzero(kept)  # one placement for every column, as np.insert would
+        self.rows = _placed(self.rows, kept, fresh, new)
         for name, column in self.columns.items():
-            self.columns[name] = np.insert(column, at, self.defaults[name])
+            self.columns[name] = _placed(column, kept, fresh, self.defaults[name])
         return True
 
     def positions(self, rows: np.ndarray) -> np.ndarray:
@@ -102,3 +105,11 @@ class RowState:
         out = np.full(self.size, self.defaults[name], column.dtype)
         out[self.rows] = column
         return out
+
+
+def _placed(column: np.ndarray, kept: np.ndarray, fresh: np.ndarray, value) -> np.ndarray:
+    """``column`` at positions ``kept`` of a longer array, ``value`` at positions ``fresh``."""
+    out = np.empty(len(kept) + len(fresh), column.dtype)
+    out[kept] = column
+    out[fresh] = value
+    return out

@@ -54,7 +54,7 @@ def test_local_word_of_mouth_spreads_faster_inside_groups_already_aware():
     n = 20_000
     group = np.arange(n) % 2
     aw = Awareness(np.arange(n), group)
-    aw.aware[(group == 0) & (np.arange(n) < 4000)] = True  # a fifth of group 0 knows
+    aw.hear((group == 0) & (np.arange(n) < 4000), 0.0)  # a fifth of group 0 knows
     rng = np.random.default_rng(2)
     new = hear_of_it(aw, 0.0, 1.0, local=1.0, today=0.0, days=1.0, rng=rng)
     assert (group[new] == 0).all() and len(new) > 0
@@ -120,3 +120,29 @@ def test_newcomers_join_as_a_rebuilt_audience_would_hold_them(batches):
     assert aw._group_size.tolist() == np.bincount(aw.group).tolist()
     unique = np.unique(members)
     assert (aw.members[aw.position(unique)] == unique).all()
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.lists(st.integers(0, 60), max_size=8),  # entities joining (repeats ignored)
+            st.integers(0, 9),  # their group: a new one now and then re-ranks the groups
+            st.lists(st.booleans(), min_size=70, max_size=70),  # who hears of it next
+        ),
+        max_size=8,
+    )
+)
+def test_the_aware_counts_word_of_mouth_reads_follow_every_join_and_hearing(steps):
+    """The aware share and the aware per group are kept as members join and hear, not
+    recounted each day: they equal a recount after any sequence."""
+    aw = Awareness(np.arange(5), np.array([3, 3, 1, 7, 1]))
+    for joining, group, hears in steps:
+        rows = np.array(joining, np.int64)
+        aw.add(rows, np.full(len(rows), group))
+        aw.hear(np.array(hears[: len(aw.members)]), 1.0)
+        assert aw.aware_count == aw.aware.sum()
+        assert aw.share == aw.aware.mean()
+        assert np.array_equal(aw.aware_in_group, np.bincount(aw.group, weights=aw.aware))
+    with pytest.raises(ValueError, match="read-only"):
+        aw.aware[0] = True  # only hearing marks a member aware, so the counts stay right

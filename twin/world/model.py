@@ -121,6 +121,7 @@ class CityModel(mesa.Model):
         lived = self.steps > 1 and today.day == 1 and self.params.life.enabled
         if self.steps > 1 and today.month == 1 and today.day == 1:
             self.population.close_year()
+            self.policies.people_changed()
         if lived:
             report = self.live_a_month()
             self.policies.people_changed()

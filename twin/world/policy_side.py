@@ -29,6 +29,7 @@ from twin.core.rng import Streams
 from twin.scenario.inputs import Inputs
 from twin.scenario.schema import Scenario
 from twin.world.truth import Memo, entitlement, moves_with_the_date, rules_key
+from twin.world.truth_dated import DatedInputs, RowsOf, dated_inputs, rows_to_read
 from twin.world.truth_packages import hold_to_packages
 
 
@@ -72,6 +73,15 @@ class PolicySide:
         self._dated = {
             p.id: p.id in packaged or moves_with_the_date(p.spec) for p in self.matcher.policies
         }
+        # between life events a dated policy is re-read only where its answer can move
+        # (twin/world/truth_dated.py); a package's members are read whole, as are the rest
+        self._inputs = {
+            p.id: None if p.id in packaged else dated_inputs(p.spec)
+            for p in self.matcher.policies
+            if self._dated[p.id]
+        }
+        self._read: dict[str, tuple] = {}  # per policy: the day, people and rules truth read
+        self._people_version = 0  # bumped whenever life or the year's end rewrites people
         self.ledger = Ledger()
         scale = scenario.city.scale
         self.desk = Desk(env, scenario.desk, scale=scale, rng=g("desk"))
@@ -156,15 +166,22 @@ class PolicySide:
 
         return stops
 
-    def _owed(self, policy: Policy, on: dt.date, memo: Memo, *, living: bool) -> Owed:
+    def _owed(self, policy: Policy, on: dt.date, memo: Memo, *, living: bool, rows=None) -> Owed:
         """The rows truly eligible on ``on`` (of the living alone, if ``living``), ascending,
-        and the amount owed each."""
+        and the amount owed each; of ``rows`` alone (ascending, whole households), if given."""
         target = policy.spec.target
         columns = self.population[target].library_columns()
+        if rows is not None:
+            if not len(rows):
+                return rows, np.zeros(0)
+            columns = RowsOf(columns, rows)
         truth = entitlement(policy.spec, self.registries[target], columns, on, memo=memo)
-        eligible = truth.eligible & self.population.living(target) if living else truth.eligible
-        rows = np.flatnonzero(eligible)
-        return rows, truth.amount[rows]
+        eligible = truth.eligible
+        if living:
+            alive = self.population.living(target)
+            eligible = eligible & (alive if rows is None else alive[rows])
+        found = np.flatnonzero(eligible)
+        return (found if rows is None else rows[found]), truth.amount[found]
 
     def _hold(self, policy_id: str, row: int, yuan: float) -> float | None:
         """What the packages' rules still allow one payment about to be committed, on the
@@ -264,6 +281,7 @@ class PolicySide:
         the offices compute again what they kept of them."""
         for office in self.offices.values():
             office.forget_rates()
+        self._people_version += 1
 
     def take_notice(self, persons: np.ndarray, enterprises: np.ndarray) -> None:
         """Departments notify the platform of the month's life events: those entities'
@@ -366,15 +384,39 @@ class PolicySide:
             if policy.in_force(today) and (lived or self._dated[policy.id])
         ]
         first = {key: policy for policy, key in reversed(due)}  # copies of one template: once
-        memo, owed = Memo(), {}
+        scopes = self._scopes(today, due)
+        memos, owed = {}, {}
         for key in sorted(first, key=repr):  # a template beside its districts' copies
-            owed[key] = self._owed(first[key], today, memo, living=True)
+            rows = scopes[key]
+            memo = memos.setdefault(None if rows is None else id(rows), Memo())
+            owed[key] = self._owed(first[key], today, memo, living=True, rows=rows)
         held = hold_to_packages(self.packages, {p.id: owed[key] for p, key in due})
         for policy, _ in due:
             office = self.offices[policy.id]
             newly, amount = office.learn_truth(*held[policy.id])
             self._log_truth(policy.id, newly, amount, now)
             office.widen_audience(newly)
+
+    def _scopes(self, today: dt.date, due: list[tuple[Policy, tuple]]) -> dict[tuple, object]:
+        """Per rules key, the rows to read today: None (all) unless every policy with the key
+        was read yesterday, under the same rules and on the same people, so that only rows an
+        anniversary moved can answer differently (twin/world/truth_dated.py)."""
+        yesterday = (today - dt.timedelta(days=1), self._people_version)
+        whole = {key for p, key in due if self._read.get(p.id) != (*yesterday, key)}
+        whole |= {key for p, key in due if self._inputs.get(p.id) is None}
+        rows: dict[tuple[str, DatedInputs], np.ndarray] = {}
+        scopes = {}
+        for policy, key in due:
+            self._read[policy.id] = (today, self._people_version, key)
+            if key in whole:
+                scopes[key] = None
+                continue
+            inputs, target = self._inputs[policy.id], policy.spec.target
+            if (target, inputs) not in rows:
+                columns = self.population[target].library_columns()
+                rows[target, inputs] = rows_to_read(inputs, columns, today)  # type: ignore[arg-type]
+            scopes[key] = rows[target, inputs]
+        return scopes
 
     # -- the run's tables -----------------------------------------------------------------------
 

@@ -106,14 +106,30 @@ def moves_with_the_date(spec: PolicySpec) -> bool:
     """Whether the policy's answer can change from one day to the next with no change in the
     population: an elapsed-time function (an age, months since arrival), ``today``, or a
     parameter whose value changes on a date."""
-    texts = [spec.eligible] if isinstance(spec.eligible, str) else [c.when for c in spec.eligible]
-    nodes = [node for text in (*texts, spec.amount) for node in ast.walk(_parse(text))]
+    nodes = [node for text in parsed_texts(spec) for node in ast.walk(text)]
     elapsed = any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in ELAPSED
         for n in nodes
     )
     today = any(isinstance(n, ast.Name) and n.id == "today" for n in nodes)
     return elapsed or today or any(len(p.values) > 1 for p in spec.parameters.values())
+
+
+def parsed_texts(spec: PolicySpec) -> list[ast.expr]:
+    """The policy's conditions and amount, parsed."""
+    texts = [spec.eligible] if isinstance(spec.eligible, str) else [c.when for c in spec.eligible]
+    return [_parse(text) for text in (*texts, spec.amount)]
+
+
+def elapsed_moved(unit: str, days: np.ndarray, on: dt.date) -> np.ndarray:
+    """Where the whole ``unit``s (``ELAPSED``) from each date to ``on`` differ from those to
+    the day before: an anniversary on ``on`` (every date, for ``days_since``)."""
+    if days.size == 0:
+        return np.zeros(0, bool)
+    first, last = int(days.min()), int(days.max())
+    today = int((np.datetime64(on, "D") - EPOCH).astype(np.int64))
+    now, before = (_elapsed_table(unit, first, last, day) for day in (today, today - 1))
+    return (now != before)[days.astype(np.int64) - first]
 
 
 def rules_key(spec: PolicySpec, on: dt.date) -> tuple:
