@@ -183,3 +183,20 @@ def test_explain_on_a_scenario_shows_the_records_beside_truth(capsys):
     assert "not a run folder" in capsys.readouterr().err
     assert main(["policy", "explain", "elderly-care", "--entity", "0", *scenario]) == 2
     assert "did you mean 'elderly-care-allowance'?" in capsys.readouterr().err
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 70), st.lists(st.integers(0, 2**62), min_size=0, max_size=30))
+def test_the_fields_each_missed_entity_has_wrong_are_found_as_np_unique_finds_them(k, seeds):
+    """Which fields hit an entity is coded through one integer per entity while the fields
+    fit in one (and compared row by row beyond): the same combinations, entity for entity."""
+    import numpy as np
+
+    from twin.scoring.missed import _combinations
+
+    hits = np.array([[(s >> (i % 62)) & 1 == 1 for i in range(k)] for s in seeds], bool)
+    hits = hits.reshape(len(seeds), k)
+    combos, code = _combinations(hits)
+    expected, _ = np.unique(hits, axis=0, return_inverse=True)
+    assert sorted(map(tuple, combos.tolist())) == sorted(map(tuple, expected.tolist()))
+    assert np.array_equal(combos[code], hits)

@@ -120,10 +120,9 @@ class _Names:
     def __init__(self, who: np.ndarray, entities: _Hits, fields: list[str]):
         names, none = sorted(fields), np.zeros(0, np.int64)
         hits = np.column_stack(
-            [np.isin(who, entities.get(f, none)) for f in names] or [np.zeros(len(who), bool)]
+            [_among(who, entities.get(f, none)) for f in names] or [np.zeros(len(who), bool)]
         )
-        combos, self._code = np.unique(hits, axis=0, return_inverse=True)
-        self._code = self._code.reshape(-1)
+        combos, self._code = _combinations(hits)
         text = [", ".join(n for n, h in zip(names, c, strict=False) if h) or None for c in combos]
         self._text = pa.array(text, pa.string())
         self.any = hits.any(axis=1)
@@ -133,6 +132,18 @@ class _Names:
         mine = self._text.take(pa.array(self._code))
         theirs = other._text.take(pa.array(other._code))
         return pc.if_else(pa.array(mask, pa.bool_()), mine, theirs)
+
+
+def _combinations(hits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of ``hits`` (entities x fields), and each entity's among them: as
+    np.unique(axis=0) finds them, through one integer per row while the fields fit in one."""
+    k = hits.shape[1]
+    if k > 62:
+        combos, code = np.unique(hits, axis=0, return_inverse=True)
+        return combos, code.reshape(-1)
+    bits = hits.astype(np.int64) @ (np.int64(1) << np.arange(k, dtype=np.int64))
+    found, code = np.unique(bits, return_inverse=True)
+    return ((found[:, None] >> np.arange(k)) & 1) == 1, code.reshape(-1)
 
 
 class _Fields:
@@ -147,13 +158,13 @@ def _wrong_fields(records: pa.Table, policy: dict, who: np.ndarray) -> _Fields:
     stale, unknown, absent = of_table(f"records {target}", records,
                                       lambda r: _by_field(r, target))  # fmt: skip
     read = list(policy["fields"] or [])
-    return _Fields(np.isin(who, absent), _Names(who, stale, read), _Names(who, unknown, read))
+    return _Fields(_among(who, absent), _Names(who, stale, read), _Names(who, unknown, read))
 
 
 def _by_field(records: pa.Table, target: str) -> tuple[_Hits, _Hits, np.ndarray]:
     """The target's records split once by field - per field, the entities recorded wrongly
-    and those not known - and the entities it has no record of: the same for every policy of
-    the target, so computed once."""
+    and those not known - and the entities it has no record of, each sorted and unique: the
+    same for every policy of the target, so computed once."""
     theirs = records.filter(pc.equal(records["target"], target))
     entity = theirs["entity"].to_numpy()
     name = theirs["field"].to_numpy(zero_copy_only=False)
@@ -162,10 +173,19 @@ def _by_field(records: pa.Table, target: str) -> tuple[_Hits, _Hits, np.ndarray]
     stale = known & (recorded != theirs["truth"].to_numpy())
     fields = np.unique(name).tolist()
     return (
-        {f: entity[(name == f) & stale] for f in fields},
-        {f: entity[(name == f) & ~known] for f in fields},
-        entity[~theirs["registered"].to_numpy(zero_copy_only=False)],
+        {f: np.unique(entity[(name == f) & stale]) for f in fields},
+        {f: np.unique(entity[(name == f) & ~known]) for f in fields},
+        np.unique(entity[~theirs["registered"].to_numpy(zero_copy_only=False)]),
     )
+
+
+def _among(who: np.ndarray, entities: np.ndarray) -> np.ndarray:
+    """Whether each of ``who`` is one of ``entities`` (sorted, unique): np.isin without
+    sorting the same thousands of entities again for every policy."""
+    if not len(entities):
+        return np.zeros(len(who), bool)
+    at = np.minimum(np.searchsorted(entities, who), len(entities) - 1)
+    return entities[at] == who
 
 
 def _of(table: pa.Table, policy_id: str) -> pa.Table:
