@@ -126,7 +126,7 @@ def elapsed_moved(unit: str, days: np.ndarray, on: dt.date) -> np.ndarray:
     the day before: an anniversary on ``on`` (every date, for ``days_since``)."""
     if days.size == 0:
         return np.zeros(0, bool)
-    first, last = int(days.min()), int(days.max())
+    first, last = _span(days)
     today = int((np.datetime64(on, "D") - EPOCH).astype(np.int64))
     now, before = (_elapsed_table(unit, first, last, day) for day in (today, today - 1))
     return (now != before)[days.astype(np.int64) - first]
@@ -333,8 +333,8 @@ class _Env:
         few thousand distinct days, so each is computed once and looked up."""
         if days.size == 0:
             return np.zeros(0, np.int64)
-        first = int(days.min())
-        table = _elapsed_table(unit, first, int(days.max()), self.today.astype(np.int64).item())
+        first, last = _span(days)
+        table = _elapsed_table(unit, first, last, self.today.astype(np.int64).item())
         return table[days.astype(np.int64) - first]
 
     def Compare(self, node: ast.Compare) -> _Val:
@@ -380,6 +380,12 @@ def _calendar(unit: str, days: np.ndarray) -> np.ndarray:
     if unit == "year":
         return years + 1970
     return dates.astype("datetime64[M]").astype(np.int64) - 12 * years + 1
+
+
+def _span(days: np.ndarray, block: int = 1024) -> tuple[int, int]:
+    """The first and last day of a table covering ``days``, widened to whole blocks so that
+    the rows of one column read on one day (all, or the few an anniversary moved) share it."""
+    return int(days.min()) // block * block, -(-(int(days.max()) + 1) // block) * block - 1
 
 
 @functools.lru_cache(maxsize=256)
