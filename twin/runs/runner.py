@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 
 from twin.runs.results import RunResult
@@ -23,7 +24,9 @@ def run(scenario: Scenario, *, on_day: Callable[[int], None] | None = None) -> R
     model = build_model(scenario, on_day=on_day)
     model.run()
     tables = model.tables()
+    collected = model.datacollector.get_model_vars_dataframe()
+    del model  # the offices' state, as large as the tables: gone before scoring adds its own
+    gc.collect()
     tables["missed"] = missed(tables)
     tables["reach"] = reach(tables, scenario)
-    collected = model.datacollector.get_model_vars_dataframe()
     return RunResult(scenario, score(tables, scenario), daily(scenario, tables, collected), tables)
